@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class CoursesConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "courses"
+    verbose_name = "Courses and learning"

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from tqdm import tqdm
+
+from courses import access
+from courses.models import Cohort, Course
+from courses.services.course_io import import_course, parse_course_json
+from courses.services.enrolment import add_to_cohort
+from courses.services.simulation import simulate_learners
+
+DEMO_COURSE = Path(__file__).resolve().parents[2] / "demo" / "fractions_course.json"
+DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo accounts
+DEMO_CLASS = "Class 6A"
+
+
+class Command(BaseCommand):
+    help = "Load the demo course, accounts (ada, tess, admin) and simulated learners. Idempotent."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--learners", type=int, default=40, help="Simulated classmates")
+        parser.add_argument("--seed", type=int, default=2024)
+
+    def handle(self, *args: Any, learners: int, seed: int, **options: Any) -> None:
+        course = Course.objects.filter(slug="fractions").first()
+        if course is None:
+            course = import_course(parse_course_json(DEMO_COURSE.read_bytes())).course
+            self.stdout.write(f"Imported the demo course {course.title!r}.")
+        with transaction.atomic():
+            admin = _account("admin", "Ada Admin", is_staff=True, is_superuser=True)
+            tess = _account("tess", "Tess Teacher")
+            tess.groups.add(access.teachers_group())
+            ada = _account("ada", "Ada Learner")
+            cohort, _ = Cohort.objects.get_or_create(
+                name=DEMO_CLASS, teacher=tess, defaults={"course": course}
+            )
+            add_to_cohort(cohort, ada)
+        usernames = [f"sim-{n:03d}" for n in range(1, learners + 1)]
+        with tqdm(total=len(usernames), unit="learner", desc="simulated learners",
+                  file=self.stderr._out) as bar:
+            summary = simulate_learners(
+                course, usernames, seed=seed, cohort=cohort,
+                progress=lambda done, total: bar.update(done - bar.n),
+            )
+        simulate_learners(course, ["ada"], seed=seed + 1, sessions=(2, 3), days=7, cohort=cohort)
+        self.stdout.write(
+            f"{summary.learners} simulated learners in {DEMO_CLASS} "
+            f"({summary.attempts} new attempts).\n"
+            "Demo accounts (password 'demo'):\n"
+            "  ada    learner  http://127.0.0.1:8000/\n"
+            "  tess   teacher  http://127.0.0.1:8000/teach/\n"
+            f"  {admin.username}  admin    http://127.0.0.1:8000/admin/"
+        )
+
+
+def _account(username: str, full_name: str, **flags: bool) -> Any:
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        first, last = full_name.split(" ", 1)
+        user.first_name, user.last_name = first, last
+        for name, value in flags.items():
+            setattr(user, name, value)
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    return user

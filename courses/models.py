@@ -1,0 +1,302 @@
+"""Persistence for courses, people and practice: a thin layer; the rules live in ``services``.
+
+Attempts are the learners' work: they are only ever created (by ``services.attempts``), never
+edited or deleted by normal use. Study sessions group a learner's attempts in a course; the
+sequence model reads history as a sequence of sessions, so they are stored, not recomputed.
+"""
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+key_validator = RegexValidator(
+    r"^[a-z0-9][a-z0-9_-]*$", "Use lowercase letters, digits, hyphens and underscores."
+)
+
+
+class Course(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    session_gap_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Inactivity (minutes) that starts a new study session; empty = site default.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Skill(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="skills")
+    key = models.CharField(max_length=80, validators=[key_validator])
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    area = models.CharField(max_length=120, blank=True, help_text="Groups skills on charts.")
+    bkt_params = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Fitted mastery-estimator parameters; empty = documented defaults.",
+    )
+    prerequisites = models.ManyToManyField(
+        "self",
+        through="Prerequisite",
+        through_fields=("skill", "prerequisite"),
+        symmetrical=False,
+        related_name="dependents",
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["course", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "key"], name="skill_key_unique_in_course"),
+            models.UniqueConstraint(fields=["course", "name"], name="skill_name_unique_in_course"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Prerequisite(models.Model):
+    """Edge ``prerequisite -> skill``: the prerequisite should be learnt first (a DAG per course)."""
+
+    skill = models.ForeignKey(
+        Skill, on_delete=models.CASCADE, related_name="prerequisite_links"
+    )
+    prerequisite = models.ForeignKey(
+        Skill, on_delete=models.CASCADE, related_name="dependent_links"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["skill", "prerequisite"], name="prerequisite_unique"),
+            models.CheckConstraint(
+                condition=~Q(skill=models.F("prerequisite")), name="prerequisite_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prerequisite} → {self.skill}"
+
+
+class Exercise(models.Model):
+    class Kind(models.TextChoices):
+        CHOICE = "choice", "Multiple choice"
+        NUMERIC = "numeric", "Numeric"
+        TEXT = "text", "Short text"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        RETIRED = "retired", "Retired"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="exercises")
+    key = models.CharField(max_length=80, validators=[key_validator])
+    skills = models.ManyToManyField(Skill, related_name="exercises")
+    prompt = models.TextField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    numeric_answer = models.FloatField(null=True, blank=True)
+    tolerance = models.FloatField(
+        default=0.0, validators=[MinValueValidator(0.0)], help_text="Absolute tolerance."
+    )
+    accepted_answers = models.JSONField(
+        default=list, blank=True, help_text="Short text: accepted answers (case/spaces ignored)."
+    )
+    hint = models.TextField(blank=True)
+    solution = models.TextField(blank=True, help_text="Worked solution shown after answering.")
+    difficulty = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(1), MaxValueValidator(5)], help_text="1 to 5."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["course", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "key"], name="exercise_key_unique_in_course"),
+        ]
+        indexes = [models.Index(fields=["course", "status"])]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Choice(models.Model):
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="choices")
+    text = models.CharField(max_length=500)
+    is_correct = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["exercise", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Enrollment(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "course"], name="enrollment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} in {self.course}"
+
+
+class Cohort(models.Model):
+    """A class: a teacher and the learners they follow in one course."""
+
+    name = models.CharField(max_length=200)
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="cohorts")
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cohorts_taught"
+    )
+    learners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="cohorts", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "class"
+        verbose_name_plural = "classes"
+        constraints = [
+            models.UniqueConstraint(fields=["teacher", "name"], name="cohort_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StudySession(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_sessions"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="study_sessions")
+    number = models.PositiveIntegerField(help_text="1 for the learner's first session here.")
+    started_at = models.DateTimeField()
+    last_activity_at = models.DateTimeField()
+    attempt_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["learner", "course", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "course", "number"], name="session_number_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"session {self.number} of {self.learner} in {self.course}"
+
+    @property
+    def duration_seconds(self) -> float:
+        return (self.last_activity_at - self.started_at).total_seconds()
+
+
+class Attempt(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="attempts")
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="attempts")
+    session = models.ForeignKey(StudySession, on_delete=models.PROTECT, related_name="attempts")
+    client_id = models.UUIDField(
+        default=uuid.uuid4, help_text="Generated by the client: a resubmission is stored once."
+    )
+    answer = models.JSONField(help_text="The answer as given: text, or the chosen option ids.")
+    correct = models.BooleanField()
+    started_at = models.DateTimeField()
+    submitted_at = models.DateTimeField()
+    hint_used = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["submitted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "client_id"], name="attempt_client_id_once"),
+        ]
+        indexes = [
+            models.Index(fields=["course", "learner", "submitted_at"]),
+            models.Index(fields=["course", "submitted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} · {self.exercise} · {'right' if self.correct else 'wrong'}"
+
+    @property
+    def duration_seconds(self) -> float:
+        return max(0.0, (self.submitted_at - self.started_at).total_seconds())
+
+
+class SkillState(models.Model):
+    """A learner's current mastery of one skill: one row of their skill chart."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="skill_states"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="skill_states")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="states")
+    p_mastery = models.FloatField()
+    evidence = models.FloatField(default=0.0)
+    attempts = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    peak_p_mastery = models.FloatField(default=0.0)
+    level = models.CharField(max_length=12)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "skill"], name="skill_state_unique"),
+        ]
+        indexes = [models.Index(fields=["course", "learner"])]
+
+    def __str__(self) -> str:
+        return f"{self.learner} · {self.skill}: {self.p_mastery:.2f}"
+
+
+class MasteryEvent(models.Model):
+    """The chart's history: a skill's mastery right after an attempt changed it."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mastery_events"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="mastery_events")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="mastery_events")
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="mastery_events")
+    at = models.DateTimeField()
+    p_mastery = models.FloatField()
+    evidence = models.FloatField()
+    level = models.CharField(max_length=12)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["learner", "skill", "at"]),
+            models.Index(fields=["course", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} · {self.skill} @ {self.at:%Y-%m-%d %H:%M}: {self.p_mastery:.2f}"

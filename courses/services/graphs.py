@@ -1,0 +1,62 @@
+"""A course's skill graph from the database, and prerequisite edits that keep it a DAG."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from courses.models import Course, Prerequisite, Skill
+from courses.services.errors import InvalidInput
+from learnpath.skillgraph import SkillGraph, SkillSpec, build_skill_graph, validate_skills
+
+
+def skill_specs(course: Course) -> list[SkillSpec]:
+    """The course's skills as plain specs, in two queries."""
+    prerequisites: dict[int, list[str]] = defaultdict(list)
+    for skill_id, prerequisite_key in Prerequisite.objects.filter(
+        skill__course=course
+    ).values_list("skill_id", "prerequisite__key"):
+        prerequisites[skill_id].append(prerequisite_key)
+    return [
+        SkillSpec(
+            key=skill.key,
+            name=skill.name,
+            prerequisites=tuple(sorted(prerequisites[skill.pk])),
+            area=skill.area,
+        )
+        for skill in course.skills.order_by("key")
+    ]
+
+
+def skill_graph_for(course: Course) -> SkillGraph:
+    return build_skill_graph(skill_specs(course))
+
+
+def check_prerequisites_of(skill: Skill, prerequisites: Iterable[Skill]) -> list[str]:
+    """Problems (e.g. the cycle, named) if ``skill`` had exactly these prerequisites."""
+    chosen = [p for p in prerequisites]
+    foreign = [p.name for p in chosen if p.course_id != skill.course_id]
+    if foreign:
+        return [f"Prerequisites must be skills of the same course: {', '.join(foreign)}."]
+    specs = [
+        SkillSpec(s.key, s.name, tuple(p.key for p in chosen), s.area) if s.key == skill.key else s
+        for s in skill_specs(skill.course)
+    ]
+    return [problem.message for problem in validate_skills(specs)]
+
+
+@transaction.atomic
+def add_prerequisite(skill: Skill, prerequisite: Skill) -> Prerequisite:
+    current = list(skill.prerequisites.all())
+    if prerequisite in current:
+        return Prerequisite.objects.get(skill=skill, prerequisite=prerequisite)
+    problems = check_prerequisites_of(skill, [*current, prerequisite])
+    if problems:
+        raise InvalidInput(f"Cannot add {prerequisite.name} before {skill.name}: {problems[0]}")
+    return Prerequisite.objects.create(skill=skill, prerequisite=prerequisite)
+
+
+@transaction.atomic
+def remove_prerequisite(skill: Skill, prerequisite: Skill) -> None:
+    Prerequisite.objects.filter(skill=skill, prerequisite=prerequisite).delete()

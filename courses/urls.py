@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from courses.views import learner, teacher
+
+urlpatterns = [
+    path("", learner.home, name="home"),
+    path("courses/<slug:slug>/", learner.course_detail, name="course_detail"),
+    path("courses/<slug:slug>/enrol/", learner.enrol_view, name="enrol"),
+    path("courses/<slug:slug>/practice/", learner.practice_next, name="practice_next"),
+    path("courses/<slug:slug>/exercises/<str:key>/", learner.exercise_view, name="exercise"),
+    path(
+        "courses/<slug:slug>/attempts/<int:attempt_id>/",
+        learner.attempt_feedback,
+        name="attempt_feedback",
+    ),
+    path("teach/", teacher.teacher_classes, name="teacher_classes"),
+    path("teach/classes/<int:cohort_id>/", teacher.teacher_class, name="teacher_class"),
+    path(
+        "teach/classes/<int:cohort_id>/learners/<int:learner_id>/",
+        teacher.teacher_learner,
+        name="teacher_learner",
+    ),
+]

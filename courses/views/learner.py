@@ -1,0 +1,187 @@
+"""Learner pages: courses, enrolment, practice with immediate feedback, the own skill chart."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from courses import access
+from courses.models import Attempt, Course, Exercise
+from courses.services import charts, practice
+from courses.services.attempts import check_can_practise, record_attempt
+from courses.services.enrolment import enrol
+from courses.services.errors import InvalidInput, ServiceError
+from courses.views.common import error_page
+
+TICKET_SALT = "learnpath.practice"
+TICKET_MAX_AGE_SECONDS = 24 * 3600
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    enrolled = Course.objects.filter(enrollments__learner=request.user)
+    if access.is_teacher(request.user) and not enrolled.exists():
+        return redirect("teacher_classes")
+    return render(
+        request,
+        "courses/home.html",
+        {
+            "enrolled": enrolled,
+            "available": Course.objects.exclude(enrollments__learner=request.user),
+            "is_teacher": access.is_teacher(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def enrol_view(request: HttpRequest, slug: str) -> HttpResponse:
+    course = get_object_or_404(Course, slug=slug)
+    enrol(request.user, course)
+    messages.success(request, f"You are enrolled in {course.title}.")
+    return redirect("course_detail", slug=course.slug)
+
+
+@login_required
+@require_GET
+def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    course = get_object_or_404(Course, slug=slug)
+    if not access.is_enrolled(request.user, course):
+        return render(request, "courses/course_enrol.html", {"course": course})
+    return render(
+        request,
+        "courses/course_detail.html",
+        {"course": course, "chart": charts.learner_chart_view(request.user, course)},
+    )
+
+
+@login_required
+@require_GET
+def practice_next(request: HttpRequest, slug: str) -> HttpResponse:
+    course = access.enrolled_course(request.user, slug)
+    exercise = practice.next_exercise(request.user, course)
+    if exercise is None:
+        messages.info(request, "This course has no exercises to practise yet.")
+        return redirect("course_detail", slug=course.slug)
+    return redirect("exercise", slug=course.slug, key=exercise.key)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exercise_view(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    course = access.enrolled_course(request.user, slug)
+    exercise = get_object_or_404(
+        Exercise.objects.prefetch_related("skills", "choices"), course=course, key=key
+    )
+    try:
+        check_can_practise(request.user, exercise)
+    except ServiceError as error:
+        return error_page(request, error, course=course)
+    if request.method == "GET":
+        return _render_exercise(request, course, exercise)
+    try:
+        outcome = record_attempt(
+            learner=request.user,
+            exercise=exercise,
+            given=_given_answer(request, exercise),
+            client_id=_client_id(request),
+            started_at=_ticket_start(request, exercise),
+            hint_used=request.POST.get("hint_used") == "1",
+        )
+    except ServiceError as error:
+        return _render_exercise(request, course, exercise, error=error.message, status=error.status)
+    return redirect("attempt_feedback", slug=course.slug, attempt_id=outcome.attempt.pk)
+
+
+@login_required
+@require_GET
+def attempt_feedback(request: HttpRequest, slug: str, attempt_id: int) -> HttpResponse:
+    course = access.enrolled_course(request.user, slug)
+    attempt = get_object_or_404(
+        Attempt.objects.select_related("exercise"),
+        pk=attempt_id,
+        learner=request.user,
+        course=course,
+    )
+    return render(
+        request,
+        "courses/feedback.html",
+        {
+            "course": course,
+            "attempt": attempt,
+            "exercise": attempt.exercise,
+            "correct_choices": attempt.exercise.choices.filter(is_correct=True),
+            "given_choices": _given_choice_texts(attempt),
+        },
+    )
+
+
+def _render_exercise(
+    request: HttpRequest,
+    course: Course,
+    exercise: Exercise,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    ticket = signing.dumps(
+        {"exercise": exercise.pk, "started": timezone.now().isoformat()}, salt=TICKET_SALT
+    )
+    choices = list(exercise.choices.all())
+    return render(
+        request,
+        "courses/exercise.html",
+        {
+            "course": course,
+            "exercise": exercise,
+            "choices": choices,
+            "multiple": sum(choice.is_correct for choice in choices) > 1,
+            "client_id": request.POST.get("client_id") or uuid.uuid4(),
+            "ticket": ticket,
+            "error": error,
+            "previous_answer": request.POST.get("answer", ""),
+            "previous_choices": request.POST.getlist("choice"),
+        },
+        status=status,
+    )
+
+
+def _given_answer(request: HttpRequest, exercise: Exercise) -> str | list[str]:
+    if exercise.kind == Exercise.Kind.CHOICE:
+        return request.POST.getlist("choice")
+    return request.POST.get("answer", "")
+
+
+def _client_id(request: HttpRequest) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.POST.get("client_id", ""))
+    except ValueError:
+        raise InvalidInput("The form is incomplete; please reload the exercise.") from None
+
+
+def _ticket_start(request: HttpRequest, exercise: Exercise) -> datetime:
+    try:
+        ticket = signing.loads(
+            request.POST.get("ticket", ""), salt=TICKET_SALT, max_age=TICKET_MAX_AGE_SECONDS
+        )
+    except signing.BadSignature:
+        raise InvalidInput("This exercise page has expired; please reload it.") from None
+    if ticket.get("exercise") != exercise.pk:
+        raise InvalidInput("This answer was meant for another exercise; please reload.")
+    return datetime.fromisoformat(ticket["started"])
+
+
+def _given_choice_texts(attempt: Attempt) -> list[str]:
+    if attempt.exercise.kind != Exercise.Kind.CHOICE or not isinstance(attempt.answer, list):
+        return []
+    return list(
+        attempt.exercise.choices.filter(pk__in=attempt.answer).values_list("text", flat=True)
+    )

@@ -1,0 +1,122 @@
+"""Answer checking for the three exercise kinds, on plain data.
+
+- Multiple choice: the learner selects one or more option ids; the answer is right when the
+  selected set equals the set of correct options exactly (so "select all that apply" needs all).
+- Numeric: the learner types a number: ``0.75``, ``-3``, ``1,5`` (decimal comma), a fraction
+  ``3/4``, a mixed number ``1 1/2``, or with a trailing ``%`` (taken as the number written:
+  ``75%`` is 75). Right when ``|given - answer| <= tolerance`` (plus a 1e-9 float slack).
+- Short text: compared after normalising: Unicode NFKC, case-folded, surrounding spaces removed
+  and inner runs of spaces collapsed to one. Right when it equals any accepted answer.
+
+An empty or malformed answer raises :class:`AnswerError` with a message for the learner; it is
+not an attempt and is never stored.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+CHOICE = "choice"
+NUMERIC = "numeric"
+TEXT = "text"
+KINDS = (CHOICE, NUMERIC, TEXT)
+MAX_ANSWER_LENGTH = 500
+_FLOAT_SLACK = 1e-9
+
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+_MIXED = re.compile(r"^(?P<sign>[+-]?)(?P<whole>\d+)\s+(?P<num>\d+)\s*/\s*(?P<den>\d+)$")
+_FRACTION = re.compile(rf"^(?P<num>{_NUMBER})\s*/\s*(?P<den>{_NUMBER})$")
+_DECIMAL = re.compile(rf"^{_NUMBER}(?:[eE][+-]?\d+)?$")
+
+
+class AnswerError(ValueError):
+    """The answer cannot be checked (empty, malformed, or not one of the options)."""
+
+
+@dataclass(frozen=True)
+class AnswerKey:
+    """What an exercise accepts; built from the stored exercise."""
+
+    kind: str
+    choice_ids: frozenset[int] = frozenset()
+    correct_choice_ids: frozenset[int] = frozenset()
+    numeric_answer: float | None = None
+    tolerance: float = 0.0
+    accepted_answers: tuple[str, ...] = ()
+
+
+def normalise_text(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def parse_number(raw: str) -> float:
+    """Reads a number as a learner types it; raises AnswerError with a readable message."""
+    text = raw.strip().replace("\u2212", "-").rstrip("%").strip()
+    if not text:
+        raise AnswerError("Please type a number.")
+    if len(text) > 64:
+        raise AnswerError("That number is too long.")
+    if "," in text and "." not in text and text.count(",") == 1:
+        text = text.replace(",", ".")
+    value: float | Fraction
+    if mixed := _MIXED.match(text):
+        magnitude = int(mixed["whole"]) + _fraction(mixed["num"], mixed["den"])
+        value = -magnitude if mixed["sign"] == "-" else magnitude
+    elif fraction := _FRACTION.match(text):
+        value = _fraction(fraction["num"], fraction["den"])
+    elif _DECIMAL.match(text):
+        value = float(text)
+    else:
+        raise AnswerError(f"“{raw.strip()}” is not a number. Try 0.75, 3/4 or 1 1/2.")
+    result = float(value)
+    if not math.isfinite(result):
+        raise AnswerError("That number is too large.")
+    return result
+
+
+def _fraction(numerator: str, denominator: str) -> Fraction:
+    top, bottom = Fraction(numerator), Fraction(denominator)
+    if bottom == 0:
+        raise AnswerError("A fraction cannot have 0 as its denominator.")
+    return top / bottom
+
+
+def parse_choice_ids(selected: Iterable[str | int], key: AnswerKey) -> frozenset[int]:
+    ids: set[int] = set()
+    for item in selected:
+        try:
+            ids.add(int(item))
+        except (TypeError, ValueError):
+            raise AnswerError("That option is not one of this exercise's options.") from None
+    if not ids:
+        raise AnswerError("Please select an answer.")
+    if not ids <= key.choice_ids:
+        raise AnswerError("That option is not one of this exercise's options.")
+    return frozenset(ids)
+
+
+def check_answer(key: AnswerKey, given: str | Sequence[str | int]) -> bool:
+    """True when ``given`` is right for ``key``; AnswerError when it cannot be checked."""
+    if key.kind == CHOICE:
+        if isinstance(given, str):
+            given = [given] if given.strip() else []
+        return parse_choice_ids(given, key) == key.correct_choice_ids
+    if not isinstance(given, str):
+        raise AnswerError("Please type your answer.")
+    if len(given) > MAX_ANSWER_LENGTH:
+        raise AnswerError(f"Answers are at most {MAX_ANSWER_LENGTH} characters.")
+    if key.kind == NUMERIC:
+        if key.numeric_answer is None:
+            raise AnswerError("This exercise has no answer set yet.")
+        value = parse_number(given)
+        return abs(value - key.numeric_answer) <= key.tolerance + _FLOAT_SLACK
+    if key.kind == TEXT:
+        normalised = normalise_text(given)
+        if not normalised:
+            raise AnswerError("Please type your answer.")
+        return normalised in {normalise_text(accepted) for accepted in key.accepted_answers}
+    raise AnswerError(f"Unknown exercise kind {key.kind!r}.")

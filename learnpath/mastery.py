@@ -1,0 +1,493 @@
+"""Per-learner skill mastery: Bayesian Knowledge Tracing on the skill graph, as plain data.
+
+Estimator
+    Each skill is tracked with Bayesian Knowledge Tracing (Corbett & Anderson, 1995): the
+    learner either knows the skill or not; :class:`BKTParams` hold the probability of knowing it
+    before any practice (``p_init``), of learning it at an attempt (``p_learn``), of answering
+    correctly without knowing it (``p_guess``), of answering wrongly while knowing it
+    (``p_slip``) and of forgetting it at an attempt (``p_forget``, 0 in classic BKT). After an
+    attempt with prior ``p`` the posterior is
+
+        correct:  p(1-slip) / (p(1-slip) + (1-p)guess)
+        wrong:    p·slip    / (p·slip + (1-p)(1-guess))
+
+    and the stored ``p_mastery`` is the probability of knowing the skill at the next attempt,
+    ``posterior(1-forget) + (1-posterior)learn``. The chance of a correct next answer is
+    ``p_mastery(1-slip) + (1-p_mastery)guess`` (:func:`predict_correct`). An exercise tagged with
+    several skills is one observation of each of them. Parameters come per skill from
+    :func:`fit_bkt_params` (EM on the course's data) or default to :data:`DEFAULT_PARAMS` for a
+    new course or a skill with little data.
+
+Prerequisite evidence
+    A correct answer on a skill is evidence that its *direct* prerequisites are known: each of
+    them gets a soft correct observation, ``p ← (1-w)p + w·posterior_correct(p)`` with
+    ``w = PREREQUISITE_EVIDENCE_WEIGHT``, and no learning step (they were not practised). Wrong
+    answers say nothing about prerequisites (the advanced step itself may be what failed), and
+    prerequisites that are themselves skills of the exercise get only their direct update. So an
+    attempt changes the exercise's skills plus their direct prerequisites, nothing else.
+
+Evidence and uncertainty
+    ``evidence`` counts observations: 1 per attempt on the skill, ``w`` per inferred one.
+    ``std`` is the standard deviation of a Beta distribution with mean ``p_mastery`` and
+    ``evidence + PRIOR_PSEUDO_OBSERVATIONS`` pseudo-observations: a transparent measure of how
+    firmly the estimate is backed (it shrinks as evidence grows), not a BKT posterior.
+
+Levels (:func:`mastery_level`)
+    ``not_started``: no evidence. ``mastered``: p ≥ :data:`MASTERED_P` (0.95, the classic BKT
+    mastery criterion) with evidence ≥ :data:`MASTERED_EVIDENCE`. ``proficient``: p ≥
+    :data:`PROFICIENT_P` with evidence ≥ :data:`PROFICIENT_EVIDENCE`. ``familiar``: p ≥
+    :data:`FAMILIAR_P`. ``attempted``: any other skill with evidence.
+
+Frontier, review and ability chart
+    :func:`ready_to_learn` lists skills not mastered whose prerequisites are all proficient or
+    better, in topological order. :func:`review_candidates` lists skills whose mastery fell by at
+    least ``falling_drop`` from a peak of proficient or better, then mastered skills not practised
+    for ``stale_after_days``; the stale ones are ordered by :func:`retained_p_mastery`, a
+    decay-on-read estimate ``p·0.5^(days/half_life)`` that never changes the stored chart.
+    :func:`ability_chart` averages ``p_mastery`` per area, counting unstarted skills as 0.
+
+Determinism
+    :func:`apply_attempt` is a pure function of the chart, the attempt, the graph and the
+    parameters, in plain Python floats, and each skill's new state depends only on its own old
+    state; :func:`replay` folds it over an ordered history, so a chart rebuilt from stored
+    attempts is bit-identical to one kept incrementally. The chart depends on the graph only
+    through prerequisite evidence and on the parameters everywhere: after the graph or the fitted
+    parameters change, replay the history to rebuild it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+import numpy as np
+
+from learnpath.skillgraph import SkillGraph
+
+FAMILIAR_P = 0.60
+PROFICIENT_P = 0.80
+MASTERED_P = 0.95
+PROFICIENT_EVIDENCE = 3.0
+MASTERED_EVIDENCE = 5.0
+PREREQUISITE_EVIDENCE_WEIGHT = 0.5
+PRIOR_PSEUDO_OBSERVATIONS = 2.0
+STALE_AFTER_DAYS = 30.0
+FALLING_DROP = 0.15
+RETENTION_HALF_LIFE_DAYS = 90.0
+MAX_GUESS_OR_SLIP = 0.45
+_SECONDS_PER_DAY = 86400.0
+
+
+class MasteryLevel(StrEnum):
+    NOT_STARTED = "not_started"
+    ATTEMPTED = "attempted"
+    FAMILIAR = "familiar"
+    PROFICIENT = "proficient"
+    MASTERED = "mastered"
+
+    @property
+    def rank(self) -> int:
+        """Position in the order not_started < attempted < familiar < proficient < mastered."""
+        return list(MasteryLevel).index(self)
+
+
+@dataclass(frozen=True)
+class BKTParams:
+    p_init: float = 0.2
+    p_learn: float = 0.15
+    p_guess: float = 0.2
+    p_slip: float = 0.1
+    p_forget: float = 0.0
+
+    def __post_init__(self) -> None:
+        values = (self.p_init, self.p_learn, self.p_guess, self.p_slip, self.p_forget)
+        if not all(0.0 <= value <= 1.0 for value in values):
+            raise ValueError(f"BKT probabilities must lie in [0, 1]: {self}")
+        if self.p_guess + self.p_slip >= 1.0:
+            raise ValueError(
+                f"p_guess + p_slip must be below 1, else a correct answer is no "
+                f"evidence of knowing the skill: {self}"
+            )
+
+
+DEFAULT_PARAMS = BKTParams()
+
+
+def mastery_level(p_mastery: float, evidence: float) -> MasteryLevel:
+    """The documented thresholds on probability and evidence."""
+    if evidence <= 0.0:
+        return MasteryLevel.NOT_STARTED
+    if p_mastery >= MASTERED_P and evidence >= MASTERED_EVIDENCE:
+        return MasteryLevel.MASTERED
+    if p_mastery >= PROFICIENT_P and evidence >= PROFICIENT_EVIDENCE:
+        return MasteryLevel.PROFICIENT
+    if p_mastery >= FAMILIAR_P:
+        return MasteryLevel.FAMILIAR
+    return MasteryLevel.ATTEMPTED
+
+
+@dataclass(frozen=True)
+class SkillMastery:
+    """A learner's state on one skill; ``p_mastery`` is P(knows it at the next attempt)."""
+
+    p_mastery: float
+    evidence: float = 0.0
+    attempts: int = 0
+    correct: int = 0
+    last_attempt_at: datetime | None = None
+    peak_p_mastery: float = 0.0
+
+    @property
+    def level(self) -> MasteryLevel:
+        return mastery_level(self.p_mastery, self.evidence)
+
+    @property
+    def std(self) -> float:
+        pseudo_observations = self.evidence + PRIOR_PSEUDO_OBSERVATIONS
+        return math.sqrt(self.p_mastery * (1.0 - self.p_mastery) / (pseudo_observations + 1.0))
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """An approximate 95% band: p ± 1.96·std, clipped to [0, 1]."""
+        half_width = 1.96 * self.std
+        return max(0.0, self.p_mastery - half_width), min(1.0, self.p_mastery + half_width)
+
+
+def initial_mastery(params: BKTParams = DEFAULT_PARAMS) -> SkillMastery:
+    return SkillMastery(p_mastery=params.p_init, peak_p_mastery=params.p_init)
+
+
+def predict_correct(p_mastery: float, params: BKTParams = DEFAULT_PARAMS) -> float:
+    return p_mastery * (1.0 - params.p_slip) + (1.0 - p_mastery) * params.p_guess
+
+
+def posterior(p_mastery: float, correct: bool, params: BKTParams) -> float:
+    """P(knows the skill | this answer), before any learning or forgetting."""
+    if correct:
+        known = p_mastery * (1.0 - params.p_slip)
+        unknown = (1.0 - p_mastery) * params.p_guess
+    else:
+        known = p_mastery * params.p_slip
+        unknown = (1.0 - p_mastery) * (1.0 - params.p_guess)
+    return known / (known + unknown)
+
+
+def _observe(state: SkillMastery, correct: bool, at: datetime, params: BKTParams) -> SkillMastery:
+    known = posterior(state.p_mastery, correct, params)
+    p_next = known * (1.0 - params.p_forget) + (1.0 - known) * params.p_learn
+    return SkillMastery(
+        p_mastery=p_next,
+        evidence=state.evidence + 1.0,
+        attempts=state.attempts + 1,
+        correct=state.correct + int(correct),
+        last_attempt_at=at,
+        peak_p_mastery=max(state.peak_p_mastery, p_next),
+    )
+
+
+def _infer_from_dependent(state: SkillMastery, params: BKTParams) -> SkillMastery:
+    weight = PREREQUISITE_EVIDENCE_WEIGHT
+    p_next = (1.0 - weight) * state.p_mastery + weight * posterior(state.p_mastery, True, params)
+    return SkillMastery(
+        p_mastery=p_next,
+        evidence=state.evidence + weight,
+        attempts=state.attempts,
+        correct=state.correct,
+        last_attempt_at=state.last_attempt_at,
+        peak_p_mastery=max(state.peak_p_mastery, p_next),
+    )
+
+
+def apply_attempt(
+    chart: Mapping[str, SkillMastery],
+    exercise_skills: Sequence[str],
+    correct: bool,
+    at: datetime,
+    graph: SkillGraph,
+    params: Mapping[str, BKTParams] | None = None,
+) -> dict[str, SkillMastery]:
+    """The new states of the skills this attempt changes (only those), from the old chart."""
+    skills = list(dict.fromkeys(exercise_skills))
+    unknown = [key for key in skills if key not in graph]
+    if unknown:
+        raise ValueError(f"attempt on skills not in the graph: {', '.join(unknown)}")
+    params = params or {}
+
+    def state_of(key: str) -> SkillMastery:
+        return chart.get(key) or initial_mastery(params.get(key, DEFAULT_PARAMS))
+
+    changed = {
+        key: _observe(state_of(key), correct, at, params.get(key, DEFAULT_PARAMS)) for key in skills
+    }
+    if correct:
+        prerequisites = {p for key in skills for p in graph.prerequisites(key)} - set(skills)
+        for key in sorted(prerequisites):
+            changed[key] = _infer_from_dependent(state_of(key), params.get(key, DEFAULT_PARAMS))
+    return changed
+
+
+def replay(
+    attempts: Iterable[tuple[Sequence[str], bool, datetime]],
+    graph: SkillGraph,
+    params: Mapping[str, BKTParams] | None = None,
+) -> dict[str, SkillMastery]:
+    """Rebuild a chart from an ordered history of (exercise skills, correct, at)."""
+    chart: dict[str, SkillMastery] = {}
+    for skills, correct, at in attempts:
+        chart.update(apply_attempt(chart, skills, correct, at, graph, params))
+    return chart
+
+
+def _level_of(chart: Mapping[str, SkillMastery], key: str) -> MasteryLevel:
+    state = chart.get(key)
+    return state.level if state else MasteryLevel.NOT_STARTED
+
+
+def ready_to_learn(chart: Mapping[str, SkillMastery], graph: SkillGraph) -> list[str]:
+    """Skills not yet mastered whose prerequisites are all proficient or better."""
+    enough = MasteryLevel.PROFICIENT.rank
+    return [
+        key
+        for key in graph.topological_order()
+        if _level_of(chart, key) is not MasteryLevel.MASTERED
+        and all(_level_of(chart, p).rank >= enough for p in graph.prerequisites(key))
+    ]
+
+
+def retained_p_mastery(
+    state: SkillMastery, now: datetime, half_life_days: float = RETENTION_HALF_LIFE_DAYS
+) -> float:
+    """Decay on read: p_mastery halved every ``half_life_days`` since the last attempt."""
+    if state.last_attempt_at is None:
+        return state.p_mastery
+    days = max(0.0, (now - state.last_attempt_at).total_seconds() / _SECONDS_PER_DAY)
+    return state.p_mastery * 0.5 ** (days / half_life_days)
+
+
+def review_candidates(
+    chart: Mapping[str, SkillMastery],
+    now: datetime,
+    *,
+    stale_after_days: float = STALE_AFTER_DAYS,
+    falling_drop: float = FALLING_DROP,
+    half_life_days: float = RETENTION_HALF_LIFE_DAYS,
+) -> list[tuple[str, str]]:
+    """(skill, reason) pairs: falling skills (largest drop first), then stale mastered ones."""
+    falling: list[tuple[float, str, str]] = []
+    stale: list[tuple[float, str, str]] = []
+    for key, state in chart.items():
+        drop = state.peak_p_mastery - state.p_mastery
+        if state.peak_p_mastery >= PROFICIENT_P and drop >= falling_drop:
+            reason = f"mastery falling from {state.peak_p_mastery:.2f} to {state.p_mastery:.2f}"
+            falling.append((-drop, key, reason))
+        elif state.level is MasteryLevel.MASTERED and state.last_attempt_at is not None:
+            days = (now - state.last_attempt_at).total_seconds() / _SECONDS_PER_DAY
+            if days >= stale_after_days:
+                retained = retained_p_mastery(state, now, half_life_days)
+                stale.append((retained, key, f"mastered, last practised {int(days)} days ago"))
+    return [(key, reason) for _, key, reason in sorted(falling) + sorted(stale)]
+
+
+def ability_chart(chart: Mapping[str, SkillMastery], graph: SkillGraph) -> dict[str, float]:
+    """Mean p_mastery per area (unstarted skills count as 0), for a radar chart."""
+    result: dict[str, float] = {}
+    for area in graph.areas():
+        values = [
+            chart[key].p_mastery if _level_of(chart, key) is not MasteryLevel.NOT_STARTED else 0.0
+            for key in graph.skills_in_area(area)
+        ]
+        result[area] = sum(values) / len(values)
+    return result
+
+
+# Fitting: Baum-Welch EM on the two-state BKT hidden Markov model, one skill at a time.
+# State 0 = does not know the skill, 1 = knows it; sequences are one learner's answers in order.
+_EM_STARTS = (
+    BKTParams(p_init=0.3, p_learn=0.1, p_guess=0.2, p_slip=0.1, p_forget=0.05),
+    BKTParams(p_init=0.6, p_learn=0.2, p_guess=0.1, p_slip=0.2, p_forget=0.05),
+    BKTParams(p_init=0.1, p_learn=0.05, p_guess=0.3, p_slip=0.05, p_forget=0.05),
+)
+_MIN_P = 1e-4
+
+
+@dataclass(frozen=True)
+class _SequenceBatch:
+    """Answers padded into an (n, length) matrix, longest first: step t uses rows [:active[t]]."""
+
+    answers: np.ndarray
+    valid: np.ndarray
+    active: np.ndarray
+
+    @classmethod
+    def from_sequences(cls, sequences: Iterable[Sequence[bool]]) -> _SequenceBatch:
+        ordered = sorted((list(s) for s in sequences if len(s)), key=len, reverse=True)
+        width = len(ordered[0]) if ordered else 0
+        answers = np.zeros((len(ordered), width))
+        valid = np.zeros((len(ordered), width), dtype=bool)
+        for row, sequence in enumerate(ordered):
+            answers[row, : len(sequence)] = sequence
+            valid[row, : len(sequence)] = True
+        return cls(answers, valid, valid.sum(axis=0))
+
+
+def _transition_matrix(params: BKTParams) -> np.ndarray:
+    return np.array(
+        [[1.0 - params.p_learn, params.p_learn], [params.p_forget, 1.0 - params.p_forget]]
+    )
+
+
+def _expectation(batch: _SequenceBatch, params: BKTParams) -> tuple[dict[str, float], float]:
+    """Forward-backward with per-step scaling; expected counts for the M-step and log-likelihood."""
+    transition = _transition_matrix(params)
+    correct = batch.answers
+    emission = np.stack(
+        [
+            np.where(correct > 0, params.p_guess, 1.0 - params.p_guess),
+            np.where(correct > 0, 1.0 - params.p_slip, params.p_slip),
+        ],
+        axis=-1,
+    )
+    rows, length = correct.shape
+    alpha = np.zeros((rows, length, 2))
+    scale = np.ones((rows, length))
+    first = np.array([1.0 - params.p_init, params.p_init]) * emission[:, 0]
+    scale[:, 0] = first.sum(axis=1)
+    alpha[:, 0] = first / scale[:, 0, None]
+    for t in range(1, length):
+        n = batch.active[t]
+        step = (alpha[:n, t - 1] @ transition) * emission[:n, t]
+        scale[:n, t] = step.sum(axis=1)
+        alpha[:n, t] = step / scale[:n, t, None]
+    beta = np.ones((rows, length, 2))
+    for t in range(length - 2, -1, -1):
+        n = batch.active[t + 1]
+        beta[:n, t] = (
+            emission[:n, t + 1] * beta[:n, t + 1] / scale[:n, t + 1, None]
+        ) @ transition.T
+    gamma = alpha * beta
+    following = emission[:, 1:] * beta[:, 1:] / scale[:, 1:, None] * batch.valid[:, 1:, None]
+    pair_counts = transition * (alpha[:, :-1].reshape(-1, 2).T @ following.reshape(-1, 2))
+    counts = {
+        "known_first": float(gamma[:, 0, 1].sum()),
+        "sequences": float(rows),
+        "learned": float(pair_counts[0, 1]),
+        "unknown_before": float(pair_counts[0].sum()),
+        "forgot": float(pair_counts[1, 0]),
+        "known_before": float(pair_counts[1].sum()),
+        "guessed": float((gamma[..., 0] * correct).sum()),
+        "unknown": float(gamma[..., 0].sum()),
+        "slipped": float((gamma[..., 1] * (1.0 - correct)).sum()),
+        "known": float(gamma[..., 1].sum()),
+    }
+    return counts, float(np.log(scale).sum())
+
+
+def _ratio(numerator: float, denominator: float, fallback: float, high: float) -> float:
+    if denominator <= 0.0:
+        return fallback
+    return min(high, max(_MIN_P, numerator / denominator))
+
+
+def _maximization(counts: dict[str, float], old: BKTParams, fit_forget: bool) -> BKTParams:
+    top = 1.0 - _MIN_P
+    return BKTParams(
+        p_init=_ratio(counts["known_first"], counts["sequences"], old.p_init, top),
+        p_learn=_ratio(counts["learned"], counts["unknown_before"], old.p_learn, top),
+        p_guess=_ratio(counts["guessed"], counts["unknown"], old.p_guess, MAX_GUESS_OR_SLIP),
+        p_slip=_ratio(counts["slipped"], counts["known"], old.p_slip, MAX_GUESS_OR_SLIP),
+        p_forget=(
+            _ratio(counts["forgot"], counts["known_before"], old.p_forget, top)
+            if fit_forget
+            else 0.0
+        ),
+    )
+
+
+def _run_em(
+    batch: _SequenceBatch, start: BKTParams, fit_forget: bool, max_iterations: int, tolerance: float
+) -> tuple[BKTParams, float]:
+    params = start
+    observations = float(batch.valid.sum())
+    previous = -math.inf
+    for _ in range(max_iterations):
+        counts, log_likelihood = _expectation(batch, params)
+        if log_likelihood - previous < tolerance * observations:
+            break
+        previous = log_likelihood
+        params = _maximization(counts, params, fit_forget)
+    return params, _expectation(batch, params)[1]
+
+
+def fit_bkt_params(
+    sequences: Iterable[Sequence[bool]],
+    *,
+    fit_forget: bool = False,
+    max_iterations: int = 100,
+    tolerance: float = 1e-7,
+) -> BKTParams:
+    """Maximum-likelihood BKT parameters of one skill by EM from three fixed starting points.
+
+    Each sequence is one learner's answers on the skill, in order. EM stops when the
+    log-likelihood gains less than ``tolerance`` per observation; the start with the highest final
+    likelihood wins (the first on ties), so the result is deterministic. Guess and slip are capped
+    at :data:`MAX_GUESS_OR_SLIP` to keep the degenerate solutions EM can reach (knowing a skill
+    making a correct answer *less* likely) out. ``p_forget`` stays 0 unless ``fit_forget``.
+    Without any answers the defaults are returned.
+    """
+    batch = _SequenceBatch.from_sequences(sequences)
+    if batch.answers.size == 0:
+        return DEFAULT_PARAMS
+    fits = [
+        _run_em(
+            batch,
+            start if fit_forget else replace(start, p_forget=0.0),
+            fit_forget,
+            max_iterations,
+            tolerance,
+        )
+        for start in _EM_STARTS
+    ]
+    return max(fits, key=lambda fit: fit[1])[0]
+
+
+def skill_sequences(
+    learner_histories: Iterable[Iterable[tuple[Sequence[str], bool]]],
+) -> dict[str, list[list[bool]]]:
+    """Split each learner's ordered (exercise skills, correct) history into per-skill sequences."""
+    by_skill: dict[str, list[list[bool]]] = {}
+    for history in learner_histories:
+        own: dict[str, list[bool]] = {}
+        for skills, correct in history:
+            for key in dict.fromkeys(skills):
+                own.setdefault(key, []).append(bool(correct))
+        for key, answers in own.items():
+            by_skill.setdefault(key, []).append(answers)
+    return by_skill
+
+
+def fit_course_params(
+    learner_histories: Iterable[Iterable[tuple[Sequence[str], bool]]],
+    *,
+    min_observations: int = 50,
+    fit_forget: bool = False,
+) -> dict[str, BKTParams]:
+    """Fitted parameters for every skill with at least ``min_observations`` answers.
+
+    Skills left out fall back to :data:`DEFAULT_PARAMS` in :func:`apply_attempt`.
+    """
+    return {
+        key: fit_bkt_params(sequences, fit_forget=fit_forget)
+        for key, sequences in sorted(skill_sequences(learner_histories).items())
+        if sum(len(sequence) for sequence in sequences) >= min_observations
+    }
+
+
+def log_likelihood(sequences: Iterable[Sequence[bool]], params: BKTParams) -> float:
+    """Log-probability of the answer sequences under one skill's BKT parameters."""
+    batch = _SequenceBatch.from_sequences(sequences)
+    if batch.answers.size == 0:
+        return 0.0
+    return _expectation(batch, params)[1]

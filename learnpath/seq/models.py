@@ -1,0 +1,279 @@
+"""Sequence models behind one interface, found by name in a registry.
+
+Every model takes a ``ModelSpec`` (vocabulary sizes, the exercise -> skills matrix) plus its own
+keyword hyper-parameters, and implements ``calculate_loss(batch)`` and ``predict(batch)``. A
+prediction at step ``t`` uses only attempts before ``t``: ``p_correct[b, t]`` is the probability
+that attempt ``t`` (on its known exercise) is right, ``next_scores[b, t]`` scores every exercise as
+the one attempted at ``t``. Count-based models have no parameters to train and override
+``fit_statistics`` instead.
+
+``lstm`` (ours). Each attempt is embedded as the sum of: an (exercise, answer) embedding, the mean
+of its skills' (skill, answer) embeddings, the bucketed time gap since the previous attempt and a
+new-session flag. An LSTM runs over a learned start token followed by the attempts, so its output
+at ``t`` summarises attempts ``< t``; that output is the learner's recurrent state. Two heads read
+it: the knowledge head scores exercise ``e`` with an MLP over [state, e's output embedding] plus
+e's bias (exercise embedding + mean skill embedding, so an unseen exercise is scored through its
+skills); the next-exercise head is a dot product between a projection of the state and every
+exercise's embedding (a softmax over exercises, trained with sampled negatives when there are
+many). During training a fraction of exercise ids is replaced by *unknown*, which teaches the
+skills-only path used for unseen exercises. Loss: binary cross-entropy of the answers plus
+``next_weight`` times the cross-entropy of the next exercise.
+
+``dkt`` (Piech et al., 2015). The published skill-level model: the input is the one-hot of
+(skill, answer) (summed over a multi-skill attempt), an LSTM, and a sigmoid output per skill; an
+attempt's probability uses the mean of its skills' logits. It has no next-exercise head.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from learnpath.seq.data import GAP_BUCKET_COUNT, PAD_ID, UNKNOWN_ID, Batch, EncodedSequences
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    exercise_vocab_size: int
+    skill_vocab_size: int
+    exercise_skill_matrix: np.ndarray
+
+
+@dataclass(frozen=True)
+class Prediction:
+    p_correct: torch.Tensor | None
+    next_scores: torch.Tensor | None
+
+
+class SequenceModel(nn.Module):
+    name: ClassVar[str] = ""
+    predicts_answers: ClassVar[bool] = True
+    predicts_next: ClassVar[bool] = False
+
+    def __init__(self, spec: ModelSpec) -> None:
+        super().__init__()
+        self.spec = spec
+        self.hyper: dict[str, Any] = {}
+        self.register_buffer("exercise_skills", torch.as_tensor(spec.exercise_skill_matrix, dtype=torch.long))
+
+    @property
+    def trainable(self) -> bool:
+        return any(parameter.requires_grad for parameter in self.parameters())
+
+    def calculate_loss(self, batch: Batch) -> torch.Tensor:
+        raise TypeError(f"{type(self).__name__} has no trainable parameters")
+
+    @abstractmethod
+    def predict(self, batch: Batch, with_next: bool = True) -> Prediction:
+        """Probabilities of the answers and/or scores of the next exercise, per step."""
+
+    def fit_statistics(self, encoded: EncodedSequences) -> None:
+        """Count-based models read the training data here; neural models need nothing."""
+
+
+MODEL_REGISTRY: dict[str, type[SequenceModel]] = {}
+
+
+def register_model(name: str) -> Callable[[type[SequenceModel]], type[SequenceModel]]:
+    def decorate(cls: type[SequenceModel]) -> type[SequenceModel]:
+        cls.name = name
+        MODEL_REGISTRY[name] = cls
+        return cls
+
+    return decorate
+
+
+def build_model(name: str, spec: ModelSpec, hyper: dict[str, Any] | None = None) -> SequenceModel:
+    import learnpath.seq.baselines  # noqa: F401  (registers the baseline models)
+
+    if name not in MODEL_REGISTRY:
+        raise KeyError(f"unknown model {name!r}; known: {sorted(MODEL_REGISTRY)}")
+    model = MODEL_REGISTRY[name](spec, **(hyper or {}))
+    model.hyper = dict(hyper or {})
+    return model
+
+
+def masked_mean_embedding(table: nn.Embedding, ids: torch.Tensor) -> torch.Tensor:
+    """Mean of the embeddings of the non-padding ids along the last axis."""
+    present = (ids != PAD_ID).unsqueeze(-1).float()
+    return (table(ids) * present).sum(-2) / present.sum(-2).clamp(min=1.0)
+
+
+def shift_right(start: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
+    """Prepend the start vector and drop the last step, so output t sees attempts < t."""
+    return torch.cat([start.expand(steps.shape[0], 1, -1), steps[:, :-1]], dim=1)
+
+
+def masked_bce(logits: torch.Tensor, batch: Batch) -> torch.Tensor:
+    return F.binary_cross_entropy_with_logits(logits[batch.mask], batch.correct[batch.mask])
+
+
+@register_model("lstm")
+class KnowledgePathLSTM(SequenceModel):
+    predicts_next = True
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        embed_dim: int = 64,
+        hidden_dim: int = 128,
+        layers: int = 1,
+        dropout: float = 0.2,
+        next_weight: float = 0.1,
+        sampled_negatives: int = 2048,
+        unknown_rate: float = 0.05,
+    ) -> None:
+        super().__init__(spec)
+        exercises, skills = spec.exercise_vocab_size, spec.skill_vocab_size
+        self.next_weight = next_weight
+        self.sampled_negatives = sampled_negatives
+        self.unknown_rate = unknown_rate
+        self.exercise_answer_in = nn.Embedding(2 * exercises, embed_dim)
+        self.skill_answer_in = nn.Embedding(2 * skills, embed_dim, padding_idx=PAD_ID)
+        self.gap_in = nn.Embedding(GAP_BUCKET_COUNT, embed_dim)
+        self.session_in = nn.Embedding(2, embed_dim)
+        self.start = nn.Parameter(torch.zeros(1, 1, embed_dim))
+        self.lstm = nn.LSTM(embed_dim, hidden_dim, num_layers=layers, batch_first=True)
+        self.dropout = nn.Dropout(dropout)
+        self.exercise_out = nn.Embedding(exercises, embed_dim)
+        self.skill_out = nn.Embedding(skills, embed_dim, padding_idx=PAD_ID)
+        self.exercise_bias = nn.Embedding(exercises, 1)
+        self.answer_mlp = nn.Sequential(
+            nn.Linear(hidden_dim + embed_dim, 256), nn.ReLU(), nn.Dropout(dropout), nn.Linear(256, 1)
+        )
+        self.next_query = nn.Linear(hidden_dim, embed_dim)
+        self.exercise_next = nn.Embedding(exercises, embed_dim)
+        self.skill_next = nn.Embedding(skills, embed_dim, padding_idx=PAD_ID)
+        self.next_bias = nn.Embedding(exercises, 1)
+        for table in (self.exercise_bias, self.next_bias):
+            nn.init.zeros_(table.weight)
+        for table in (self.exercise_answer_in, self.skill_answer_in, self.exercise_out, self.skill_out, self.exercise_next, self.skill_next, self.gap_in, self.session_in):
+            nn.init.normal_(table.weight, std=0.1)
+
+    def attempt_inputs(
+        self, exercise: torch.Tensor, skills: torch.Tensor, correct: torch.Tensor,
+        gap: torch.Tensor, session: torch.Tensor,
+    ) -> torch.Tensor:
+        answer = correct.long()
+        skill_answer = torch.where(skills != PAD_ID, 2 * skills + answer.unsqueeze(-1), PAD_ID)
+        return (
+            self.exercise_answer_in(2 * exercise + answer)
+            + masked_mean_embedding(self.skill_answer_in, skill_answer)
+            + self.gap_in(gap)
+            + self.session_in(session)
+        )
+
+    def run(self, batch: Batch, exercise: torch.Tensor) -> torch.Tensor:
+        steps = self.attempt_inputs(exercise, batch.skills, batch.correct, batch.gap, batch.session)
+        states, _ = self.lstm(shift_right(self.start, steps))
+        return self.dropout(states)
+
+    def answer_logits(self, states: torch.Tensor, exercise: torch.Tensor, skills: torch.Tensor) -> torch.Tensor:
+        target = self.exercise_out(exercise) + masked_mean_embedding(self.skill_out, skills)
+        features = torch.cat([states, target.expand(*states.shape[:-1], -1)], dim=-1)
+        return self.answer_mlp(features).squeeze(-1) + self.exercise_bias(exercise).squeeze(-1)
+
+    def next_keys(self, candidates: torch.Tensor, skills: torch.Tensor | None = None) -> torch.Tensor:
+        skills = self.exercise_skills[candidates] if skills is None else skills
+        return self.exercise_next(candidates) + masked_mean_embedding(self.skill_next, skills)
+
+    def next_logits(
+        self, states: torch.Tensor, candidates: torch.Tensor, skills: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        keys = self.next_keys(candidates, skills)
+        return self.next_query(states) @ keys.T + self.next_bias(candidates).squeeze(-1)
+
+    def with_unknowns(self, exercise: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.unknown_rate <= 0:
+            return exercise
+        drop = torch.rand(exercise.shape, device=exercise.device) < self.unknown_rate
+        return torch.where(drop & (exercise != PAD_ID), torch.full_like(exercise, UNKNOWN_ID), exercise)
+
+    def next_loss(self, states: torch.Tensor, batch: Batch) -> torch.Tensor:
+        valid = batch.mask & (batch.exercise > UNKNOWN_ID)
+        queries, targets = states[valid], batch.exercise[valid]
+        vocab = self.spec.exercise_vocab_size
+        if vocab - 2 <= self.sampled_negatives:
+            logits = self.next_logits(queries, torch.arange(vocab, device=targets.device))
+            logits[:, : UNKNOWN_ID + 1] = float("-inf")
+            return F.cross_entropy(logits, targets)
+        negatives = torch.randint(2, vocab, (self.sampled_negatives,), device=targets.device)
+        target_logits = (self.next_query(queries) * self.next_keys(targets)).sum(-1)
+        target_logits = target_logits + self.next_bias(targets).squeeze(-1)
+        negative_logits = self.next_logits(queries, negatives)
+        negative_logits = negative_logits.masked_fill(negatives.unsqueeze(0) == targets.unsqueeze(1), float("-inf"))
+        logits = torch.cat([target_logits.unsqueeze(1), negative_logits], dim=1)
+        return F.cross_entropy(logits, torch.zeros_like(targets))
+
+    def calculate_loss(self, batch: Batch) -> torch.Tensor:
+        exercise = self.with_unknowns(batch.exercise)
+        states = self.run(batch, exercise)
+        loss = masked_bce(self.answer_logits(states, exercise, batch.skills), batch)
+        if self.next_weight > 0:
+            loss = loss + self.next_weight * self.next_loss(states, batch)
+        return loss
+
+    def predict(self, batch: Batch, with_next: bool = True) -> Prediction:
+        states = self.run(batch, batch.exercise)
+        p_correct = torch.sigmoid(self.answer_logits(states, batch.exercise, batch.skills))
+        next_scores = None
+        if with_next:
+            all_exercises = torch.arange(self.spec.exercise_vocab_size, device=states.device)
+            next_scores = self.next_logits(states, all_exercises)
+        return Prediction(p_correct, next_scores)
+
+    def initial_state(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Recurrent (h, c) after the start token: the state of a learner with no history."""
+        _, state = self.lstm(self.start)
+        return state
+
+    def advance(
+        self, state: tuple[torch.Tensor, torch.Tensor], attempt: tuple[torch.Tensor, ...]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One LSTM step for one attempt given as (exercise, skills, correct, gap, session)."""
+        _, new_state = self.lstm(self.attempt_inputs(*attempt), state)
+        return new_state
+
+    def score_catalog(
+        self, state: tuple[torch.Tensor, torch.Tensor], exercise: torch.Tensor, skills: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """P(correct) and P(next) for every catalog exercise, from one state, in one pass."""
+        top = state[0][-1].expand(len(exercise), -1)
+        p_correct = torch.sigmoid(self.answer_logits(top, exercise, skills))
+        p_next = torch.softmax(self.next_logits(top[:1], exercise, skills).squeeze(0), dim=0)
+        return p_correct, p_next
+
+
+@register_model("dkt")
+class DeepKnowledgeTracing(SequenceModel):
+    def __init__(self, spec: ModelSpec, hidden_dim: int = 200, dropout: float = 0.2) -> None:
+        super().__init__(spec)
+        skills = spec.skill_vocab_size
+        self.skill_answer_in = nn.Embedding(2 * skills, hidden_dim, padding_idx=PAD_ID)
+        self.start = nn.Parameter(torch.zeros(1, 1, hidden_dim))
+        self.lstm = nn.LSTM(hidden_dim, hidden_dim, batch_first=True)
+        self.dropout = nn.Dropout(dropout)
+        self.skill_logits = nn.Linear(hidden_dim, skills)
+
+    def forward_logits(self, batch: Batch) -> torch.Tensor:
+        answer = batch.correct.long().unsqueeze(-1)
+        present = batch.skills != PAD_ID
+        skill_answer = torch.where(present, 2 * batch.skills + answer, PAD_ID)
+        steps = self.skill_answer_in(skill_answer).sum(-2)
+        states, _ = self.lstm(shift_right(self.start, steps))
+        per_skill = self.skill_logits(self.dropout(states))
+        picked = per_skill.gather(-1, batch.skills) * present
+        return picked.sum(-1) / present.sum(-1).clamp(min=1)
+
+    def calculate_loss(self, batch: Batch) -> torch.Tensor:
+        return masked_bce(self.forward_logits(batch), batch)
+
+    def predict(self, batch: Batch, with_next: bool = True) -> Prediction:
+        return Prediction(torch.sigmoid(self.forward_logits(batch)), None)
