@@ -36,6 +36,7 @@ from courses.services.course_io import (
 )
 from courses.services.enrolment import enrol
 from courses.services.graphs import check_prerequisites_of
+from courses.services.jobs import schedule_chart_rebuild
 
 
 @admin.register(Course)
@@ -182,6 +183,21 @@ class SkillAdmin(admin.ModelAdmin):
     list_filter = ["course", "area"]
     search_fields = ["name", "key", "description"]
     inlines = [PrerequisiteInline]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if any(formset.has_changed() for formset in formsets):
+            schedule_chart_rebuild(form.instance.course_id)
+
+    def delete_model(self, request: HttpRequest, obj: Skill) -> None:
+        super().delete_model(request, obj)
+        schedule_chart_rebuild(obj.course_id)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Skill]) -> None:
+        course_ids = set(queryset.values_list("course_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for course_id in course_ids:
+            schedule_chart_rebuild(course_id)
 
 
 class ChoiceFormSet(forms.BaseInlineFormSet):

@@ -69,7 +69,7 @@ class Skill(models.Model):
 
 
 class Prerequisite(models.Model):
-    """Edge ``prerequisite -> skill``: the prerequisite should be learnt first (a DAG per course)."""
+    """Edge ``prerequisite -> skill``: the prerequisite is learnt first; a DAG per course."""
 
     skill = models.ForeignKey(
         Skill, on_delete=models.CASCADE, related_name="prerequisite_links"

@@ -21,7 +21,8 @@ Estimator
 Prerequisite evidence
     A correct answer on a skill is evidence that its *direct* prerequisites are known: each of
     them gets a soft correct observation, ``p ← (1-w)p + w·posterior_correct(p)`` with
-    ``w = PREREQUISITE_EVIDENCE_WEIGHT``, and no learning step (they were not practised). Wrong
+    ``w = PREREQUISITE_EVIDENCE_WEIGHT`` = 0.5 (indirect evidence counts as half an answer), and
+    no learning step (they were not practised); attempts, correct and last_attempt_at stay. Wrong
     answers say nothing about prerequisites (the advanced step itself may be what failed), and
     prerequisites that are themselves skills of the exercise get only their direct update. So an
     attempt changes the exercise's skills plus their direct prerequisites, nothing else.
@@ -46,6 +47,13 @@ Frontier, review and ability chart
     decay-on-read estimate ``p·0.5^(days/half_life)`` that never changes the stored chart.
     :func:`ability_chart` averages ``p_mastery`` per area, counting unstarted skills as 0.
 
+Fitting
+    :func:`fit_bkt_params` runs Baum-Welch EM on one skill's answer sequences (one per learner)
+    from three fixed starting points and keeps the most likely result, so it is deterministic;
+    guess and slip are capped at :data:`MAX_GUESS_OR_SLIP` to keep out the degenerate solutions
+    where knowing a skill makes a correct answer less likely. :func:`fit_course_params` fits every
+    skill with at least ``min_observations`` answers; the rest keep the defaults.
+
 Determinism
     :func:`apply_attempt` is a pure function of the chart, the attempt, the graph and the
     parameters, in plain Python floats, and each skill's new state depends only on its own old
@@ -53,6 +61,13 @@ Determinism
     attempts is bit-identical to one kept incrementally. The chart depends on the graph only
     through prerequisite evidence and on the parameters everywhere: after the graph or the fitted
     parameters change, replay the history to rebuild it.
+
+Use in the app
+    On an attempt, load the chart rows of the exercise's skills and of their direct prerequisites,
+    call :func:`apply_attempt` and upsert exactly the rows it returns, in the attempt's
+    transaction. Store the floats as double precision (IEEE binary64, e.g. Django's FloatField)
+    so they round-trip exactly and a rebuild compares equal. Replay attempts in the order they
+    were applied (e.g. by time, then id).
 """
 
 from __future__ import annotations
@@ -96,6 +111,11 @@ class MasteryLevel(StrEnum):
 
 @dataclass(frozen=True)
 class BKTParams:
+    """One skill's BKT parameters; the defaults are common textbook starting values for BKT.
+
+    Plain data: ``dataclasses.asdict(params)`` and ``BKTParams(**stored)`` round-trip it.
+    """
+
     p_init: float = 0.2
     p_learn: float = 0.15
     p_guess: float = 0.2
@@ -172,6 +192,8 @@ def posterior(p_mastery: float, correct: bool, params: BKTParams) -> float:
     else:
         known = p_mastery * params.p_slip
         unknown = (1.0 - p_mastery) * (1.0 - params.p_guess)
+    if known + unknown == 0.0:
+        return p_mastery  # an answer the parameters call impossible carries no information
     return known / (known + unknown)
 
 

@@ -37,9 +37,10 @@ After the attempt every skill ``j`` of the exercise learns::
       delta_k_j = lambda * r_j * h(u) * o * w * (1 - k_j)
 
 * ``lambda``: the learner's learning rate;
-* ``r_j = prod_{p in prereq(j)} k_p``: readiness — practising a skill whose
-  prerequisites are unknown yields little;
-* ``h(u) = 0.2 + 0.8 * exp(-((u - 0.65) / 0.25)^2)``: desirable difficulty — a productive
+* ``r_j = prod_{p in prereq(j)} min(1, k_p / 0.8)``: readiness — practising a skill
+  whose prerequisites are unknown yields little; prerequisites known at 0.8 or more
+  do not hold learning back;
+* ``h(u) = 0.2 + 0.8 * exp(-((u - 0.65) / 0.3)^2)``: desirable difficulty — a productive
   struggle (``u`` near 0.65) teaches most; far-too-easy (``u`` near 1) and hopeless
   (``u`` near 0) items teach little;
 * ``o``: 1 after a correct answer, 0.4 after an error (some learning from feedback);
@@ -64,7 +65,7 @@ Population
 
 =================  =======================================================
 aptitude           ``a``
-learning_rate      ``0.25 * exp(0.35 a + 0.25 z)`` clipped to 0.05..0.6
+learning_rate      ``0.35 * exp(0.35 a + 0.25 z)`` clipped to 0.05..0.6
 slip               Beta(2, 18) clipped to 0.01..0.3 (mean 0.10)
 guess              Beta(3, 12) clipped to 0.02..0.4 (mean 0.20)
 forgetting_rate    ``0.1 * exp(-0.2 a + 0.4 z)`` per day, clipped to 0.01..0.5
@@ -121,7 +122,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 MASTERY_THRESHOLD = 0.95
 MIN_DIFFICULTY = 1
@@ -189,6 +190,9 @@ class SimExercise:
             raise ValueError(f"exercise {self.key!r} difficulty must be 1..5")
 
 
+_Keyed = TypeVar("_Keyed", SimSkill, SimExercise)
+
+
 @dataclass(frozen=True)
 class SimCourse:
     """Skills (a prerequisite DAG) and exercises, validated and indexed on creation."""
@@ -250,8 +254,8 @@ class SimCourse:
         return self._exercises_by_skill[skill_key]
 
 
-def _unique_by_key(items: Sequence[SimSkill] | Sequence[SimExercise], kind: str) -> dict:
-    by_key = {}
+def _unique_by_key(items: Sequence[_Keyed], kind: str) -> dict[str, _Keyed]:
+    by_key: dict[str, _Keyed] = {}
     for item in items:
         if item.key in by_key:
             raise ValueError(f"duplicate {kind} key {item.key!r}")

@@ -29,6 +29,7 @@ from django.db import transaction
 
 from courses.models import Attempt, Choice, Course, Exercise, Prerequisite, Skill, key_validator
 from courses.services.errors import InvalidInput
+from courses.services.jobs import schedule_chart_rebuild
 from learnpath.answers import KINDS
 from learnpath.skillgraph import SkillSpec, validate_skills
 
@@ -280,6 +281,8 @@ def import_course(document: Mapping[str, Any]) -> ImportSummary:
         summary.exercises, summary.retired = _import_exercises(
             course, document["exercises"], skills_by_key
         )
+        if not created:
+            schedule_chart_rebuild(course.pk)
     return summary
 
 

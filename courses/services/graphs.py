@@ -8,6 +8,7 @@ from django.db import transaction
 
 from courses.models import Course, Prerequisite, Skill
 from courses.services.errors import InvalidInput
+from courses.services.jobs import schedule_chart_rebuild
 from learnpath.skillgraph import SkillGraph, SkillSpec, build_skill_graph, validate_skills
 
 
@@ -54,9 +55,12 @@ def add_prerequisite(skill: Skill, prerequisite: Skill) -> Prerequisite:
     problems = check_prerequisites_of(skill, [*current, prerequisite])
     if problems:
         raise InvalidInput(f"Cannot add {prerequisite.name} before {skill.name}: {problems[0]}")
-    return Prerequisite.objects.create(skill=skill, prerequisite=prerequisite)
+    link = Prerequisite.objects.create(skill=skill, prerequisite=prerequisite)
+    schedule_chart_rebuild(skill.course_id)
+    return link
 
 
 @transaction.atomic
 def remove_prerequisite(skill: Skill, prerequisite: Skill) -> None:
     Prerequisite.objects.filter(skill=skill, prerequisite=prerequisite).delete()
+    schedule_chart_rebuild(skill.course_id)

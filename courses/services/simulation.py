@@ -17,6 +17,7 @@ from django.utils import timezone
 from courses.models import Attempt, Cohort, Course, Exercise
 from courses.services.attempts import record_attempt
 from courses.services.enrolment import add_to_cohort, enrol
+from courses.services.graphs import skill_graph_for
 from learnpath.simulator import SimCourse, SimExercise, SimHistory, SimSkill, simulate_population
 
 # UUIDs of simulated attempts derive from these, so re-running a simulation stores nothing twice.
@@ -24,9 +25,10 @@ _SIMULATION_NAMESPACE = uuid.UUID("6f1d8a43-3c55-4a6e-9f7e-2b8d1c0e5a77")
 
 
 def sim_course_for(course: Course) -> SimCourse:
+    """The course as the simulator sees it; skills in the graph's topological order."""
+    graph = skill_graph_for(course)
     skills = tuple(
-        SimSkill(skill.key, tuple(sorted(p.key for p in skill.prerequisites.all())))
-        for skill in course.skills.prefetch_related("prerequisites").order_by("key")
+        SimSkill(key, tuple(graph.prerequisites(key))) for key in graph.topological_order()
     )
     exercises = tuple(
         SimExercise(exercise.key, tuple(sorted(s.key for s in exercise.skills.all())),

@@ -17,6 +17,9 @@ Next exercise (count-based, no gradient training; ties broken by popularity):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
 import numpy as np
 import torch
 from torch import nn
@@ -29,6 +32,8 @@ POPULARITY_TIE_BREAK = 1e-3
 
 @register_model("logistic")
 class LogisticSkillCounts(SequenceModel):
+    training_defaults: ClassVar[Mapping[str, Any]] = {"learning_rate": 0.03}
+
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__(spec)
         skills = spec.skill_vocab_size

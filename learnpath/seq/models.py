@@ -27,7 +27,7 @@ attempt's probability uses the mean of its skills' logits. It has no next-exerci
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -54,6 +54,7 @@ class Prediction:
 
 class SequenceModel(nn.Module):
     name: ClassVar[str] = ""
+    training_defaults: ClassVar[Mapping[str, Any]] = {}
     predicts_answers: ClassVar[bool] = True
     predicts_next: ClassVar[bool] = False
 

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve the site with a real Celery worker and beat; Ctrl-C stops all three."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--addr", default="127.0.0.1:8000")
+
+    def handle(self, *args: Any, addr: str, **options: Any) -> None:
+        python = sys.executable
+        commands = {
+            "web": [python, "manage.py", "runserver", addr, "--noreload"],
+            "worker": [python, "-m", "celery", "-A", "learnpath", "worker", "-l", "info",
+                       "--concurrency", "1", "-n", "demo-worker@%h"],
+            "beat": [python, "-m", "celery", "-A", "learnpath", "beat", "-l", "info",
+                     "--schedule", str(settings.DATA_DIR / "celerybeat-schedule")],
+        }
+        processes = {name: subprocess.Popen(command, cwd=settings.BASE_DIR)
+                     for name, command in commands.items()}
+        self.stdout.write(f"Serving http://{addr}/ with a Celery worker and beat. Ctrl-C stops.")
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            while all(process.poll() is None for process in processes.values()):
+                time.sleep(0.5)
+            stopped = [name for name, process in processes.items() if process.poll() is not None]
+            self.stderr.write(f"{', '.join(stopped)} stopped; shutting the others down.")
+        except (KeyboardInterrupt, SystemExit):
+            self.stdout.write("Stopping…")
+        finally:
+            for process in processes.values():
+                if process.poll() is None:
+                    process.terminate()
+            for process in processes.values():
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()

@@ -1,0 +1,226 @@
+"""Serving a trained model to the site, in plain data, and training one from plain data.
+
+A learner's knowledge is the LSTM's recurrent state after their attempts so far. ``step`` feeds
+one new attempt through one LSTM step (O(1) in the length of the history) and gives exactly the
+state a full re-run over the history would; ``score`` reads P(correct) and P(next) for every
+catalog exercise from a state in one batched pass. ``roll_forward`` steps through hypothetical
+attempts (for planning a path) without touching the stored state. States are immutable and
+serialise to bytes for the database: ``b"LPS1"``, the last attempt's timestamp as a float64 (NaN
+when unknown), then the float32 (h, c) values.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import torch
+
+from learnpath.seq.data import (
+    EncodedSequences,
+    Vocabulary,
+    cut_windows,
+    data_hash,
+    drop_short,
+    gap_bucket,
+)
+from learnpath.seq.records import Attempt, LearnerSequence
+from learnpath.seq.trainer import TrainConfig, Trainer, load_model, new_model, save_checkpoint
+
+STATE_MAGIC = b"LPS1"
+_HEADER = struct.Struct("<4sd")
+
+
+@runtime_checkable
+class RecurrentServable(Protocol):
+    def initial_state(self) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+    def advance(
+        self, state: tuple[torch.Tensor, torch.Tensor], attempt: tuple[torch.Tensor, ...]
+    ) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+    def score_catalog(
+        self, state: tuple[torch.Tensor, torch.Tensor], exercise: torch.Tensor, skills: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+
+@dataclass(frozen=True)
+class LearnerState:
+    vector: np.ndarray
+    last_timestamp: float | None = None
+
+
+@dataclass(frozen=True)
+class Scores:
+    exercises: tuple[str, ...]
+    p_correct: np.ndarray
+    p_next: np.ndarray
+
+    def p_correct_by_exercise(self) -> dict[str, float]:
+        return dict(zip(self.exercises, self.p_correct.tolist(), strict=True))
+
+    def p_next_by_exercise(self) -> dict[str, float]:
+        return dict(zip(self.exercises, self.p_next.tolist(), strict=True))
+
+
+def state_to_bytes(state: LearnerState) -> bytes:
+    timestamp = math.nan if state.last_timestamp is None else state.last_timestamp
+    return _HEADER.pack(STATE_MAGIC, timestamp) + state.vector.astype("<f4").tobytes()
+
+
+def state_from_bytes(payload: bytes) -> LearnerState:
+    if len(payload) < _HEADER.size or payload[:4] != STATE_MAGIC:
+        raise ValueError("not a learner state")
+    _, timestamp = _HEADER.unpack_from(payload)
+    vector = np.frombuffer(payload[_HEADER.size :], dtype="<f4").astype(np.float32)
+    return LearnerState(vector, None if math.isnan(timestamp) else timestamp)
+
+
+class ServingModel:
+    """A trained LSTM plus its vocabulary, scoring a catalog of exercises for one learner."""
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        vocab: Vocabulary,
+        metadata: Mapping[str, Any] | None = None,
+        catalog: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        if not isinstance(model, RecurrentServable):
+            raise TypeError(f"{type(model).__name__} cannot be served step by step")
+        self.model = model.eval()
+        self.vocab = vocab
+        self.metadata = dict(metadata or {})
+        exercise_skills = catalog if catalog is not None else {
+            key: vocab.exercise_skills.get(key, ()) for key in vocab.exercises
+        }
+        self.exercises = tuple(exercise_skills)
+        device = next(model.parameters()).device
+        self._catalog_ids = torch.tensor([vocab.exercise_id(key) for key in self.exercises], device=device)
+        self._catalog_skills = torch.tensor(
+            [vocab.skill_ids(key, exercise_skills[key]) for key in self.exercises], device=device
+        )
+        self._device = device
+        with torch.no_grad():
+            hidden, cell = model.initial_state()
+        self._shape = tuple(hidden.shape)
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return dict(self.metadata.get("metrics", {}))
+
+    def with_catalog(self, exercise_skills: Mapping[str, Sequence[str]]) -> ServingModel:
+        """The same model scoring these exercises; unseen ones are scored through their skills."""
+        return ServingModel(self.model, self.vocab, self.metadata, exercise_skills)
+
+    def _to_tensors(self, state: LearnerState) -> tuple[torch.Tensor, torch.Tensor]:
+        size = int(np.prod(self._shape))
+        if state.vector.shape != (2 * size,):
+            raise ValueError(f"state has {state.vector.size} values, this model needs {2 * size}")
+        values = torch.from_numpy(np.ascontiguousarray(state.vector)).to(self._device)
+        return values[:size].view(self._shape), values[size:].view(self._shape)
+
+    def _from_tensors(self, state: tuple[torch.Tensor, torch.Tensor], timestamp: float | None) -> LearnerState:
+        vector = torch.cat([state[0].reshape(-1), state[1].reshape(-1)]).cpu().numpy()
+        return LearnerState(vector.astype(np.float32), timestamp)
+
+    @torch.no_grad()
+    def initial_state(self) -> LearnerState:
+        return self._from_tensors(self.model.initial_state(), None)
+
+    @torch.no_grad()
+    def step(self, state: LearnerState, attempt: Attempt, skills: Sequence[str] | None = None) -> LearnerState:
+        """The state after one more attempt; ``skills`` tags an exercise the model never saw."""
+        gap = None
+        if attempt.timestamp is not None and state.last_timestamp is not None:
+            gap = attempt.timestamp - state.last_timestamp
+        skill_ids = self.vocab.skill_ids(attempt.exercise, skills)
+        inputs = (
+            torch.tensor([[self.vocab.exercise_id(attempt.exercise)]], device=self._device),
+            torch.tensor([[skill_ids]], device=self._device),
+            torch.tensor([[float(attempt.correct)]], device=self._device),
+            torch.tensor([[gap_bucket(gap)]], device=self._device),
+            torch.tensor([[int(attempt.new_session)]], device=self._device),
+        )
+        new_state = self.model.advance(self._to_tensors(state), inputs)
+        timestamp = attempt.timestamp if attempt.timestamp is not None else state.last_timestamp
+        return self._from_tensors(new_state, timestamp)
+
+    def roll_forward(self, state: LearnerState, attempts: Iterable[Attempt]) -> LearnerState:
+        for attempt in attempts:
+            state = self.step(state, attempt)
+        return state
+
+    @torch.no_grad()
+    def score(self, state: LearnerState) -> Scores:
+        p_correct, p_next = self.model.score_catalog(
+            self._to_tensors(state), self._catalog_ids, self._catalog_skills
+        )
+        return Scores(self.exercises, p_correct.cpu().numpy(), p_next.cpu().numpy())
+
+
+def load_checkpoint(path: Path | str, device: str = "cpu") -> ServingModel:
+    model, vocab, payload = load_model(Path(path), device)
+    metadata = {key: payload[key] for key in ("metrics", "config", "data_hash", "model")}
+    return ServingModel(model, vocab, metadata)
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    model: ServingModel
+    metrics: dict[str, Any]
+    checkpoint_path: Path | None
+
+
+def split_learners(
+    sequences: Sequence[LearnerSequence], valid_fraction: float, seed: int
+) -> tuple[list[LearnerSequence], list[LearnerSequence]]:
+    """Seeded split by learner; no validation set when there are fewer than 10 learners."""
+    count = len(sequences)
+    valid_count = int(round(count * valid_fraction)) if count >= 10 else 0
+    order = np.random.default_rng(seed).permutation(count)
+    valid_rows = set(order[:valid_count].tolist())
+    train = [sequence for row, sequence in enumerate(sequences) if row not in valid_rows]
+    valid = [sequence for row, sequence in enumerate(sequences) if row in valid_rows]
+    return train, valid
+
+
+def train_from_sequences(
+    sequences: Sequence[LearnerSequence],
+    exercise_skills: Mapping[str, Sequence[str]],
+    config: TrainConfig | None = None,
+    progress: bool = False,
+    checkpoint_path: Path | str | None = None,
+) -> TrainingResult:
+    """Train the LSTM from plain per-learner sequences; report validation AUC and HR@10."""
+    config = config or TrainConfig()
+    kept = drop_short(sequences, config.min_attempts)
+    train, valid = split_learners(kept, config.valid_fraction, config.seed)
+    train_windows = cut_windows(train, config.max_window)
+    skills = {key: tuple(value) for key, value in exercise_skills.items()}
+    vocab = Vocabulary.build(train_windows, skills, config.min_exercise_count)
+    train_data = EncodedSequences(train_windows, vocab)
+    valid_data = EncodedSequences(cut_windows(valid, config.max_window), vocab) if valid else None
+    trainer = Trainer(new_model(config, vocab), config)
+    report = trainer.fit(train_data, valid_data, progress=progress)
+    metrics: dict[str, Any] = {
+        "train_learners": len(train),
+        "valid_learners": len(valid),
+        "epochs_run": report.epochs_run,
+        "best_epoch": report.best_epoch,
+        "train_seconds": report.train_seconds,
+    }
+    if valid_data is not None:
+        metrics |= {f"valid_{key}": value for key, value in trainer.evaluate(valid_data).items()}
+    training_hash = data_hash(kept, skills)
+    path = None
+    if checkpoint_path is not None:
+        path = save_checkpoint(Path(checkpoint_path), trainer.model, vocab, config, metrics, training_hash)
+    metadata = {"metrics": metrics, "config": config.to_dict(), "data_hash": training_hash, "model": config.model}
+    serving = ServingModel(trainer.model, vocab, metadata)
+    return TrainingResult(serving, metrics, path)

@@ -1,0 +1,56 @@
+"""Small courses and people for tests: plain documents imported through the real service."""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+SMALL_COURSE: dict[str, Any] = {
+    "format": "learnpath-course",
+    "version": 1,
+    "course": {"slug": "mini", "title": "Mini fractions", "description": "A tiny test course."},
+    "skills": [
+        {"key": "halves", "name": "Halves", "area": "Basics", "prerequisites": []},
+        {"key": "quarters", "name": "Quarters", "area": "Basics", "prerequisites": ["halves"]},
+        {"key": "adding", "name": "Adding", "area": "Operations", "prerequisites": ["quarters"]},
+    ],
+    "exercises": [
+        {
+            "key": "halves-choice", "skills": ["halves"], "kind": "choice", "difficulty": 1,
+            "prompt": "Which is one half?", "hint": "Two equal parts.", "solution": "1/2.",
+            "choices": [{"text": "1/2", "correct": True}, {"text": "1/3", "correct": False},
+                        {"text": "2/3", "correct": False}],
+        },
+        {
+            "key": "halves-multi", "skills": ["halves"], "kind": "choice", "difficulty": 2,
+            "prompt": "Select all that apply: equal to one half.", "hint": "", "solution": "",
+            "choices": [{"text": "2/4", "correct": True}, {"text": "3/6", "correct": True},
+                        {"text": "2/3", "correct": False}],
+        },
+        {
+            "key": "quarters-numeric", "skills": ["quarters"], "kind": "numeric",
+            "difficulty": 2, "prompt": "Write 3/4 as a decimal.", "hint": "3 ÷ 4.",
+            "solution": "0.75", "answer": 0.75, "tolerance": 0.001,
+        },
+        {
+            "key": "quarters-text", "skills": ["quarters"], "kind": "text", "difficulty": 2,
+            "prompt": "How do you say 1/4 in words?", "hint": "", "solution": "One quarter.",
+            "accepted": ["one quarter", "a quarter", "one fourth"],
+        },
+        {
+            "key": "adding-numeric", "skills": ["adding", "quarters"], "kind": "numeric",
+            "difficulty": 3, "prompt": "1/4 + 1/2 = ?", "hint": "Use quarters.",
+            "solution": "3/4", "answer": 0.75, "tolerance": 0.001,
+        },
+        {
+            "key": "adding-old", "skills": ["adding"], "kind": "numeric", "difficulty": 3,
+            "status": "retired", "prompt": "1/4 + 1/4 = ?", "hint": "", "solution": "1/2",
+            "answer": 0.5, "tolerance": 0.001,
+        },
+    ],
+}
+
+
+def small_course_document(**course_changes: Any) -> dict[str, Any]:
+    document = copy.deepcopy(SMALL_COURSE)
+    document["course"].update(course_changes)
+    return document

@@ -1,0 +1,21 @@
+"""Test settings: the project's settings, with an in-process broker unless one is given."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from learnpath.settings import *  # noqa: F403
+
+# CI sets CELERY_BROKER_URL (Redis); otherwise tests use Kombu's in-process transport.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATA_DIR = Path(tempfile.mkdtemp(prefix="learnpath-test-"))
+LEARNPATH_MODEL_DIR = DATA_DIR / "models"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
