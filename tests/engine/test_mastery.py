@@ -134,6 +134,11 @@ def test_correct_answer_is_soft_evidence_for_direct_prerequisites(course: SkillG
     assert mul.p_mastery == pytest.approx(0.5 * 0.2 + 0.5 * (0.18 / 0.34))
     assert (mul.evidence, mul.attempts, mul.correct, mul.last_attempt_at) == (0.5, 0, 0, None)
     assert sorted(apply_attempt({}, ["area"], False, START, course)) == ["area"]
+    earlier = START - timedelta(days=3)
+    practised = {"mul": SkillMastery(0.5, 2.0, 2, 1, earlier, peak_p_mastery=0.6)}
+    mul = apply_attempt(practised, ["area"], True, START, course)["mul"]
+    assert (mul.evidence, mul.attempts, mul.correct, mul.last_attempt_at) == (2.5, 2, 1, earlier)
+    assert mul.peak_p_mastery == mul.p_mastery > 0.6
 
 
 def test_prerequisite_in_the_exercise_gets_only_its_direct_update(course: SkillGraph) -> None:

@@ -1,0 +1,136 @@
+"""Skill charts in the app: incremental == rebuilt, constant-query class chart, graph changes,
+and the practice rule on the ready-to-learn frontier."""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from courses.models import Cohort, Course, Exercise, MasteryEvent, Skill, SkillState
+from courses.services import charts, practice
+from courses.services.attempts import record_attempt
+from courses.services.course_io import import_course, parse_course_json
+from courses.services.graphs import add_prerequisite
+from courses.services.simulation import simulate_learners
+from courses.tasks import rebuild_course_charts_task
+
+DEMO = Path(__file__).resolve().parents[1] / "courses" / "demo" / "fractions_course.json"
+
+
+def _snapshot(course: Course) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    states = list(
+        SkillState.objects.filter(course=course)
+        .order_by("learner_id", "skill_id")
+        .values_list("learner_id", "skill_id", "p_mastery", "evidence", "attempts", "correct",
+                     "last_attempt_at", "peak_p_mastery", "level")
+    )
+    events = list(
+        MasteryEvent.objects.filter(course=course)
+        .order_by("attempt_id", "skill_id")
+        .values_list("learner_id", "skill_id", "attempt_id", "at", "p_mastery", "evidence",
+                     "level")
+    )
+    return states, events
+
+
+@pytest.fixture
+def demo_course(db: Any) -> Course:
+    return import_course(parse_course_json(DEMO.read_bytes())).course
+
+
+def test_rebuilt_charts_equal_incremental_ones_on_demo_data(demo_course: Course) -> None:
+    summary = simulate_learners(demo_course, [f"sim-{n}" for n in range(6)], seed=7)
+    assert summary.attempts > 100
+    incremental = _snapshot(demo_course)
+    assert len(incremental[0]) > 20
+    progress: list[tuple[int, int]] = []
+    assert charts.rebuild_course_charts(demo_course, progress=lambda d, t: progress.append((d, t)))
+    assert progress[-1] == (6, 6)
+    assert _snapshot(demo_course) == incremental
+
+
+def test_rebuild_follows_a_graph_change(course: Course, enrolled_alice: Any) -> None:
+    exercise = Exercise.objects.get(key="quarters-numeric")
+    for _ in range(3):
+        record_attempt(learner=enrolled_alice, exercise=exercise, given="0.75",
+                       client_id=uuid.uuid4())
+    assert SkillState.objects.get(skill__key="halves").evidence > 0
+    # Right answers on quarters are evidence for its prerequisite halves, while that edge exists.
+    quarters = Skill.objects.get(key="quarters")
+    quarters.prerequisite_links.all().delete()
+    rebuild_course_charts_task.apply(args=[course.pk]).get()
+    assert not SkillState.objects.filter(skill__key="halves").exists()
+    add_prerequisite(quarters, Skill.objects.get(key="halves"))
+    rebuild_course_charts_task.apply(args=[course.pk]).get()
+    assert SkillState.objects.get(skill__key="halves").evidence > 0
+
+
+def test_deleting_a_skill_removes_its_states(course: Course, enrolled_alice: Any) -> None:
+    record_attempt(learner=enrolled_alice, exercise=Exercise.objects.get(key="quarters-numeric"),
+                   given="0.75", client_id=uuid.uuid4())
+    Skill.objects.get(key="halves").delete()
+    rebuild_course_charts_task.apply(args=[course.pk]).get()
+    assert set(SkillState.objects.values_list("skill__key", flat=True)) == {"quarters"}
+    chart = charts.learner_chart_view(enrolled_alice, course)
+    assert [row.key for row in chart.rows] == ["quarters", "adding"]
+
+
+def test_rebuild_task_ignores_a_deleted_course(db: Any) -> None:
+    assert rebuild_course_charts_task.apply(args=[987654]).get() == 0
+
+
+def test_class_chart_reads_in_constant_queries(demo_course: Course) -> None:
+    teacher = get_user_model().objects.create_user("teach")
+    small = Cohort.objects.create(name="small", course=demo_course, teacher=teacher)
+    large = Cohort.objects.create(name="large", course=demo_course, teacher=teacher)
+    simulate_learners(demo_course, ["s1", "s2"], seed=1, sessions=(1, 1), cohort=small)
+    simulate_learners(demo_course, [f"l{n}" for n in range(8)], seed=2, sessions=(1, 1),
+                      cohort=large)
+    counts = []
+    for cohort in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            chart = charts.class_chart(cohort)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert len(chart.learners) == 8
+    assert len(chart.learners[0].cells) == demo_course.skills.count()
+
+
+def test_learner_chart_lists_levels_frontier_and_legend(course: Course, enrolled_alice: Any) -> None:
+    chart = charts.learner_chart_view(enrolled_alice, course)
+    assert [row.key for row in chart.rows] == ["halves", "quarters", "adding"]
+    assert all(row.level == "not_started" for row in chart.rows)
+    assert chart.ready_to_learn == ["halves"]
+    assert [row.ready for row in chart.rows] == [True, False, False]
+    assert [label for _, label, _ in chart.legend] == [
+        "Not started", "Attempted", "Familiar", "Proficient", "Mastered"
+    ]
+
+
+def test_next_exercise_moves_along_the_frontier(course: Course, enrolled_alice: Any) -> None:
+    first = practice.next_exercise(enrolled_alice, course)
+    assert first.key in {"halves-choice", "halves-multi"}
+    for exercise_key in ("halves-choice", "halves-multi") * 4:
+        exercise = Exercise.objects.get(key=exercise_key)
+        right = [c.pk for c in exercise.choices.all() if c.is_correct]
+        record_attempt(learner=enrolled_alice, exercise=exercise, given=right,
+                       client_id=uuid.uuid4())
+    halves = charts.chart_of(enrolled_alice, course)["halves"]
+    assert halves.level.value in {"proficient", "mastered"}
+    assert practice.next_exercise(enrolled_alice, course).key in {
+        "quarters-numeric", "quarters-text", "adding-numeric"
+    }
+    assert practice.next_exercise(enrolled_alice, course).status == Exercise.Status.ACTIVE
+
+
+def test_next_exercise_prefers_unseen_exercises(course: Course, enrolled_alice: Any) -> None:
+    first = practice.next_exercise(enrolled_alice, course)
+    wrong = [c.pk for c in first.choices.all() if not c.is_correct][:1]
+    record_attempt(learner=enrolled_alice, exercise=first, given=wrong, client_id=uuid.uuid4())
+    second = practice.next_exercise(enrolled_alice, course)
+    assert second.key != first.key
