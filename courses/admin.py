@@ -92,9 +92,11 @@ class CourseAdmin(admin.ModelAdmin):
     def import_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
             return HttpResponse("Not allowed.", status=403)
-        form = CourseImportForm(request.POST or None, request.FILES or None)
+        posted = request.method == "POST"
+        # Bound even when empty: a POST without a file must say the file is missing.
+        form = CourseImportForm(request.POST, request.FILES) if posted else CourseImportForm()
         status = 200
-        if request.method == "POST":
+        if posted:
             if form.is_valid():
                 summary = form.cleaned_data["summary"]
                 verb = "Created" if summary.created else "Updated"

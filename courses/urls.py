@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from courses.views import learner, teacher
 
@@ -22,4 +22,5 @@ urlpatterns = [
         teacher.teacher_learner,
         name="teacher_learner",
     ),
+    path("", include("courses.urls_dashboards")),
 ]

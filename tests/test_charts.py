@@ -16,6 +16,7 @@ from courses.services import charts, practice
 from courses.services.attempts import record_attempt
 from courses.services.course_io import import_course, parse_course_json
 from courses.services.graphs import add_prerequisite
+from courses.services.simulation import answer_for as simulation_answer
 from courses.services.simulation import simulate_learners
 from courses.tasks import rebuild_course_charts_task
 
@@ -101,7 +102,9 @@ def test_class_chart_reads_in_constant_queries(demo_course: Course) -> None:
     assert len(chart.learners[0].cells) == demo_course.skills.count()
 
 
-def test_learner_chart_lists_levels_frontier_and_legend(course: Course, enrolled_alice: Any) -> None:
+def test_learner_chart_lists_levels_frontier_and_legend(
+    course: Course, enrolled_alice: Any
+) -> None:
     chart = charts.learner_chart_view(enrolled_alice, course)
     assert [row.key for row in chart.rows] == ["halves", "quarters", "adding"]
     assert all(row.level == "not_started" for row in chart.rows)
@@ -134,3 +137,20 @@ def test_next_exercise_prefers_unseen_exercises(course: Course, enrolled_alice: 
     record_attempt(learner=enrolled_alice, exercise=first, given=wrong, client_id=uuid.uuid4())
     second = practice.next_exercise(enrolled_alice, course)
     assert second.key != first.key
+
+
+def test_fitted_parameters_are_stored_and_used_by_both_paths(demo_course: Course) -> None:
+    simulate_learners(demo_course, [f"fit-{n}" for n in range(12)], seed=5)
+    fitted = charts.fit_mastery_params(demo_course, min_observations=30)
+    assert fitted
+    stored = Skill.objects.exclude(bkt_params=None)
+    assert set(stored.values_list("key", flat=True)) == set(fitted)
+    charts.rebuild_course_charts(demo_course)
+    learner = get_user_model().objects.get(username="fit-0")
+    skill_key = next(iter(fitted))
+    exercise = Exercise.objects.filter(skills__key=skill_key, status="active").first()
+    record_attempt(learner=learner, exercise=exercise,
+                   given=simulation_answer(exercise, True), client_id=uuid.uuid4())
+    incremental = _snapshot(demo_course)
+    charts.rebuild_course_charts(demo_course)
+    assert _snapshot(demo_course) == incremental

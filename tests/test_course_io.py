@@ -142,7 +142,8 @@ def test_unchanged_choices_keep_their_ids_and_changed_ones_are_replaced(course: 
     document = small_course_document()
     document["exercises"][0]["choices"][1]["text"] = "1/4"
     import_course(document)
-    texts = list(Choice.objects.filter(exercise__key="halves-choice").values_list("text", flat=True))
+    choices = Choice.objects.filter(exercise__key="halves-choice")
+    texts = list(choices.values_list("text", flat=True))
     assert texts == ["1/2", "1/4", "2/3"]
 
 

@@ -8,6 +8,7 @@ incremental updates saw, so both give identical charts.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -24,13 +25,13 @@ from courses.models import (
     Cohort,
     Course,
     Enrollment,
-    Exercise,
     MasteryEvent,
     Prerequisite,
     Skill,
     SkillState,
 )
 from courses.services.graphs import skill_graph_for
+from courses.services.history import exercise_skill_keys, learner_histories
 from learnpath import mastery
 from learnpath.skillgraph import SkillGraph, SkillSpec
 
@@ -42,7 +43,7 @@ LEVEL_LABELS = {
     mastery.MasteryLevel.MASTERED: "Mastered",
 }
 LEVEL_RULES = {
-    mastery.MasteryLevel.NOT_STARTED: "no attempts yet",
+    mastery.MasteryLevel.NOT_STARTED: "no evidence yet",
     mastery.MasteryLevel.ATTEMPTED: f"mastery below {mastery.FAMILIAR_P:.0%}",
     mastery.MasteryLevel.FAMILIAR: f"≥ {mastery.FAMILIAR_P:.0%}",
     mastery.MasteryLevel.PROFICIENT: (
@@ -176,11 +177,7 @@ def rebuild_course_charts(
     graph = skill_graph_for(course)
     skills = {skill.key: skill for skill in course.skills.all()}
     params = params_for(skills.values())
-    exercise_skills: dict[int, list[str]] = defaultdict(list)
-    for exercise_id, key in Exercise.skills.through.objects.filter(
-        exercise__course=course
-    ).values_list("exercise_id", "skill__key"):
-        exercise_skills[exercise_id].append(key)
+    exercise_skills = exercise_skill_keys(course)
     learner_ids = list(
         Attempt.objects.filter(course=course)
         .values_list("learner_id", flat=True)
@@ -211,30 +208,51 @@ def _rebuild_learner(
         MasteryEvent.objects.filter(course=course, learner_id=learner_id).delete()
         chart: dict[str, mastery.SkillMastery] = {}
         events: list[MasteryEvent] = []
-        attempts = Attempt.objects.filter(course=course, learner_id=learner_id).order_by("id")
-        for attempt_id, exercise_id, correct, at in attempts.values_list(
-            "id", "exercise_id", "correct", "submitted_at"
-        ):
-            keys = [key for key in exercise_skills.get(exercise_id, []) if key in graph]
-            if not keys:
-                continue
-            changed = mastery.apply_attempt(chart, keys, correct, at, graph, params)
-            chart.update(changed)
-            events += [
-                MasteryEvent(
-                    learner_id=learner_id, course=course, skill=skills[key],
-                    attempt_id=attempt_id, at=at, p_mastery=value.p_mastery,
-                    evidence=value.evidence, level=value.level.value,
+        for _, rows in learner_histories(course, learner_id):
+            for row in rows:
+                keys = [key for key in exercise_skills.get(row.exercise_id, []) if key in graph]
+                if not keys:
+                    continue
+                changed = mastery.apply_attempt(
+                    chart, keys, row.correct, row.submitted_at, graph, params
                 )
-                for key, value in changed.items()
-            ]
-        rows = []
+                chart.update(changed)
+                events += [
+                    MasteryEvent(
+                        learner_id=learner_id, course=course, skill=skills[key],
+                        attempt_id=row.attempt_id, at=row.submitted_at,
+                        p_mastery=value.p_mastery, evidence=value.evidence,
+                        level=value.level.value,
+                    )
+                    for key, value in changed.items()
+                ]
+        states = []
         for key, value in chart.items():
-            row = SkillState(learner_id=learner_id, course=course, skill=skills[key])
-            _copy_into(row, value)
-            rows.append(row)
-        SkillState.objects.bulk_create(rows, batch_size=500)
+            state = SkillState(learner_id=learner_id, course=course, skill=skills[key])
+            _copy_into(state, value)
+            states.append(state)
+        SkillState.objects.bulk_create(states, batch_size=500)
         MasteryEvent.objects.bulk_create(events, batch_size=1000)
+
+
+def fit_mastery_params(course: Course, min_observations: int = 50) -> dict[str, mastery.BKTParams]:
+    """Fits BKT parameters per skill on the course's attempts and stores them on the skills.
+
+    Skills with fewer than ``min_observations`` answers go back to the documented defaults.
+    Charts must be rebuilt afterwards (the caller decides when).
+    """
+    exercise_skills = exercise_skill_keys(course)
+    histories = [
+        [(exercise_skills.get(row.exercise_id, []), row.correct) for row in rows]
+        for _, rows in learner_histories(course)
+    ]
+    fitted = mastery.fit_course_params(histories, min_observations=min_observations)
+    with transaction.atomic():
+        for skill in course.skills.select_for_update():
+            params = fitted.get(skill.key)
+            skill.bkt_params = dataclasses.asdict(params) if params else None
+            skill.save(update_fields=["bkt_params"])
+    return fitted
 
 
 @dataclass(frozen=True)
