@@ -109,6 +109,9 @@ def check_answer(key: AnswerKey, given: str | Sequence[str | int]) -> bool:
         raise AnswerError("Please type your answer.")
     if len(given) > MAX_ANSWER_LENGTH:
         raise AnswerError(f"Answers are at most {MAX_ANSWER_LENGTH} characters.")
+    if any(unicodedata.category(char) == "Cc" and char not in "\t\n\r" for char in given):
+        # Control characters (NUL above all, which PostgreSQL cannot store) are never typed.
+        raise AnswerError("The answer contains a character that is not allowed.")
     if key.kind == NUMERIC:
         if key.numeric_answer is None:
             raise AnswerError("This exercise has no answer set yet.")

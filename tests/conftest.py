@@ -16,7 +16,7 @@ from courses.services.course_io import import_course
 from courses.services.enrolment import add_to_cohort, enrol
 from tests.factories import small_course_document
 
-PASSWORD = "correct horse battery"  # noqa: S105
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture

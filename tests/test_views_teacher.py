@@ -154,3 +154,10 @@ def test_admin_may_open_any_class(
     assert client.get(_class_url(cohort)).status_code == 200
     assert client.get(_learner_url(other, bob)).status_code == 200
     assert client.get(_learner_url(other, alice)).status_code == 403
+
+
+def test_out_of_range_ids_are_404(tess: Any, classes: tuple[Cohort, Cohort]) -> None:
+    cohort, _ = classes
+    client = _client_for(tess)
+    assert client.get(reverse("teacher_class", args=[10**30])).status_code == 404
+    assert client.get(reverse("teacher_learner", args=[cohort.pk, 10**30])).status_code == 403
