@@ -1,0 +1,257 @@
+"""Planning a learning path: the next k exercises as a sequence, not k independent picks.
+
+Inputs are plain data: the learner's skill chart (:mod:`learnpath.mastery`), the course's
+:class:`~learnpath.skillgraph.SkillGraph`, the exercises, and a :class:`SuccessModel` that
+predicts P(right answer) for each exercise from the learner's current (possibly simulated)
+state and can be rolled forward by one hypothetical attempt. Two models exist: the LSTM (served
+by :mod:`learnpath.seq`) and :class:`ChartSuccessModel`, the cold-start model built from the skill
+chart and the authors' difficulty ratings.
+
+The plan is made one step at a time:
+
+1. **Candidates.** Active exercises, not among the learner's last ``recent_window`` attempts nor
+   already in the plan, whose skills are each on the ready-to-learn frontier, due for review, or
+   already proficient — with at least one frontier or review skill — and whose skills'
+   prerequisites are all at least *familiar* (never an exercise whose prerequisites are far from
+   mastered). Retired exercises are never candidates.
+2. **Score.** ``expected_gain × band_fit + order_bonus``: ``expected_gain`` is the expected rise
+   of P(mastery) of the exercise's skills under BKT, averaging the right and wrong outcomes by the
+   model's predicted success ``p``; ``band_fit`` is 1 inside the desirable-difficulty band
+   (default 0.55–0.85) and falls off as ``exp(-(distance / 0.1)²)`` outside it; the small
+   ``order_bonus`` prefers skills earlier in the graph's topological order.
+3. **Roll forward.** The chosen step's most likely outcome (right when ``p ≥ 0.5``) is applied
+   to both the chart (BKT update) and the model state, so the next step is planned for the
+   learner as they will probably be after it: a skill reaching proficiency opens its dependents.
+
+Teacher pins come first, in their order, and the model is rolled through them too.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from learnpath import mastery
+from learnpath.skillgraph import SkillGraph
+
+LEARN = "learn"
+REVIEW = "review"
+PINNED = "pinned"
+_BAND_SOFTNESS = 0.1
+_ORDER_BONUS = 0.002
+
+
+@dataclass(frozen=True)
+class PlanExercise:
+    key: str
+    skills: tuple[str, ...]
+    difficulty: int = 3
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    length: int = 5
+    band: tuple[float, float] = (0.55, 0.85)
+    recent_window: int = 3
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    exercise_key: str
+    skill_key: str
+    kind: str
+    p_success: float
+    expected_gain: float
+    reason: str
+
+
+class SuccessModel(Protocol):
+    def p_correct(self, exercise_keys: Sequence[str]) -> dict[str, float]: ...
+
+    def after(self, exercise_key: str, correct: bool) -> SuccessModel: ...
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+@dataclass(frozen=True)
+class ChartSuccessModel:
+    """Cold start: BKT's P(right) on the weakest skill, shifted by the authored difficulty.
+
+    ``p = sigmoid(logit(predict_correct(min p_mastery)) − 0.5 · (difficulty − 3))``: a
+    difficulty-5 exercise is harder than the skill estimate alone says, a difficulty-1 easier.
+    """
+
+    chart: Mapping[str, mastery.SkillMastery]
+    exercises: Mapping[str, PlanExercise]
+    params: Mapping[str, mastery.BKTParams] = field(default_factory=dict)
+    graph: SkillGraph | None = None
+    at: datetime | None = None
+
+    def p_correct(self, exercise_keys: Sequence[str]) -> dict[str, float]:
+        return {key: self._p(self.exercises[key]) for key in exercise_keys}
+
+    def _p(self, exercise: PlanExercise) -> float:
+        weakest = min(
+            exercise.skills,
+            key=lambda s: _p_mastery(self.chart, s, self.params),
+        )
+        base = mastery.predict_correct(
+            _p_mastery(self.chart, weakest, self.params),
+            self.params.get(weakest, mastery.DEFAULT_PARAMS),
+        )
+        return 1.0 / (1.0 + math.exp(-(_logit(base) - 0.5 * (exercise.difficulty - 3))))
+
+    def after(self, exercise_key: str, correct: bool) -> ChartSuccessModel:
+        if self.graph is None or self.at is None:
+            raise ValueError("rolling the chart forward needs the graph and a time")
+        changed = mastery.apply_attempt(
+            self.chart, self.exercises[exercise_key].skills, correct, self.at, self.graph,
+            self.params,
+        )
+        return ChartSuccessModel({**self.chart, **changed}, self.exercises, self.params,
+                                 self.graph, self.at)
+
+
+def _p_mastery(
+    chart: Mapping[str, mastery.SkillMastery], key: str, params: Mapping[str, mastery.BKTParams]
+) -> float:
+    state = chart.get(key)
+    return state.p_mastery if state else params.get(key, mastery.DEFAULT_PARAMS).p_init
+
+
+def _level(chart: Mapping[str, mastery.SkillMastery], key: str) -> mastery.MasteryLevel:
+    state = chart.get(key)
+    return state.level if state else mastery.MasteryLevel.NOT_STARTED
+
+
+@dataclass
+class _Planner:
+    graph: SkillGraph
+    exercises: dict[str, PlanExercise]
+    config: PlanConfig
+    params: Mapping[str, mastery.BKTParams]
+    now: datetime
+    names: Mapping[str, str]
+
+    def candidates(
+        self, chart: Mapping[str, mastery.SkillMastery], excluded: set[str]
+    ) -> tuple[list[PlanExercise], dict[str, str]]:
+        focus = {key: "" for key in mastery.ready_to_learn(chart, self.graph)}
+        focus.update(mastery.review_candidates(chart, self.now))
+        familiar = mastery.MasteryLevel.FAMILIAR.rank
+        proficient = mastery.MasteryLevel.PROFICIENT.rank
+        chosen = []
+        for exercise in self.exercises.values():
+            if not exercise.active or exercise.key in excluded:
+                continue
+            skills = [s for s in exercise.skills if s in self.graph]
+            if not skills or not any(s in focus for s in skills):
+                continue
+            if any(s not in focus and _level(chart, s).rank < proficient for s in skills):
+                continue
+            prerequisites = {p for s in skills for p in self.graph.prerequisites(s)}
+            if any(_level(chart, p).rank < familiar for p in prerequisites - set(skills)):
+                continue
+            chosen.append(exercise)
+        return chosen, focus
+
+    def expected_gain(
+        self, chart: Mapping[str, mastery.SkillMastery], exercise: PlanExercise, p: float
+    ) -> float:
+        skills = [s for s in exercise.skills if s in self.graph]
+        right = mastery.apply_attempt(chart, skills, True, self.now, self.graph, self.params)
+        wrong = mastery.apply_attempt(chart, skills, False, self.now, self.graph, self.params)
+        return sum(
+            p * right[s].p_mastery + (1 - p) * wrong[s].p_mastery
+            - _p_mastery(chart, s, self.params)
+            for s in skills
+        )
+
+    def band_fit(self, p: float) -> float:
+        low, high = self.config.band
+        distance = max(low - p, p - high, 0.0)
+        return math.exp(-((distance / _BAND_SOFTNESS) ** 2))
+
+    def reason(self, kind: str, skill: str, p: float, focus: Mapping[str, str]) -> str:
+        name = self._name(skill)
+        chance = f"Predicted chance of success: {p:.0%}."
+        if kind == REVIEW:
+            return f"Review of {name}: {focus[skill]}. {chance}"
+        prerequisites = [self._name(k) for k in self.graph.prerequisites(skill)]
+        if not prerequisites:
+            return f"Trains {name}, a starting skill that needs nothing before it. {chance}"
+        verb = "is" if len(prerequisites) == 1 else "are"
+        listed = " and ".join(prerequisites)
+        return f"Trains {name}: you are ready for it, since {listed} {verb} in place. {chance}"
+
+    def _name(self, key: str) -> str:
+        return self.names.get(key) or self.graph.name(key)
+
+
+def plan_path(
+    chart: Mapping[str, mastery.SkillMastery],
+    graph: SkillGraph,
+    exercises: Sequence[PlanExercise],
+    model: SuccessModel,
+    *,
+    now: datetime,
+    config: PlanConfig | None = None,
+    params: Mapping[str, mastery.BKTParams] | None = None,
+    pinned: Sequence[str] = (),
+    recent: Sequence[str] = (),
+    names: Mapping[str, str] | None = None,
+) -> list[PlannedStep]:
+    """The next ``config.length`` exercises for this learner, pins first (see module doc)."""
+    config = config or PlanConfig()
+    planner = _Planner(graph, {e.key: e for e in exercises}, config, params or {}, now,
+                       names or {})
+    chart = dict(chart)
+    steps: list[PlannedStep] = []
+    for key in pinned[: config.length]:
+        exercise = planner.exercises[key]
+        p = model.p_correct([key])[key]
+        gain = planner.expected_gain(chart, exercise, p)
+        steps.append(PlannedStep(key, exercise.skills[0], PINNED, p, gain, ""))
+        chart, model = _roll(planner, chart, model, exercise, p)
+    excluded = set(pinned) | set(recent[-config.recent_window:] if config.recent_window else [])
+    order = {key: index for index, key in enumerate(graph.topological_order())}
+    while len(steps) < config.length:
+        candidates, focus = planner.candidates(chart, excluded)
+        if not candidates:
+            break
+        predicted = model.p_correct([e.key for e in candidates])
+        scored = []
+        for exercise in candidates:
+            p = predicted[exercise.key]
+            main = min((s for s in exercise.skills if s in focus), key=order.__getitem__)
+            gain = planner.expected_gain(chart, exercise, p)
+            bonus = _ORDER_BONUS * (len(order) - order[main]) / len(order)
+            scored.append((-(gain * planner.band_fit(p) + bonus), exercise.key, main, p, gain))
+        _, best_key, main, p, gain = min(scored)
+        best = planner.exercises[best_key]
+        kind = REVIEW if focus[main] else LEARN
+        steps.append(PlannedStep(best.key, main, kind, p, gain,
+                                 planner.reason(kind, main, p, focus)))
+        excluded.add(best.key)
+        chart, model = _roll(planner, chart, model, best, p)
+    return steps
+
+
+def _roll(
+    planner: _Planner,
+    chart: dict[str, mastery.SkillMastery],
+    model: SuccessModel,
+    exercise: PlanExercise,
+    p: float,
+) -> tuple[dict[str, mastery.SkillMastery], SuccessModel]:
+    outcome = p >= 0.5
+    skills = [s for s in exercise.skills if s in planner.graph]
+    changed = mastery.apply_attempt(chart, skills, outcome, planner.now, planner.graph,
+                                    planner.params)
+    return {**chart, **changed}, model.after(exercise.key, outcome)

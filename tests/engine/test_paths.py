@@ -1,0 +1,131 @@
+"""Path planning on tiny graphs: constraints, order, band, pins, reasons, roll-forward."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from learnpath import mastery
+from learnpath.paths import (
+    LEARN,
+    PINNED,
+    REVIEW,
+    ChartSuccessModel,
+    PlanConfig,
+    PlanExercise,
+    plan_path,
+)
+from learnpath.skillgraph import SkillSpec, build_skill_graph
+
+NOW = datetime(2026, 1, 10, tzinfo=UTC)
+GRAPH = build_skill_graph(
+    [SkillSpec("a", "Alpha"), SkillSpec("b", "Beta", ("a",)), SkillSpec("c", "Gamma", ("b",))]
+)
+EXERCISES = [
+    PlanExercise(f"{skill}{n}", (skill,), difficulty=1 + n % 3)
+    for skill in "abc"
+    for n in range(4)
+] + [PlanExercise("a-retired", ("a",), difficulty=2, active=False)]
+BY_KEY = {e.key: e for e in EXERCISES}
+
+
+def _cold(chart: dict[str, mastery.SkillMastery]) -> ChartSuccessModel:
+    return ChartSuccessModel(chart, BY_KEY, graph=GRAPH, at=NOW)
+
+
+def _state(p: float, evidence: float = 8.0, **kwargs: object) -> mastery.SkillMastery:
+    return mastery.SkillMastery(p_mastery=p, evidence=evidence, attempts=int(evidence),
+                                peak_p_mastery=max(p, 0.0), **kwargs)
+
+
+@dataclass(frozen=True)
+class FixedModel:
+    """A stand-in success model with fixed predictions, recording the roll-forward."""
+
+    predictions: dict[str, float]
+    rolled: tuple[tuple[str, bool], ...] = ()
+
+    def p_correct(self, exercise_keys: Sequence[str]) -> dict[str, float]:
+        return {key: self.predictions[key] for key in exercise_keys}
+
+    def after(self, exercise_key: str, correct: bool) -> FixedModel:
+        return FixedModel(self.predictions, (*self.rolled, (exercise_key, correct)))
+
+
+def test_new_learner_starts_at_the_root_and_never_gets_retired_or_blocked_work() -> None:
+    steps = plan_path({}, GRAPH, EXERCISES, _cold({}), now=NOW)
+    assert len(steps) == 5
+    assert steps[0].skill_key == "a"
+    assert all(step.exercise_key != "a-retired" for step in steps)
+    assert len({step.exercise_key for step in steps}) == 5
+    assert all(step.kind == LEARN for step in steps)
+
+
+def test_the_path_builds_skills_in_order_as_it_rolls_forward() -> None:
+    chart = {"a": _state(0.7, evidence=4)}
+    steps = plan_path(chart, GRAPH, EXERCISES, _cold(chart), now=NOW,
+                      config=PlanConfig(length=8, band=(0.0, 1.0)))
+    skills = [step.skill_key for step in steps]
+    assert skills[0] == "a"
+    assert "b" in skills
+    assert skills.index("b") > 0
+    assert "c" not in skills[: skills.index("b")]
+
+
+def test_prerequisites_far_from_mastered_block_an_exercise() -> None:
+    chart = {"a": _state(0.3, evidence=3)}
+    joint = PlanExercise("ab", ("a", "b"), difficulty=1)
+    model = FixedModel({e.key: 0.7 for e in [*EXERCISES, joint]})
+    steps = plan_path(chart, GRAPH, [*EXERCISES, joint], model, now=NOW,
+                      config=PlanConfig(length=1))
+    assert [step.skill_key for step in steps] == ["a"]
+    assert steps[0].exercise_key != "ab"
+
+
+def test_desirable_difficulty_band_is_preferred() -> None:
+    chart = {"a": _state(0.9, evidence=6), "b": _state(0.2, evidence=1)}
+    predictions = {e.key: 0.97 for e in EXERCISES} | {"b2": 0.7, "b0": 0.2, "b1": 0.99}
+    steps = plan_path(chart, GRAPH, EXERCISES, FixedModel(predictions), now=NOW,
+                      config=PlanConfig(length=1, band=(0.55, 0.85)))
+    assert steps[0].exercise_key == "b2"
+    assert "Beta" in steps[0].reason and "Alpha" in steps[0].reason
+    assert "70%" in steps[0].reason
+
+
+def test_pins_come_first_and_the_model_is_rolled_through_them() -> None:
+    model = FixedModel({e.key: 0.6 for e in EXERCISES})
+    steps = plan_path({}, GRAPH, EXERCISES, model, now=NOW, pinned=["c3", "b1"],
+                      config=PlanConfig(length=4))
+    assert [s.exercise_key for s in steps[:2]] == ["c3", "b1"]
+    assert [s.kind for s in steps[:2]] == [PINNED, PINNED]
+    assert steps[2].exercise_key not in {"c3", "b1"}
+
+
+def test_recent_exercises_are_not_repeated() -> None:
+    steps = plan_path({}, GRAPH, EXERCISES, _cold({}), now=NOW, recent=["a0", "a1", "a2"],
+                      config=PlanConfig(length=1))
+    assert steps[0].exercise_key == "a3"
+
+
+def test_falling_skills_are_offered_for_review_with_the_reason() -> None:
+    chart = {
+        "a": mastery.SkillMastery(p_mastery=0.7, evidence=10, attempts=10, correct=7,
+                                  last_attempt_at=NOW - timedelta(days=1), peak_p_mastery=0.96),
+        "b": _state(0.99, evidence=10),
+        "c": _state(0.99, evidence=10),
+    }
+    steps = plan_path(chart, GRAPH, EXERCISES, _cold(chart), now=NOW,
+                      config=PlanConfig(length=2, band=(0.0, 1.0)))
+    assert steps and steps[0].kind == REVIEW and steps[0].skill_key == "a"
+    assert "mastery falling" in steps[0].reason
+
+
+def test_nothing_to_do_gives_an_empty_or_short_path() -> None:
+    done = {key: _state(0.99, evidence=10) for key in "abc"}
+    assert plan_path(done, GRAPH, EXERCISES, _cold(done), now=NOW) == []
+
+
+def test_cold_start_difficulty_shifts_the_prediction() -> None:
+    model = _cold({"a": _state(0.5, evidence=2)})
+    p = model.p_correct(["a0", "a1", "a2"])
+    assert p["a0"] > p["a1"] > p["a2"]
