@@ -27,11 +27,32 @@ class Course(models.Model):
         blank=True,
         help_text="Inactivity (minutes) that starts a new study session; empty = site default.",
     )
+    path_length = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="How many exercises a learner's proposed path holds.",
+    )
+    success_band_low = models.FloatField(
+        default=0.55, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Desirable difficulty: lowest predicted chance of success aimed at.",
+    )
+    success_band_high = models.FloatField(
+        default=0.85, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Desirable difficulty: highest predicted chance of success aimed at.",
+    )
+    retrain_after_attempts = models.PositiveIntegerField(
+        default=500, help_text="Retrain the model once this many new attempts have arrived."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(success_band_low__lt=models.F("success_band_high")),
+                name="success_band_ordered",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -300,3 +321,139 @@ class MasteryEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} · {self.skill} @ {self.at:%Y-%m-%d %H:%M}: {self.p_mastery:.2f}"
+
+
+class ModelVersion(models.Model):
+    """One trained sequence model of a course: the registry entry for its artifact."""
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", "Candidate"
+        ACTIVE = "active", "Active"
+        RETIRED = "retired", "Retired"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="model_versions")
+    number = models.PositiveIntegerField(help_text="1 for the course's first model.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CANDIDATE)
+    artifact_path = models.CharField(max_length=500)
+    checksum = models.CharField(max_length=64, help_text="SHA-256 of the artifact file.")
+    data_hash = models.CharField(max_length=64, blank=True)
+    training_attempts = models.PositiveIntegerField()
+    training_learners = models.PositiveIntegerField()
+    last_attempt_id = models.BigIntegerField(
+        default=0, help_text="The newest attempt the training data included."
+    )
+    valid_auc = models.FloatField(null=True, blank=True)
+    valid_hr10 = models.FloatField(null=True, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    train_seconds = models.FloatField(default=0.0)
+    decision = models.TextField(blank=True, help_text="Why it was or was not activated.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["course", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "number"], name="model_number_unique"),
+            models.UniqueConstraint(
+                fields=["course"], condition=Q(status="active"), name="one_active_model"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course.slug} model v{self.number} ({self.status})"
+
+
+class TrainingRun(models.Model):
+    """One retraining job, as the admin follows it: queued, running, and how it ended."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        ACTIVATED = "activated", "Trained and activated"
+        KEPT_CANDIDATE = "kept", "Trained, not better: kept as candidate"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (not enough data)"
+
+    class Trigger(models.TextChoices):
+        ADMIN = "admin", "Started by an admin"
+        SCHEDULE = "schedule", "Schedule"
+        THRESHOLD = "threshold", "New attempts threshold"
+        DEMO = "demo", "Demo set-up"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="training_runs")
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0, help_text="0 to 1.")
+    message = models.TextField(blank=True)
+    tries = models.PositiveIntegerField(default=0)
+    last_attempt_id = models.BigIntegerField(
+        default=0, help_text="The newest attempt of the course when the run was queued."
+    )
+    model_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["course", "status"])]
+
+    def __str__(self) -> str:
+        return f"training of {self.course.slug} #{self.pk} ({self.status})"
+
+
+class LearnerModelState(models.Model):
+    """A learner's recurrent state under one model version, kept current attempt by attempt."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="model_states"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="model_states")
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.CASCADE, related_name="learner_states"
+    )
+    state = models.BinaryField()
+    last_attempt_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "course"], name="model_state_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} state under {self.model_version}"
+
+
+class PathPin(models.Model):
+    """A teacher's choice: this exercise comes first in a learner's (or a whole class's) path."""
+
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pins_made"
+    )
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="pins")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="pins",
+    )
+    cohort = models.ForeignKey(
+        Cohort, null=True, blank=True, on_delete=models.CASCADE, related_name="pins"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(learner__isnull=False, cohort__isnull=True)
+                | Q(learner__isnull=True, cohort__isnull=False),
+                name="pin_for_learner_or_class",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.learner or self.cohort
+        return f"{self.exercise} pinned for {who}"

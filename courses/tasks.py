@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
 from django.db import OperationalError
 
 from courses.models import Course
+from courses.services import training
 from courses.services.charts import rebuild_course_charts
 
 logger = logging.getLogger(__name__)
@@ -20,3 +22,22 @@ def rebuild_course_charts_task(course_id: int) -> int:
         logger.info("Chart rebuild skipped: course %s no longer exists", course_id)
         return 0
     return rebuild_course_charts(course)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=2)
+def retrain_course_model(self: Any, run_id: int) -> str:
+    """Trains, registers and (if it earns it) activates a new model; retried on failure."""
+    try:
+        return training.run_training(run_id).status
+    except Exception as error:
+        final = self.request.retries >= self.max_retries
+        training.record_failure(run_id, error, final)
+        if final:
+            raise
+        raise self.retry(exc=error, countdown=30 * (self.request.retries + 1)) from error
+
+
+@shared_task
+def retrain_due_models() -> list[int]:
+    """Scheduled by celery beat (editable in the admin): queues the courses that are due."""
+    return training.start_due_runs()

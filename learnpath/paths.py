@@ -255,3 +255,25 @@ def _roll(
     changed = mastery.apply_attempt(chart, skills, outcome, planner.now, planner.graph,
                                     planner.params)
     return {**chart, **changed}, model.after(exercise.key, outcome)
+
+
+@dataclass(frozen=True)
+class SequenceSuccessModel:
+    """The LSTM as a success model: scores from the learner's recurrent state, rolled forward
+    through hypothetical attempts without touching the stored state."""
+
+    model: object
+    state: object
+    skills: Mapping[str, tuple[str, ...]]
+
+    def p_correct(self, exercise_keys: Sequence[str]) -> dict[str, float]:
+        scores = self.model.score(self.state).p_correct_by_exercise()  # type: ignore[attr-defined]
+        return {key: scores[key] for key in exercise_keys}
+
+    def after(self, exercise_key: str, correct: bool) -> SequenceSuccessModel:
+        from learnpath.seq import Attempt
+
+        state = self.model.step(  # type: ignore[attr-defined]
+            self.state, Attempt(exercise_key, correct), self.skills.get(exercise_key)
+        )
+        return SequenceSuccessModel(self.model, state, self.skills)

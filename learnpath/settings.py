@@ -144,6 +144,15 @@ COURSE_IMPORT_MAX_BYTES = envint("COURSE_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 # Minutes of inactivity after which a learner's next attempt opens a new study session.
 LEARNPATH_SESSION_GAP_MINUTES = envint("LEARNPATH_SESSION_GAP_MINUTES", 30)
 LEARNPATH_MODEL_DIR = Path(os.environ.get("LEARNPATH_MODEL_DIR", DATA_DIR / "models"))
+# A new model is activated unless a validation metric drops by more than this.
+LEARNPATH_PROMOTION_TOLERANCE = float(os.environ.get("LEARNPATH_PROMOTION_TOLERANCE", "0.01"))
+# Training settings for the site's models (learnpath.seq.TrainConfig fields).
+LEARNPATH_TRAINING = {
+    "epochs": envint("LEARNPATH_TRAIN_EPOCHS", 15),
+    "patience": 3,
+    "seed": 0,
+    "device": os.environ.get("LEARNPATH_TRAIN_DEVICE", "cpu"),
+}
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "filesystem://"
 if CELERY_BROKER_URL.startswith("filesystem://"):

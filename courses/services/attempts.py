@@ -6,6 +6,7 @@ row lock on their enrollment, so session numbering never races.
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from django.utils import timezone
 from courses.models import Attempt, Course, Enrollment, Exercise, StudySession
 from courses.services.errors import Conflict, InvalidInput, NotEnrolled
 from learnpath.answers import AnswerError, AnswerKey, check_answer
+
+logger = logging.getLogger(__name__)
 
 # A page left open longer than this does not count as time spent on the exercise.
 MAX_ATTEMPT_DURATION = timedelta(hours=2)
@@ -105,10 +108,23 @@ def record_attempt(
 
 
 def _after_attempt(attempt: Attempt) -> None:
-    """Keeps derived state (the learner's skill chart) current in the attempt's transaction."""
+    """Keeps the skill chart current in the attempt's transaction; the model state and the
+    retraining check follow after commit, where a failure cannot cost the attempt."""
     from courses.services.charts import apply_attempt_to_chart
 
     apply_attempt_to_chart(attempt)
+    transaction.on_commit(lambda: _follow_up(attempt))
+
+
+def _follow_up(attempt: Attempt) -> None:
+    from courses.services.learner_state import advance_after_attempt
+    from courses.services.training import start_run_if_due
+
+    for follow_up in (advance_after_attempt, lambda a: start_run_if_due(a.course)):
+        try:
+            follow_up(attempt)
+        except Exception:
+            logger.exception("Follow-up of attempt %s failed; the attempt is stored", attempt.pk)
 
 
 def _stored_attempt(

@@ -1,8 +1,9 @@
 """One model-agnostic trainer: fit with early stopping, evaluate, checkpoint.
 
 ``Trainer.fit`` runs Adam over length-bucketed, shuffled batches and, after every epoch, scores
-the validation windows; it keeps the weights of the epoch with the best validation AUC and stops
-after ``patience`` epochs without improvement. Count-based models are fitted in one pass through
+the validation windows; it keeps the weights of the epoch with the best validation score (AUC by
+default; ``monitor="auc+hr10"`` adds the next-exercise hit rate) and stops after ``patience``
+epochs without improvement. Count-based models are fitted in one pass through
 ``fit_statistics``. Seeds fix the initial weights, the batch order and the sampled negatives, so a
 run is repeatable on the same device. The device is chosen when a trainer is made ("auto": CUDA
 when present, else CPU), never at import time.
@@ -47,6 +48,7 @@ class TrainConfig:
     learning_rate: float = 2e-3
     weight_decay: float = 0.0
     patience: int = 3
+    monitor: str = "auc"
     grad_clip: float = 1.0
     seed: int = 0
     device: str = "auto"
@@ -67,7 +69,7 @@ class TrainConfig:
 class FitReport:
     epochs_run: int
     best_epoch: int
-    best_valid_auc: float | None
+    best_valid_score: float | None
     train_seconds: float
     model_seconds: float
     attempts_seen: int
@@ -137,7 +139,7 @@ class Trainer:
         batches_per_epoch = len(train.batch_rows(config.batch_size))
         bar = tqdm(total=config.epochs * batches_per_epoch, disable=not progress, unit="batch",
                    desc=self.model.name, dynamic_ncols=True)
-        best_auc, best_epoch, best_state, stale = float("-inf"), 0, None, 0
+        best_score, best_epoch, best_state, stale = float("-inf"), 0, None, 0
         model_seconds, attempts, sequences, epoch = 0.0, 0, 0, 0
         for epoch in range(1, config.epochs + 1):
             self.model.train()
@@ -149,13 +151,13 @@ class Trainer:
                 attempts += int(batch.mask.sum())
                 sequences += batch.sequence_count
                 bar.update(1)
-                bar.set_postfix(loss=f"{loss:.4f}", best_auc=f"{best_auc:.4f}")
+                bar.set_postfix(loss=f"{loss:.4f}", best_score=f"{best_score:.4f}")
             if valid is None:
                 best_epoch = epoch
                 continue
-            auc = self.evaluate(valid, with_next=False)["auc"]
-            if auc > best_auc:
-                best_auc, best_epoch, stale = auc, epoch, 0
+            score = self.validation_score(valid)
+            if score > best_score:
+                best_score, best_epoch, stale = score, epoch, 0
                 best_state = copy.deepcopy(self.model.state_dict())
             else:
                 stale += 1
@@ -165,8 +167,14 @@ class Trainer:
         if best_state is not None:
             self.model.load_state_dict(best_state)
         seconds = time.perf_counter() - started
-        best = best_auc if valid is not None else None
+        best = best_score if valid is not None else None
         return FitReport(epoch, best_epoch, best, seconds, model_seconds, attempts, sequences)
+
+    def validation_score(self, valid: EncodedSequences) -> float:
+        """Sum of the validation metrics named in ``monitor`` ("auc", "auc+hr10", ...)."""
+        names = self.config.monitor.split("+")
+        metrics = self.evaluate(valid, with_next=any(name != "auc" for name in names))
+        return sum(metrics[name] for name in names)
 
     def _step(self, batch: Any, optimizer: torch.optim.Optimizer) -> float:
         optimizer.zero_grad(set_to_none=True)
@@ -218,7 +226,7 @@ def save_checkpoint(
         "config": config.to_dict(),
         "metrics": dict(metrics),
         "data_hash": training_data_hash,
-        "torch_version": torch.__version__,
+        "torch_version": str(torch.__version__),
     }
     torch.save(payload, path)
     return path

@@ -9,10 +9,12 @@ from django.db import transaction
 from tqdm import tqdm
 
 from courses import access
-from courses.models import Cohort, Course
+from courses.models import Cohort, Course, TrainingRun
 from courses.services.course_io import import_course, parse_course_json
 from courses.services.enrolment import add_to_cohort
+from courses.services.registry import active_version
 from courses.services.simulation import simulate_learners
+from courses.services.training import open_run, run_training
 
 DEMO_COURSE = Path(__file__).resolve().parents[2] / "demo" / "fractions_course.json"
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo accounts
@@ -20,7 +22,10 @@ DEMO_CLASS = "Class 6A"
 
 
 class Command(BaseCommand):
-    help = "Load the demo course, accounts (ada, tess, admin) and simulated learners. Idempotent."
+    help = (
+        "Load the demo course, accounts (ada, tess, admin) and simulated learners, and train a "
+        "first model. Idempotent."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--learners", type=int, default=40, help="Simulated classmates")
@@ -48,6 +53,7 @@ class Command(BaseCommand):
                 progress=lambda done, total: bar.update(done - bar.n),
             )
         simulate_learners(course, ["ada"], seed=seed + 1, sessions=(2, 3), days=7, cohort=cohort)
+        self._first_model(course)
         self.stdout.write(
             f"{summary.learners} simulated learners in {DEMO_CLASS} "
             f"({summary.attempts} new attempts).\n"
@@ -56,6 +62,15 @@ class Command(BaseCommand):
             "  tess   teacher  http://127.0.0.1:8000/teach/\n"
             f"  {admin.username}  admin    http://127.0.0.1:8000/admin/"
         )
+
+
+    def _first_model(self, course: Course) -> None:
+        if active_version(course) is not None:
+            return
+        run, _ = open_run(course, TrainingRun.Trigger.DEMO)
+        self.stdout.write("Training a first model (a minute or two)…")
+        run = run_training(run.pk)
+        self.stdout.write(f"Model: {run.get_status_display()}. {run.message}")
 
 
 def _account(username: str, full_name: str, **flags: bool) -> Any:

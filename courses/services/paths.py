@@ -1,0 +1,171 @@
+"""A learner's proposed learning path: teacher pins first, then the planner's picks.
+
+With an active, intact model the planner's success predictions come from the LSTM over the
+learner's history (:class:`learnpath.paths.SequenceSuccessModel`); otherwise — a new course with no
+trained model, or a missing or corrupt artifact — from the skill chart and the authors'
+difficulty ratings (:class:`learnpath.paths.ChartSuccessModel`), and the path says so. The
+planning rules are documented in :mod:`learnpath.paths`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
+from django.utils import timezone
+
+from courses.models import Attempt, Course, Exercise, PathPin
+from courses.services.charts import chart_of, params_for
+from courses.services.graphs import skill_graph_for
+from courses.services.learner_state import current_state, exercise_catalog
+from courses.services.registry import serving_model
+from learnpath import paths
+from learnpath.mastery import BKTParams, SkillMastery
+from learnpath.skillgraph import SkillGraph
+
+LSTM = "lstm"
+SKILL_GRAPH = "skill_graph"
+NO_MODEL_NOTE = (
+    "This course has no trained model yet, so your path is planned from the skill graph and the "
+    "exercises' difficulty ratings."
+)
+BROKEN_MODEL_NOTE = (
+    "The course's model is unavailable right now, so your path is planned from the skill graph "
+    "and the exercises' difficulty ratings."
+)
+NEW_LEARNER_NOTE = "You have no answers yet: the model plans from how learners usually start."
+
+
+@dataclass(frozen=True)
+class PathItem:
+    exercise_id: int
+    exercise_key: str
+    skill_key: str
+    skill_name: str
+    kind: str
+    p_success: float
+    reason: str
+
+    @property
+    def pinned(self) -> bool:
+        return self.kind == paths.PINNED
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.p_success)
+
+
+@dataclass(frozen=True)
+class LearningPath:
+    items: list[PathItem]
+    source: str
+    note: str
+    model_version: int | None = None
+
+
+def pinned_exercises(learner: AbstractBaseUser, course: Course) -> list[PathPin]:
+    """Active pins for this learner or their classes in this course, each exercise once."""
+    pins = PathPin.objects.filter(
+        Q(learner=learner) | Q(cohort__learners=learner),
+        exercise__course=course,
+        exercise__status=Exercise.Status.ACTIVE,
+    ).select_related("exercise", "teacher").order_by("position", "created_at", "id")
+    unique: dict[int, PathPin] = {}
+    for pin in pins:
+        unique.setdefault(pin.exercise_id, pin)
+    return list(unique.values())
+
+
+@dataclass(frozen=True)
+class _CourseView:
+    """What planning needs from the database, read once per request."""
+
+    graph: SkillGraph
+    params: dict[str, BKTParams]
+    names: dict[str, str]
+    catalog: dict[int, tuple[str, tuple[str, ...]]]
+    exercises: list[paths.PlanExercise]
+
+    @classmethod
+    def load(cls, course: Course) -> _CourseView:
+        skills = list(course.skills.all())
+        catalog = exercise_catalog(course)
+        exercises = [
+            paths.PlanExercise(catalog[pk][0], catalog[pk][1], difficulty, status == "active")
+            for pk, difficulty, status in course.exercises.values_list(
+                "id", "difficulty", "status"
+            )
+            if catalog[pk][1]
+        ]
+        return cls(skill_graph_for(course), params_for(skills),
+                   {skill.key: skill.name for skill in skills}, catalog, exercises)
+
+    @property
+    def skills_by_exercise(self) -> dict[str, tuple[str, ...]]:
+        return {key: skills for key, skills in self.catalog.values() if skills}
+
+
+def recommend_path(
+    learner: AbstractBaseUser, course: Course, length: int | None = None
+) -> LearningPath:
+    view = _CourseView.load(course)
+    chart = chart_of(learner, course)
+    now = timezone.now()
+    pins = pinned_exercises(learner, course)
+    recent = list(
+        Attempt.objects.filter(learner=learner, course=course)
+        .order_by("-id")
+        .values_list("exercise__key", flat=True)[:5]
+    )[::-1]
+    model, source, note, version_number = _success_model(learner, course, view, chart, now)
+    steps = paths.plan_path(
+        chart, view.graph, view.exercises, model, now=now, params=view.params,
+        config=paths.PlanConfig(
+            length=length or course.path_length,
+            band=(course.success_band_low, course.success_band_high),
+        ),
+        pinned=[pin.exercise.key for pin in pins],
+        recent=recent,
+        names=view.names,
+    )
+    ids = {key: exercise_id for exercise_id, (key, _) in view.catalog.items()}
+    teachers = {pin.exercise.key: pin.teacher for pin in pins}
+    items = [
+        PathItem(
+            exercise_id=ids[step.exercise_key],
+            exercise_key=step.exercise_key,
+            skill_key=step.skill_key,
+            skill_name=view.names.get(step.skill_key, step.skill_key),
+            kind=step.kind,
+            p_success=step.p_success,
+            reason=step.reason or _pin_reason(teachers[step.exercise_key], step.p_success),
+        )
+        for step in steps
+    ]
+    return LearningPath(items, source, note, version_number)
+
+
+def _pin_reason(teacher: AbstractBaseUser, p_success: float) -> str:
+    name = teacher.get_full_name() or teacher.get_username()
+    return f"Chosen by your teacher, {name}. Predicted chance of success: {p_success:.0%}."
+
+
+def _success_model(
+    learner: AbstractBaseUser,
+    course: Course,
+    view: _CourseView,
+    chart: dict[str, SkillMastery],
+    now: datetime,
+) -> tuple[paths.SuccessModel, str, str, int | None]:
+    loaded = serving_model(course, view.skills_by_exercise)
+    if loaded is None:
+        has_active = course.model_versions.filter(status="active").exists()
+        model = paths.ChartSuccessModel(
+            chart, {e.key: e for e in view.exercises}, view.params, view.graph, now
+        )
+        return model, SKILL_GRAPH, BROKEN_MODEL_NOTE if has_active else NO_MODEL_NOTE, None
+    version, serving = loaded
+    state = current_state(learner, course, version, serving, view.catalog)
+    model = paths.SequenceSuccessModel(serving, state, view.skills_by_exercise)
+    return model, LSTM, "" if chart else NEW_LEARNER_NOTE, version.number

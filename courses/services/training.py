@@ -1,0 +1,252 @@
+"""Retraining a course's sequence model from its stored attempts, and promoting it safely.
+
+A run trains on every learner's history, writes the artifact next to the others (a temporary
+file renamed into place), records a *candidate* version with its validation metrics, and then
+promotes it in one transaction only if it is not worse than the active model beyond
+``LEARNPATH_PROMOTION_TOLERANCE`` on both heads (AUC of the knowledge head, HR@10 of the
+next-exercise head). Until that transaction commits the active model is untouched, so a run that
+fails or is killed changes nothing that learners see; Celery retries it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from courses.models import Attempt, Course, ModelVersion, TrainingRun
+from courses.services.history import learner_histories
+from courses.services.jobs import enqueue_after_commit
+from courses.services.learner_state import exercise_catalog, store_all_states
+from courses.services.registry import active_version, file_checksum, model_dir
+
+logger = logging.getLogger(__name__)
+
+MIN_LEARNERS = 10
+MIN_ATTEMPTS = 200
+# A run "running" for longer than this was killed with its worker; a new one may start.
+STALE_RUN_AFTER = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class CourseData:
+    sequences: list[Any]
+    exercise_skills: dict[str, tuple[str, ...]]
+    attempts: int
+    last_attempt_id: int
+
+
+def course_training_data(course: Course) -> CourseData:
+    """Every learner's history as the engine's plain sequences."""
+    from learnpath.seq import Attempt as ModelAttempt
+    from learnpath.seq import LearnerSequence
+
+    catalog = exercise_catalog(course)
+    sequences, attempts, last_id = [], 0, 0
+    for learner_id, rows in learner_histories(course):
+        previous = None
+        steps = []
+        for row in rows:
+            steps.append(ModelAttempt(catalog[row.exercise_id][0], row.correct,
+                                      row.submitted_at.timestamp(),
+                                      row.session_id != previous))
+            previous = row.session_id
+        sequences.append(LearnerSequence(str(learner_id), tuple(steps)))
+        attempts += len(rows)
+        last_id = max(last_id, rows[-1].attempt_id)
+    exercise_skills = {key: skills for key, skills in catalog.values() if skills}
+    return CourseData(sequences, exercise_skills, attempts, last_id)
+
+
+def open_run(course: Course, trigger: str) -> tuple[TrainingRun, bool]:
+    """A queued run for the course (a new one, or the one already queued or running)."""
+    with transaction.atomic():
+        list(Course.objects.select_for_update().filter(pk=course.pk))
+        busy = TrainingRun.objects.filter(
+            course=course, status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING],
+            created_at__gte=timezone.now() - STALE_RUN_AFTER,
+        ).first()
+        if busy is not None:
+            return busy, False
+        newest = Attempt.objects.filter(course=course).aggregate(top=Max("id"))["top"] or 0
+        run = TrainingRun.objects.create(course=course, trigger=trigger, last_attempt_id=newest)
+        from courses.tasks import retrain_course_model
+
+        enqueue_after_commit(retrain_course_model, run.pk)
+        return run, True
+
+
+def new_attempts_since_last_training(course: Course) -> int:
+    """Attempts newer than both the active model's data and the latest run's start."""
+    version = active_version(course)
+    latest_run = TrainingRun.objects.filter(course=course).order_by("-id").first()
+    since = max(version.last_attempt_id if version else 0,
+                latest_run.last_attempt_id if latest_run else 0)
+    return Attempt.objects.filter(course=course, id__gt=since).count()
+
+
+def retraining_due(course: Course) -> bool:
+    return new_attempts_since_last_training(course) >= course.retrain_after_attempts
+
+
+def start_due_runs(trigger: str = TrainingRun.Trigger.SCHEDULE) -> list[int]:
+    """Queues a run for every course with enough new attempts; returns the runs' ids."""
+    return [open_run(course, trigger)[0].pk for course in Course.objects.all()
+            if retraining_due(course)]
+
+
+def _mark(run: TrainingRun, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.save(update_fields=list(fields))
+
+
+def run_training(run_id: int) -> TrainingRun:
+    """The body of the training task; raises on failure (the task retries)."""
+    run = TrainingRun.objects.select_related("course").get(pk=run_id)
+    if run.status not in (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING):
+        return run
+    course = run.course
+    _mark(run, status=TrainingRun.Status.RUNNING, started_at=timezone.now(),
+          tries=run.tries + 1, progress=0.05, message="Reading attempts")
+    data = course_training_data(course)
+    if len(data.sequences) < MIN_LEARNERS or data.attempts < MIN_ATTEMPTS:
+        _mark(run, status=TrainingRun.Status.SKIPPED, finished_at=timezone.now(), progress=1.0,
+              message=f"{len(data.sequences)} learners and {data.attempts} attempts: at least "
+                      f"{MIN_LEARNERS} learners and {MIN_ATTEMPTS} attempts are needed.")
+        return run
+    _mark(run, progress=0.1, message=f"Training on {data.attempts} attempts")
+    result, artifact = _train(course, data)
+    _mark(run, progress=0.9, message="Registering the new version")
+    version = _register(course, data, result, artifact)
+    activated, decision = promote(version)
+    status = TrainingRun.Status.ACTIVATED if activated else TrainingRun.Status.KEPT_CANDIDATE
+    _mark(run, status=status, model_version=version, progress=1.0, finished_at=timezone.now(),
+          message=decision)
+    if activated:
+        try:
+            store_all_states(course, version, result.model)
+        except Exception:
+            logger.exception("Precomputing learner states failed; requests will catch up")
+    return run
+
+
+def _train(course: Course, data: CourseData) -> tuple[Any, Path]:
+    from learnpath.seq import TrainConfig, train_from_sequences
+
+    config = TrainConfig(**settings.LEARNPATH_TRAINING)
+    directory = model_dir(course)
+    directory.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".partial")
+    os.close(handle)
+    try:
+        result = train_from_sequences(
+            data.sequences, data.exercise_skills, config, checkpoint_path=temporary
+        )
+        number = _next_number(course)
+        final = directory / f"v{number:04d}-{file_checksum(Path(temporary))[:12]}.pt"
+        os.replace(temporary, final)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    return result, final
+
+
+def _next_number(course: Course) -> int:
+    latest = ModelVersion.objects.filter(course=course).aggregate(top=Max("number"))["top"]
+    return (latest or 0) + 1
+
+
+def _register(course: Course, data: CourseData, result: Any, artifact: Path) -> ModelVersion:
+    metrics = {key: value for key, value in result.metrics.items() if _plain(value)}
+    return ModelVersion.objects.create(
+        course=course,
+        number=_next_number(course),
+        artifact_path=str(artifact),
+        checksum=file_checksum(artifact),
+        data_hash=str(result.model.metadata.get("data_hash", "")),
+        training_attempts=data.attempts,
+        training_learners=len(data.sequences),
+        last_attempt_id=data.last_attempt_id,
+        valid_auc=metrics.get("valid_auc"),
+        valid_hr10=metrics.get("valid_hr10"),
+        metrics=metrics,
+        train_seconds=float(metrics.get("train_seconds", 0.0)),
+    )
+
+
+def _plain(value: Any) -> bool:
+    return isinstance(value, int | float | str | bool | list | dict) or value is None
+
+
+def should_promote(candidate: ModelVersion, active: ModelVersion | None) -> tuple[bool, str]:
+    """Not worse than the active model beyond the tolerance on both heads."""
+    if active is None:
+        return True, "First model of the course: activated."
+    tolerance = settings.LEARNPATH_PROMOTION_TOLERANCE
+    for label, new, old in (
+        ("AUC", candidate.valid_auc, active.valid_auc),
+        ("HR@10", candidate.valid_hr10, active.valid_hr10),
+    ):
+        if new is None:
+            return False, f"Not activated: no validation {label}."
+        if old is not None and new < old - tolerance:
+            return False, (
+                f"Not activated: validation {label} {new:.3f} is below the active model's "
+                f"{old:.3f} by more than {tolerance}."
+            )
+    return True, (
+        f"Activated: AUC {candidate.valid_auc:.3f} (was {_fmt(active.valid_auc)}), "
+        f"HR@10 {candidate.valid_hr10:.3f} (was {_fmt(active.valid_hr10)})."
+    )
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def promote(candidate: ModelVersion) -> tuple[bool, str]:
+    """Atomically makes ``candidate`` the active version if it earns it."""
+    with transaction.atomic():
+        list(Course.objects.select_for_update().filter(pk=candidate.course_id))
+        active = (
+            ModelVersion.objects.select_for_update()
+            .filter(course_id=candidate.course_id, status=ModelVersion.Status.ACTIVE)
+            .first()
+        )
+        activate, decision = should_promote(candidate, active)
+        if activate:
+            if active is not None:
+                active.status = ModelVersion.Status.RETIRED
+                active.save(update_fields=["status"])
+            candidate.status = ModelVersion.Status.ACTIVE
+            candidate.activated_at = timezone.now()
+        candidate.decision = decision
+        candidate.save(update_fields=["status", "activated_at", "decision"])
+    return activate, decision
+
+
+def record_failure(run_id: int, error: BaseException, final: bool) -> None:
+    run = TrainingRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return
+    if final:
+        _mark(run, status=TrainingRun.Status.FAILED, finished_at=timezone.now(),
+              message=f"Failed after {run.tries} tries: {error}")
+    else:
+        _mark(run, status=TrainingRun.Status.QUEUED, message=f"Try {run.tries} failed: {error}; "
+                                                             "retrying")
+
+
+def start_run_if_due(course: Course) -> TrainingRun | None:
+    """After an attempt: queues a run once enough new attempts have arrived."""
+    if retraining_due(course):
+        return open_run(course, TrainingRun.Trigger.THRESHOLD)[0]
+    return None

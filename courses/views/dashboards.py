@@ -1,0 +1,87 @@
+"""Dashboard pages and the class CSV export: access checks, then a service call and a template."""
+from __future__ import annotations
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+
+from courses import access
+from courses.models import Cohort, Course
+from courses.services import dashboards
+
+
+def _render_learner(
+    request: HttpRequest, learner: AbstractBaseUser, course: Course, cohort: Cohort | None
+) -> HttpResponse:
+    dashboard = dashboards.learner_dashboard(
+        learner, course, cohort=cohort, chosen_skills=request.GET.getlist("skill")
+    )
+    return render(
+        request,
+        "dashboards/learner.html",
+        {"course": course, "learner": learner, "cohort": cohort, "dashboard": dashboard},
+    )
+
+
+@login_required
+@require_GET
+def learner_dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """A learner's own dashboard; there is no way to name another learner here."""
+    course = access.enrolled_course(request.user, slug)
+    return _render_learner(request, request.user, course, None)
+
+
+@login_required
+@require_GET
+def teacher_learner_dashboard_page(
+    request: HttpRequest, cohort_id: int, learner_id: int
+) -> HttpResponse:
+    cohort = access.taught_cohort(request.user, cohort_id)
+    learner = access.learner_in_cohort(cohort, learner_id)
+    return _render_learner(request, learner, cohort.course, cohort)
+
+
+@login_required
+@require_GET
+def class_dashboard_page(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = access.taught_cohort(request.user, cohort_id)
+    dashboard = dashboards.class_dashboard(cohort, sort=request.GET.get("sort", "name"))
+    learner_links = {
+        row.username: reverse("teacher_learner_dashboard", args=[cohort.pk, row.learner_id])
+        for row in dashboard.rows
+    }
+    return render(
+        request,
+        "dashboards/class.html",
+        {"cohort": cohort, "dashboard": dashboard, "learner_links": learner_links,
+         "sorts": dashboards.HEATMAP_SORTS},
+    )
+
+
+@login_required
+@require_GET
+def class_items_page(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = access.taught_cohort(request.user, cohort_id)
+    return render(
+        request,
+        "dashboards/class_items.html",
+        {"cohort": cohort, "stats": dashboards.item_stats(cohort)},
+    )
+
+
+@login_required
+@require_GET
+def class_mastery_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = access.taught_cohort(request.user, cohort_id)
+    rows = dashboards.mastery_table_rows(dashboards.class_dashboard(cohort))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{slugify(cohort.name) or 'class'}-mastery.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    csv.writer(response).writerows(rows)
+    return response
