@@ -22,5 +22,11 @@ urlpatterns = [
         teacher.teacher_learner,
         name="teacher_learner",
     ),
+    path("teach/classes/<int:cohort_id>/pins/", teacher.pin_add, name="pin_add"),
+    path(
+        "teach/classes/<int:cohort_id>/pins/<int:pin_id>/delete/",
+        teacher.pin_remove,
+        name="pin_remove",
+    ),
     path("", include("courses.urls_dashboards")),
 ]

@@ -89,7 +89,7 @@ def test_teacher_sees_her_learners_chart_and_attempts(
 ) -> None:
     cohort, _ = classes
     _answer(alice, course, "quarters-numeric", "0.75")
-    _answer(bob, course, "quarters-text", "one half")
+    _answer(bob, course, "quarters-text", "two fifths")
     response = _client_for(tess).get(_learner_url(cohort, alice))
     assert response.status_code == 200
     assert response.context["learner"] == alice
@@ -97,7 +97,7 @@ def test_teacher_sees_her_learners_chart_and_attempts(
     assert chart_rows["quarters"].attempts == 1
     assert chart_rows["quarters"].correct == 1
     assert [a.exercise.key for a in response.context["recent_attempts"]] == ["quarters-numeric"]
-    assert "quarters-text" not in response.content.decode()
+    assert "two fifths" not in response.content.decode()
 
 
 def test_another_teacher_gets_403_on_her_class_and_learner(

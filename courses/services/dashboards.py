@@ -66,6 +66,7 @@ from learnpath.skillgraph import SkillGraph
 Figure = dict[str, Any]
 
 LEVELS = list(mastery.MasteryLevel)
+LEVEL_RANKS = {level.value: level.rank for level in LEVELS}
 LEVEL_COLOURS = {
     mastery.MasteryLevel.NOT_STARTED: "#eef0f3",
     mastery.MasteryLevel.ATTEMPTED: "#fbd49c",
@@ -113,7 +114,8 @@ def _layout(title: str, **extra: Any) -> dict[str, Any]:
 
 
 def _percent(p: float) -> int:
-    return round(100 * p)
+    """Whole per cent, halves rounded up (int() is several times faster than round() here)."""
+    return int(100 * p + 0.5)
 
 
 def _label(level: str) -> str:
@@ -649,7 +651,7 @@ def _help_reasons(
     else:
         idle_days = (now - last_active).days
         reasons = [f"no activity for {idle_days} days"] if idle_days >= INACTIVE_AFTER_DAYS else []
-    proficient_rank = mastery.MasteryLevel.PROFICIENT.rank
+    proficient_rank = LEVEL_RANKS[mastery.MasteryLevel.PROFICIENT.value]
     for key, state in states.items():
         if state.peak >= mastery.PROFICIENT_P and state.peak - state.p_mastery >= (
             mastery.FALLING_DROP
@@ -657,8 +659,7 @@ def _help_reasons(
             reasons.append(f"mastery of {names[key]} falling from {_percent(state.peak)}% to "
                            f"{_percent(state.p_mastery)}%")
         failures = state.attempts - state.correct
-        if (failures >= STRUGGLING_FAILURES
-                and mastery.MasteryLevel(state.level).rank < proficient_rank):
+        if failures >= STRUGGLING_FAILURES and LEVEL_RANKS[state.level] < proficient_rank:
             reasons.append(f"{failures} wrong answers on {names[key]}, still "
                            f"{_label(state.level).lower()}")
     return reasons
@@ -740,7 +741,7 @@ def _level_colourscale() -> list[list[Any]]:
 
 def heatmap_figure(skills: Sequence[SkillColumn], rows: Sequence[HeatmapRow]) -> Figure:
     """Learners (rows, in the given order, top down) × skills, coloured by level rank."""
-    rank = {level.value: level.rank for level in LEVELS}
+    rank = LEVEL_RANKS
     labels = {level.value: _label(level.value) for level in LEVELS}
     show_text = len(rows) * len(skills) <= HEATMAP_CELL_TEXT_LIMIT
     row_height = 26 if len(rows) <= 60 else 14

@@ -18,6 +18,7 @@ from courses.services import charts, practice
 from courses.services.attempts import check_can_practise, record_attempt
 from courses.services.enrolment import enrol
 from courses.services.errors import InvalidInput, ServiceError
+from courses.services.paths import recommend_path
 from courses.views.common import error_page
 
 TICKET_SALT = "learnpath.practice"
@@ -59,7 +60,11 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "courses/course_detail.html",
-        {"course": course, "chart": charts.learner_chart_view(request.user, course)},
+        {
+            "course": course,
+            "chart": charts.learner_chart_view(request.user, course),
+            "path": recommend_path(request.user, course),
+        },
     )
 
 
@@ -67,7 +72,12 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def practice_next(request: HttpRequest, slug: str) -> HttpResponse:
     course = access.enrolled_course(request.user, slug)
-    exercise = practice.next_exercise(request.user, course)
+    path = recommend_path(request.user, course, length=1)
+    exercise = (
+        Exercise.objects.get(pk=path.items[0].exercise_id)
+        if path.items
+        else practice.next_exercise(request.user, course)
+    )
     if exercise is None:
         messages.info(request, "This course has no exercises to practise yet.")
         return redirect("course_detail", slug=course.slug)
@@ -120,6 +130,7 @@ def attempt_feedback(request: HttpRequest, slug: str, attempt_id: int) -> HttpRe
             "exercise": attempt.exercise,
             "correct_choices": attempt.exercise.choices.filter(is_correct=True),
             "given_choices": _given_choice_texts(attempt),
+            "path": recommend_path(request.user, course),
         },
     )
 
@@ -149,6 +160,7 @@ def _render_exercise(
             "error": error,
             "previous_answer": request.POST.get("answer", ""),
             "previous_choices": request.POST.getlist("choice"),
+            "path": recommend_path(request.user, course),
         },
         status=status,
     )

@@ -1,15 +1,20 @@
 """Teacher pages: their classes, the learners in them, and each learner's skill chart."""
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from courses import access
-from courses.models import Attempt
-from courses.services import charts
+from courses.models import Attempt, Exercise
+from courses.services import charts, pins
+from courses.services.errors import ServiceError
+from courses.services.paths import recommend_path
 
 RECENT_ATTEMPTS = 20
 
@@ -31,7 +36,12 @@ def teacher_class(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return render(
         request,
         "teacher/class_detail.html",
-        {"cohort": cohort, "class_chart": charts.class_chart(cohort)},
+        {
+            "cohort": cohort,
+            "class_chart": charts.class_chart(cohort),
+            "pins": pins.pins_of_cohort(cohort),
+            "exercises": _pinnable(cohort),
+        },
     )
 
 
@@ -53,5 +63,51 @@ def teacher_learner(request: HttpRequest, cohort_id: int, learner_id: int) -> Ht
             "learner": learner,
             "chart": charts.learner_chart_view(learner, cohort.course),
             "recent_attempts": recent,
+            "path": recommend_path(learner, cohort.course),
+            "pins": [pin for pin in pins.pins_of_cohort(cohort) if pin.learner_id == learner.pk],
+            "exercises": _pinnable(cohort),
         },
     )
+
+
+@login_required
+@require_POST
+def pin_add(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = access.taught_cohort(request.user, cohort_id)
+    learner = None
+    if request.POST.get("learner"):
+        try:
+            learner = access.learner_in_cohort(cohort, int(request.POST["learner"]))
+        except ValueError:
+            raise PermissionDenied("This learner is not in this class.") from None
+    try:
+        pin = pins.add_pin(request.user, cohort, request.POST.get("exercise", ""), learner)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        who = learner.get_username() if learner else "the whole class"
+        messages.success(request, f"Pinned {pin.exercise.key} for {who}.")
+    return _back(request, cohort.pk, learner)
+
+
+@login_required
+@require_POST
+def pin_remove(request: HttpRequest, cohort_id: int, pin_id: int) -> HttpResponse:
+    cohort = access.taught_cohort(request.user, cohort_id)
+    try:
+        pins.remove_pin(cohort, pin_id)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Pin removed.")
+    return redirect("teacher_class", cohort_id=cohort.pk)
+
+
+def _pinnable(cohort: Any) -> list[Exercise]:
+    return list(cohort.course.exercises.filter(status=Exercise.Status.ACTIVE).order_by("key"))
+
+
+def _back(request: HttpRequest, cohort_id: int, learner: Any) -> HttpResponse:
+    if learner is not None:
+        return redirect("teacher_learner", cohort_id=cohort_id, learner_id=learner.pk)
+    return redirect("teacher_class", cohort_id=cohort_id)

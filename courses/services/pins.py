@@ -1,0 +1,58 @@
+"""Teachers' pins: exercises that come first in a learner's or a whole class's path."""
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max, Q
+
+from courses.models import Cohort, Exercise, PathPin
+from courses.services.errors import InvalidInput, NotFound
+
+
+@transaction.atomic
+def add_pin(
+    teacher: AbstractBaseUser,
+    cohort: Cohort,
+    exercise_key: str,
+    learner: AbstractBaseUser | None = None,
+) -> PathPin:
+    """Pins an active exercise of the class's course, for one learner of it or for all."""
+    exercise = Exercise.objects.filter(course=cohort.course, key=exercise_key).first()
+    if exercise is None:
+        raise NotFound(f"There is no exercise {exercise_key!r} in {cohort.course.title}.")
+    if not exercise.is_active:
+        raise InvalidInput("A retired exercise cannot be pinned.")
+    if learner is not None and not cohort.learners.filter(pk=learner.pk).exists():
+        raise InvalidInput("This learner is not in the class.")
+    existing = PathPin.objects.filter(exercise=exercise, cohort=None if learner else cohort,
+                                      learner=learner).first()
+    if existing is not None:
+        return existing
+    scope = PathPin.objects.filter(learner=learner) if learner else PathPin.objects.filter(
+        cohort=cohort
+    )
+    last = scope.filter(exercise__course=cohort.course).aggregate(top=Max("position"))["top"]
+    return PathPin.objects.create(
+        teacher=teacher, exercise=exercise, learner=learner,
+        cohort=None if learner else cohort, position=(last or 0) + 1,
+    )
+
+
+def pins_of_cohort(cohort: Cohort) -> list[PathPin]:
+    """The class's own pins and the pins for each of its learners in this course."""
+    return list(
+        PathPin.objects.filter(exercise__course=cohort.course)
+        .filter(Q(cohort=cohort) | Q(learner__cohorts=cohort))
+        .select_related("exercise", "learner")
+        .distinct()
+        .order_by("learner__username", "position", "id")
+    )
+
+
+def remove_pin(cohort: Cohort, pin_id: int) -> None:
+    pin = PathPin.objects.filter(pk=pin_id, exercise__course=cohort.course).first()
+    if pin is None or not (pin.cohort_id == cohort.pk or cohort.learners.filter(
+        pk=pin.learner_id
+    ).exists()):
+        raise NotFound("There is no such pin in this class.")
+    pin.delete()
