@@ -24,9 +24,12 @@ from courses.models import (
     Course,
     Enrollment,
     Exercise,
+    ModelVersion,
+    PathPin,
     Prerequisite,
     Skill,
     StudySession,
+    TrainingRun,
 )
 from courses.services.course_io import (
     CourseDocumentError,
@@ -37,14 +40,31 @@ from courses.services.course_io import (
 from courses.services.enrolment import enrol
 from courses.services.graphs import check_prerequisites_of
 from courses.services.jobs import schedule_chart_rebuild
+from courses.services.registry import artifact_problems
+from courses.services.training import open_run
 
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "skill_count", "exercise_count", "export_link"]
     prepopulated_fields = {"slug": ["title"]}
-    actions = ["export_json"]
+    actions = ["export_json", "retrain_model"]
     change_list_template = "admin/courses/course/change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        warn_about_artifacts(request)
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description="Retrain the sequence model now")
+    def retrain_model(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
+        for course in queryset:
+            run, created = open_run(course, TrainingRun.Trigger.ADMIN)
+            note = "queued" if created else "already queued or running"
+            url = reverse("admin:courses_trainingrun_change", args=[run.pk])
+            self.message_user(
+                request, format_html('Training of {}: <a href="{}">run #{}</a> {}.',
+                                     course.title, url, run.pk, note)
+            )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Course]:
         return super().get_queryset(request).prefetch_related("skills", "exercises")
@@ -348,3 +368,53 @@ class StudySessionAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["course"]
     search_fields = ["learner__username"]
+
+
+def warn_about_artifacts(request: HttpRequest) -> None:
+    for problem in artifact_problems():
+        messages.warning(request, problem)
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "course", "number", "status", "valid_auc_display", "valid_hr10_display",
+        "training_attempts", "training_learners", "train_seconds", "created_at",
+    ]
+    list_filter = ["course", "status"]
+    readonly_fields = [f.name for f in ModelVersion._meta.fields]
+
+    @admin.display(description="validation AUC")
+    def valid_auc_display(self, version: ModelVersion) -> str:
+        return "–" if version.valid_auc is None else f"{version.valid_auc:.3f}"
+
+    @admin.display(description="validation HR@10")
+    def valid_hr10_display(self, version: ModelVersion) -> str:
+        return "–" if version.valid_hr10 is None else f"{version.valid_hr10:.3f}"
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        warn_about_artifacts(request)
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(ReadOnlyAdmin):
+    list_display = ["id", "course", "trigger", "status", "progress_display", "tries",
+                    "model_version", "created_at", "finished_at", "message"]
+    list_filter = ["course", "status", "trigger"]
+    readonly_fields = [f.name for f in TrainingRun._meta.fields]
+
+    @admin.display(description="progress")
+    def progress_display(self, run: TrainingRun) -> str:
+        return f"{run.progress:.0%}"
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        warn_about_artifacts(request)
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(PathPin)
+class PathPinAdmin(admin.ModelAdmin):
+    list_display = ["exercise", "learner", "cohort", "teacher", "position", "created_at"]
+    list_filter = ["exercise__course"]
+    raw_id_fields = ["exercise", "learner", "cohort", "teacher"]

@@ -19,3 +19,6 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Small, fast training for tests; the engine's own tests cover learning quality.
+LEARNPATH_TRAINING = {"epochs": 2, "patience": 1, "seed": 0, "device": "cpu",
+                      "hyper": {"hidden_dim": 16, "embed_dim": 8}}

@@ -1,0 +1,207 @@
+"""Retraining: registry entries, promotion rules, failures, corrupt artifacts, triggers, and the
+incremental learner state."""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django_celery_beat.models import PeriodicTask
+
+from courses.models import Course, Exercise, LearnerModelState, ModelVersion, TrainingRun
+from courses.services import registry, training
+from courses.services.attempts import record_attempt
+from courses.services.history import learner_histories
+from courses.services.learner_state import advance, exercise_catalog
+from courses.services.paths import BROKEN_MODEL_NOTE, LSTM, SKILL_GRAPH, recommend_path
+from courses.services.simulation import simulate_learners
+from courses.tasks import retrain_course_model, retrain_due_models
+
+
+@pytest.fixture(autouse=True)
+def fresh_registry() -> Any:
+    registry.forget_loaded_models()
+    yield
+    registry.forget_loaded_models()
+
+
+@pytest.fixture
+def populated(course: Course) -> Course:
+    simulate_learners(course, [f"p{n:02d}" for n in range(12)], seed=11,
+                      sessions=(2, 3), attempts_per_session=(9, 11))
+    return course
+
+
+def _train(course: Course, trigger: str = TrainingRun.Trigger.ADMIN) -> TrainingRun:
+    run, _ = training.open_run(course, trigger)
+    return training.run_training(run.pk)
+
+
+def test_first_run_registers_and_activates_a_checked_artifact(populated: Course) -> None:
+    run = _train(populated)
+    assert run.status == TrainingRun.Status.ACTIVATED
+    version = ModelVersion.objects.get(course=populated)
+    assert version.status == ModelVersion.Status.ACTIVE and version.number == 1
+    assert Path(version.artifact_path).is_file()
+    assert registry.file_checksum(Path(version.artifact_path)) == version.checksum
+    assert version.valid_auc is not None and version.valid_hr10 is not None
+    assert version.training_learners == 12 and version.training_attempts > 200
+    assert LearnerModelState.objects.filter(course=populated).count() == 12
+    assert run.progress == 1.0 and run.tries == 1
+
+
+def test_not_enough_data_is_skipped(course: Course, enrolled_alice: Any) -> None:
+    run = _train(course)
+    assert run.status == TrainingRun.Status.SKIPPED
+    assert "at least" in run.message
+    assert not ModelVersion.objects.exists()
+
+
+def test_a_worse_candidate_is_kept_and_the_active_model_stays(populated: Course) -> None:
+    _train(populated)
+    active = ModelVersion.objects.get(status="active")
+    active.valid_auc = 0.999
+    active.save()
+    run = _train(populated)
+    assert run.status == TrainingRun.Status.KEPT_CANDIDATE
+    assert "below the active model" in run.message
+    assert ModelVersion.objects.get(status="active").pk == active.pk
+    assert ModelVersion.objects.get(number=2).status == ModelVersion.Status.CANDIDATE
+
+
+def test_a_good_candidate_replaces_the_active_one_atomically(populated: Course) -> None:
+    _train(populated)
+    run = _train(populated)
+    assert run.status == TrainingRun.Status.ACTIVATED
+    statuses = dict(ModelVersion.objects.values_list("number", "status"))
+    assert statuses == {1: "retired", 2: "active"}
+    assert set(LearnerModelState.objects.values_list("model_version__number", flat=True)) == {2}
+
+
+def test_a_failing_run_is_retried_then_failed_and_changes_nothing(
+    populated: Course, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _train(populated)
+    active = ModelVersion.objects.get(status="active")
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(training, "_train", broken)
+    run, _ = training.open_run(populated, TrainingRun.Trigger.ADMIN)
+    result = retrain_course_model.apply(args=[run.pk])
+    assert result.failed() and isinstance(result.result, RuntimeError)
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.FAILED
+    assert run.tries == 3 and "disk full" in run.message
+    assert ModelVersion.objects.get(status="active").pk == active.pk
+    assert ModelVersion.objects.count() == 1
+
+
+def test_a_killed_run_is_picked_up_again(populated: Course) -> None:
+    run, _ = training.open_run(populated, TrainingRun.Trigger.ADMIN)
+    TrainingRun.objects.filter(pk=run.pk).update(status=TrainingRun.Status.RUNNING, tries=1)
+    assert retrain_course_model.apply(args=[run.pk]).get() == TrainingRun.Status.ACTIVATED
+    assert TrainingRun.objects.get(pk=run.pk).tries == 2
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "missing"])
+def test_a_broken_artifact_falls_back_and_warns(
+    populated: Course, damage: str, client: Any
+) -> None:
+    _train(populated)
+    learner = get_user_model().objects.get(username="p00")
+    assert recommend_path(learner, populated).source == LSTM
+    artifact = Path(ModelVersion.objects.get(status="active").artifact_path)
+    if damage == "corrupt":
+        artifact.write_bytes(b"not a model")
+    else:
+        artifact.unlink()
+    registry.forget_loaded_models()
+    path = recommend_path(learner, populated)
+    assert path.source == SKILL_GRAPH and path.note == BROKEN_MODEL_NOTE
+    assert path.items
+    problems = registry.artifact_problems()
+    assert len(problems) == 1 and damage in problems[0]
+    learner.set_password("pw")
+    learner.save()
+    client.force_login(learner)
+    assert client.get(f"/courses/{populated.slug}/").status_code == 200
+    admin = get_user_model().objects.create_superuser("boss", "b@example.invalid", "pw")
+    client.force_login(admin)
+    page = client.get("/admin/courses/modelversion/", follow=True)
+    assert damage in page.content.decode()
+
+
+def test_learner_state_is_advanced_by_each_attempt_like_a_full_rerun(
+    populated: Course, django_capture_on_commit_callbacks: Any
+) -> None:
+    _train(populated)
+    learner = get_user_model().objects.get(username="p01")
+    exercise = Exercise.objects.get(key="quarters-numeric")
+    for given in ("0.75", "0.5", "3/4"):
+        with django_capture_on_commit_callbacks(execute=True):
+            attempt = record_attempt(learner=learner, exercise=exercise, given=given,
+                                     client_id=uuid.uuid4()).attempt
+    from learnpath.seq import state_from_bytes
+
+    stored = LearnerModelState.objects.get(learner=learner, course=populated)
+    assert stored.last_attempt_id == attempt.pk
+    version, model = registry.serving_model(
+        populated, {k: v for k, v in exercise_catalog(populated).values() if v}
+    )
+    rows = [row for _, rows in learner_histories(populated, learner.pk) for row in rows]
+    full = advance(model, model.initial_state(), rows, exercise_catalog(populated), None)
+    incremental = state_from_bytes(bytes(stored.state))
+    assert abs(full.vector - incremental.vector).max() < 1e-5
+    full_scores = model.score(full).p_correct
+    assert abs(full_scores - model.score(incremental).p_correct).max() < 1e-5
+
+
+def test_enough_new_attempts_queue_a_threshold_run(
+    course: Course, enrolled_alice: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    course.retrain_after_attempts = 3
+    course.save()
+    exercise = Exercise.objects.get(key="quarters-numeric")
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            record_attempt(learner=enrolled_alice, exercise=exercise, given="0.75",
+                           client_id=uuid.uuid4())
+    runs = list(TrainingRun.objects.all())
+    assert [(run.trigger, run.status) for run in runs] == [("threshold", "queued")]
+    with django_capture_on_commit_callbacks(execute=True):
+        record_attempt(learner=enrolled_alice, exercise=exercise, given="0.75",
+                       client_id=uuid.uuid4())
+    assert TrainingRun.objects.count() == 1
+
+
+def test_schedule_exists_and_queues_only_due_courses(course: Course, enrolled_alice: Any) -> None:
+    task = PeriodicTask.objects.get(task="courses.tasks.retrain_due_models")
+    assert task.interval is not None and task.enabled
+    assert retrain_due_models.apply().get() == []
+    course.retrain_after_attempts = 1
+    course.save()
+    record_attempt(learner=enrolled_alice, exercise=Exercise.objects.get(key="quarters-text"),
+                   given="a quarter", client_id=uuid.uuid4())
+    queued = retrain_due_models.apply().get()
+    assert TrainingRun.objects.get(pk=queued[0]).trigger == TrainingRun.Trigger.SCHEDULE
+
+
+def test_admin_can_start_a_run_and_follow_it(populated: Course, client: Any) -> None:
+    admin = get_user_model().objects.create_superuser("boss", "b@example.invalid", "pw")
+    client.force_login(admin)
+    response = client.post(
+        "/admin/courses/course/",
+        {"action": "retrain_model", "_selected_action": [populated.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    run = TrainingRun.objects.get()
+    assert run.trigger == "admin" and run.status == "queued"
+    assert f"run #{run.pk}" in response.content.decode()
+    training.run_training(run.pk)
+    listing = client.get("/admin/courses/trainingrun/").content.decode()
+    assert "Trained and activated" in listing and "100%" in listing
