@@ -149,7 +149,7 @@ def test_learner_state_is_advanced_by_each_attempt_like_a_full_rerun(
 
     stored = LearnerModelState.objects.get(learner=learner, course=populated)
     assert stored.last_attempt_id == attempt.pk
-    version, model = registry.serving_model(
+    _, model = registry.serving_model(
         populated, {k: v for k, v in exercise_catalog(populated).values() if v}
     )
     rows = [row for _, rows in learner_histories(populated, learner.pk) for row in rows]

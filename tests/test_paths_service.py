@@ -1,0 +1,124 @@
+"""The learning path in the site: cold start, constraints, reasons, pins, and the pages."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from courses.models import Cohort, Course, Exercise, PathPin
+from courses.services.attempts import record_attempt
+from courses.services.errors import InvalidInput, NotFound
+from courses.services.paths import NEW_LEARNER_NOTE, NO_MODEL_NOTE, SKILL_GRAPH, recommend_path
+from courses.services.pins import add_pin, remove_pin
+
+
+def test_cold_start_path_from_the_skill_graph_says_so(course: Course, enrolled_alice: Any) -> None:
+    path = recommend_path(enrolled_alice, course)
+    assert path.source == SKILL_GRAPH and path.note == NO_MODEL_NOTE
+    assert [item.skill_key for item in path.items][:1] == ["halves"]
+    assert all(item.reason and "Predicted chance of success" in item.reason
+               for item in path.items)
+    assert "Halves" in path.items[0].reason
+    assert path.note != NEW_LEARNER_NOTE
+
+
+def test_path_never_offers_retired_or_blocked_exercises(
+    course: Course, enrolled_alice: Any
+) -> None:
+    keys = {item.exercise_key for item in recommend_path(enrolled_alice, course, length=10).items}
+    assert "adding-old" not in keys
+    assert "adding-numeric" not in keys  # its prerequisite chain is far from mastered
+
+
+def test_path_length_follows_the_course_setting(course: Course, enrolled_alice: Any) -> None:
+    course.path_length = 2
+    course.save()
+    assert len(recommend_path(enrolled_alice, course).items) == 2
+
+
+def test_pins_come_first_and_are_the_teachers_choice(
+    course: Course, cohort: Cohort, tess: Any, alice: Any
+) -> None:
+    add_pin(tess, cohort, "quarters-text", learner=alice)
+    add_pin(tess, cohort, "halves-multi")
+    items = recommend_path(alice, course).items
+    assert {item.exercise_key for item in items[:2]} == {"halves-multi", "quarters-text"}
+    assert all(item.pinned for item in items[:2])
+    assert "Chosen by your teacher" in items[0].reason
+    assert not any(item.pinned for item in items[2:])
+
+
+def test_class_pins_reach_every_learner_of_the_class_only(
+    course: Course, cohort: Cohort, tess: Any, alice: Any, enrolled_bob: Any
+) -> None:
+    add_pin(tess, cohort, "quarters-text")
+    assert recommend_path(alice, course).items[0].exercise_key == "quarters-text"
+    assert recommend_path(enrolled_bob, course).items[0].exercise_key != "quarters-text"
+
+
+def test_pin_rules(course: Course, cohort: Cohort, tess: Any, bob: Any) -> None:
+    with pytest.raises(InvalidInput, match="retired"):
+        add_pin(tess, cohort, "adding-old")
+    with pytest.raises(NotFound):
+        add_pin(tess, cohort, "nope")
+    with pytest.raises(InvalidInput, match="not in the class"):
+        add_pin(tess, cohort, "quarters-text", learner=bob)
+    first = add_pin(tess, cohort, "quarters-text")
+    assert add_pin(tess, cohort, "quarters-text") == first
+    remove_pin(cohort, first.pk)
+    assert not PathPin.objects.exists()
+
+
+def test_retired_pins_drop_out_of_the_path(course: Course, cohort: Cohort, tess: Any,
+                                          alice: Any) -> None:
+    add_pin(tess, cohort, "quarters-text")
+    Exercise.objects.filter(key="quarters-text").update(status="retired")
+    assert "quarters-text" not in {i.exercise_key for i in recommend_path(alice, course).items}
+
+
+def test_practice_follows_the_path_and_the_page_shows_it(
+    course: Course, cohort: Cohort, tess: Any, alice: Any
+) -> None:
+    add_pin(tess, cohort, "quarters-text")
+    client = Client()
+    client.force_login(alice)
+    response = client.get(f"/courses/{course.slug}/practice/")
+    assert response["Location"].endswith("/exercises/quarters-text/")
+    page = client.get(f"/courses/{course.slug}/").content.decode()
+    assert "Your learning path" in page and "Teacher's choice" in page
+    assert NO_MODEL_NOTE.split(",")[0] in page
+
+
+def test_teacher_pins_through_the_pages(course: Course, cohort: Cohort, tess: Any, alice: Any,
+                                        ted: Any) -> None:
+    client = Client()
+    client.force_login(tess)
+    url = f"/teach/classes/{cohort.pk}/pins/"
+    assert client.get(url).status_code == 405
+    response = client.post(url, {"exercise": "quarters-text", "learner": alice.pk})
+    assert response.status_code == 302
+    pin = PathPin.objects.get()
+    assert pin.learner == alice and pin.cohort is None
+    bad = client.post(url, {"exercise": "adding-old"}, follow=True)
+    assert "retired" in bad.content.decode()
+    assert client.post(url, {"exercise": "halves-multi", "learner": "x"}).status_code == 403
+    other = Client()
+    other.force_login(ted)
+    assert other.post(url, {"exercise": "halves-multi"}).status_code == 403
+    assert other.post(f"{url}{pin.pk}/delete/").status_code == 403
+    assert client.post(f"{url}{pin.pk}/delete/").status_code == 302
+    assert not PathPin.objects.exists()
+
+
+def test_the_path_changes_as_the_learner_practises(course: Course, enrolled_alice: Any) -> None:
+    before = [item.exercise_key for item in recommend_path(enrolled_alice, course).items]
+    for key in ("halves-choice", "halves-multi") * 3:
+        exercise = Exercise.objects.get(key=key)
+        right = [c.pk for c in exercise.choices.all() if c.is_correct]
+        record_attempt(learner=enrolled_alice, exercise=exercise, given=right,
+                       client_id=uuid.uuid4())
+    after = recommend_path(enrolled_alice, course).items
+    assert [item.exercise_key for item in after] != before
+    assert after[0].skill_key == "quarters"
