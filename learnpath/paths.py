@@ -277,3 +277,38 @@ class SequenceSuccessModel:
             self.state, Attempt(exercise_key, correct), self.skills.get(exercise_key)
         )
         return SequenceSuccessModel(self.model, state, self.skills)
+
+
+def rule_next_exercise(
+    chart: Mapping[str, mastery.SkillMastery],
+    graph: SkillGraph,
+    exercises: Sequence[PlanExercise],
+    last_seen: Mapping[str, float],
+    now: datetime,
+) -> str | None:
+    """The simple skill-graph rule (the app's choice before a model is trained).
+
+    1. The first skill in topological order on the ready-to-learn frontier; if none, the first
+       skill due for review; if none either (all mastered), the weakest skill.
+    2. Of that skill's active exercises: the least recently seen (never seen first), ties broken
+       by the difficulty nearest the learner's level on the skill (``1 + 4·p_mastery``), then key.
+    """
+    active = [e for e in exercises if e.active]
+    practisable = {skill for exercise in active for skill in exercise.skills}
+    order = graph.topological_order()
+    skill = next((k for k in mastery.ready_to_learn(chart, graph) if k in practisable), None)
+    if skill is None:
+        skill = next(
+            (k for k, _ in mastery.review_candidates(chart, now) if k in practisable), None
+        )
+    if skill is None:
+        ranked = sorted((_p_mastery(chart, k, {}), i, k) for i, k in enumerate(order)
+                        if k in practisable)
+        skill = ranked[0][2] if ranked else None
+    if skill is None:
+        return None
+    target = 1.0 + 4.0 * _p_mastery(chart, skill, {})
+    return min(
+        (e for e in active if skill in e.skills),
+        key=lambda e: (last_seen.get(e.key, float("-inf")), abs(e.difficulty - target), e.key),
+    ).key
