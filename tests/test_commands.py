@@ -92,3 +92,18 @@ def test_simulate_learners_refuses_bad_arguments(course: Course) -> None:
         _run("simulate_learners", "nope")
     with pytest.raises(CommandError, match="at least 1"):
         _run("simulate_learners", "mini", "--learners", "0")
+
+
+def test_evaluate_paths_writes_one_row_per_policy(course: Course, tmp_path: Path) -> None:
+    output = _run("evaluate_paths", "--course", "mini", "--learners", "3", "--attempts", "6",
+                  "--train-learners", "12", "--out", str(tmp_path))
+    rows = json.loads((tmp_path / "results.json").read_text())
+    assert [row["policy"] for row in rows] == ["lstm", "planner_cold", "skill_graph", "random"]
+    for row in rows:
+        assert row["learners"] == 3 and row["attempts_per_learner"] == 6
+        assert 0 <= row["mean_mastery_gain"] <= 1
+        assert set(row) >= {"policy", "learners", "attempts_per_learner", "mean_mastery_gain",
+                            "mean_attempts_to_target"}
+    assert "| skill_graph |" in output
+    with pytest.raises(CommandError, match="Unknown target"):
+        _run("evaluate_paths", "--course", "mini", "--targets", "nope", "--out", str(tmp_path))

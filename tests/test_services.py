@@ -48,3 +48,24 @@ def test_task_runs_through_the_broker_on_a_real_worker(
             time.sleep(0.2)
     rebuilt = list(SkillState.objects.order_by("skill_id").values_list("skill_id", "p_mastery"))
     assert rebuilt == expected
+
+
+@pytest.mark.services
+def test_retraining_runs_on_a_real_worker(transactional_db: Any, course: Any) -> None:
+    from courses.models import ModelVersion, TrainingRun
+    from courses.services.simulation import simulate_learners
+    from courses.services.training import open_run
+
+    simulate_learners(course, [f"w{n:02d}" for n in range(12)], seed=3, sessions=(2, 3),
+                      attempts_per_session=(9, 11))
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=60):
+        run, created = open_run(course, TrainingRun.Trigger.ADMIN)
+        assert created
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            run.refresh_from_db()
+            if run.status not in (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING):
+                break
+            time.sleep(0.5)
+    assert run.status == TrainingRun.Status.ACTIVATED, run.message
+    assert ModelVersion.objects.get(course=course).status == ModelVersion.Status.ACTIVE
