@@ -10,7 +10,8 @@ Learner dashboard (:func:`learner_dashboard`)
     class (the one being viewed by a teacher, else the learner's first class in the course by
     name), learners without a chart row counting as 0. The *skill graph* is drawn left to right
     by prerequisite level (:func:`graph_layout`), nodes coloured by level, the ready-to-learn
-    frontier ringed in blue and the recommended next steps ringed in orange and numbered.
+    frontier ringed in blue and the skills of the recommended learning path
+    (:func:`courses.services.paths.recommend_path`) ringed in orange with their step numbers.
     *Mastery over time* plots the stored :class:`~courses.models.MasteryEvent` history of every
     practised skill; the chosen skills (default: the :data:`DEFAULT_TIMELINE_SKILLS` most
     recently changed) are shown, the others can be switched on from the legend. *Practice per
@@ -26,8 +27,11 @@ Teacher dashboard (:func:`class_dashboard`)
     - they have no attempt in the course yet, or none for :data:`INACTIVE_AFTER_DAYS` days;
     - a skill's mastery is falling: it peaked at proficient or better (P ≥ 0.80) and is now
       :data:`learnpath.mastery.FALLING_DROP` or more below the peak (the review rule);
-    - they keep failing one skill: :data:`STRUGGLING_FAILURES` or more wrong answers on it and
+    - they are stuck on a skill: :data:`STRUGGLING_FAILURES` or more wrong answers on it and
       still below proficient.
+
+    Each kind is one line naming the worst :data:`REASON_EXAMPLES` skills (largest drop, most
+    wrong answers) and counting the others; learners with the most kinds of reason come first.
 
 Per skill and per exercise (:func:`item_stats`)
     Computed from the class's own attempts. *Success rate* is right answers over answers;
@@ -44,6 +48,7 @@ Per skill and per exercise (:func:`item_stats`)
 """
 from __future__ import annotations
 
+import html
 import statistics
 import textwrap
 from collections import Counter, defaultdict
@@ -54,12 +59,13 @@ from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from courses.models import Attempt, Cohort, Course, Exercise, MasteryEvent, SkillState
-from courses.services import charts, practice
+from courses.services import charts
 from courses.services.graphs import skill_graph_for
+from courses.services.paths import LearningPath, recommend_path
 from learnpath import mastery
 from learnpath.skillgraph import SkillGraph
 
@@ -91,6 +97,7 @@ LAYOUT_SWEEPS = 4
 LABEL_WIDTH = 14
 INACTIVE_AFTER_DAYS = 7
 STRUGGLING_FAILURES = 5
+REASON_EXAMPLES = 2
 BROKEN_MIN_ATTEMPTS = 8
 BROKEN_SUCCESS_RATE = 0.15
 HEATMAP_SORTS = {
@@ -100,11 +107,13 @@ HEATMAP_SORTS = {
     "help": "needs help first",
 }
 HEATMAP_CELL_TEXT_LIMIT = 2500
+HEATMAP_LABEL_WIDTH = 28
 
 
 def _layout(title: str, **extra: Any) -> dict[str, Any]:
     return {
-        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 17}},
+        "title": {"text": title, "x": 0.01, "xanchor": "left", "y": 1, "yref": "container",
+                  "yanchor": "top", "pad": {"t": 14}, "font": {"size": 17}},
         "font": FONT,
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
@@ -120,6 +129,11 @@ def _percent(p: float) -> int:
 
 def _label(level: str) -> str:
     return charts.LEVEL_LABELS[mastery.MasteryLevel(level)]
+
+
+def _plain(text: str) -> str:
+    """Plotly reads some HTML tags and entities in labels: escape names so they show as typed."""
+    return html.escape(text, quote=False)
 
 
 # ---------------------------------------------------------------- skill graph drawing
@@ -160,7 +174,8 @@ def graph_layout(graph: SkillGraph, sweeps: int = LAYOUT_SWEEPS) -> dict[str, tu
 
 
 def _wrap(name: str) -> str:
-    return "<br>".join(textwrap.wrap(name, LABEL_WIDTH)) or name
+    lines = textwrap.wrap(name, LABEL_WIDTH, break_long_words=False) or [name]
+    return "<br>".join(_plain(line) for line in lines)
 
 
 def _edge_arrows(graph: SkillGraph, at: Mapping[str, tuple[float, float]]) -> list[dict[str, Any]]:
@@ -175,9 +190,9 @@ def _edge_arrows(graph: SkillGraph, at: Mapping[str, tuple[float, float]]) -> li
     ]
 
 
-
-def _ring(name: str, keys: Sequence[str], at: Mapping[str, tuple[float, float]], colour: str,
-          size: int, numbered: bool) -> Figure:
+def _ring(name: str, keys: Mapping[str, list[str]], at: Mapping[str, tuple[float, float]],
+          colour: str, size: int, numbered: bool) -> Figure:
+    """Open circles around ``keys`` (skill -> labels, e.g. the path steps on that skill)."""
     trace: Figure = {
         "type": "scatter", "name": name, "mode": "markers",
         "x": [at[k][0] for k in keys], "y": [at[k][1] for k in keys],
@@ -186,7 +201,7 @@ def _ring(name: str, keys: Sequence[str], at: Mapping[str, tuple[float, float]],
         "hoverinfo": "skip",
     }
     if numbered:
-        trace.update(mode="markers+text", text=[str(n) for n in range(1, len(keys) + 1)],
+        trace.update(mode="markers+text", text=[",".join(numbers) for numbers in keys.values()],
                      textposition="middle center",
                      textfont={"size": 12, "color": "#1d2530"})
     return trace
@@ -201,7 +216,8 @@ def _level_nodes(graph: SkillGraph, level: mastery.MasteryLevel, keys: Sequence[
         "text": [_wrap(graph.name(k)) for k in keys], "textposition": "bottom center",
         "textfont": {"size": 11},
         "customdata": [
-            [graph.name(k), label, f"{percents[k]}% mastery" if k in percents else "no answers"]
+            [_plain(graph.name(k)), label,
+             f"{percents[k]}% mastery" if k in percents else "no answers"]
             for k in keys
         ],
         "hovertemplate": "<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]}"
@@ -218,7 +234,8 @@ def skill_graph_figure(
     ready: Sequence[str],
     path: Sequence[str],
 ) -> Figure:
-    """Nodes by mastery level (a legend entry per level present); frontier and path ringed."""
+    """Nodes by mastery level (a legend entry per level present); the frontier ringed, and the
+    path's skills ringed and numbered with their step numbers (``path`` = skill per step)."""
     at = graph_layout(graph)
     keys_by_level: dict[str, list[str]] = defaultdict(list)
     for key in graph.topological_order():
@@ -228,10 +245,14 @@ def skill_graph_figure(
         for level in LEVELS
         if keys_by_level.get(level.value)
     ]
+    steps: dict[str, list[str]] = {}
+    for number, key in enumerate(path, start=1):
+        steps.setdefault(key, []).append(str(number))
     if ready:
-        traces.append(_ring("Ready to learn", ready, at, READY_COLOUR, 38, numbered=False))
-    if path:
-        traces.append(_ring("Recommended next", path, at, PATH_COLOUR, 31, numbered=True))
+        traces.append(_ring("Ready to learn", {key: [] for key in ready}, at, READY_COLOUR, 38,
+                            numbered=False))
+    if steps:
+        traces.append(_ring("Recommended path", steps, at, PATH_COLOUR, 31, numbered=True))
     widest = max(Counter(x for x, _ in at.values()).values(), default=1)
     right = max((x for x, _ in at.values()), default=0.0)
     top = max((y for _, y in at.values()), default=0.0)
@@ -255,30 +276,34 @@ def skill_graph_figure(
 
 
 def ability_figure(
-    ability: Mapping[str, float], class_ability: Mapping[str, float] | None, class_name: str
+    ability: Mapping[str, float],
+    class_ability: Mapping[str, float] | None,
+    class_name: str,
+    own_label: str = "You",
 ) -> Figure:
     """Radar of mean mastery per area (%); the class average as a second, grey outline."""
     areas = list(ability)
+    labels = [_plain(area) for area in areas]
 
     def outline(name: str, values: Mapping[str, float], colour: str, fill: str) -> Figure:
         r = [_percent(values.get(area, 0.0)) for area in areas]
         return {
-            "type": "scatterpolar", "name": name, "theta": [*areas, areas[0]] if areas else [],
+            "type": "scatterpolar", "name": name, "theta": [*labels, labels[0]] if areas else [],
             "r": [*r, r[0]] if r else [], "mode": "lines+markers", "fill": fill,
             "line": {"color": colour, "width": 2.5}, "marker": {"size": 6},
             "hovertemplate": "%{theta}: %{r}%<extra>" + name + "</extra>",
         }
 
-    traces = [outline("You", ability, YOU_COLOUR, "toself")]
+    traces = [outline(_plain(own_label), ability, YOU_COLOUR, "toself")]
     if class_ability is not None:
-        traces.insert(0, outline(f"Class average ({class_name})", class_ability,
+        traces.insert(0, outline(f"Class average ({_plain(class_name)})", class_ability,
                                  CLASS_COLOUR, "none"))
     return {
         "data": traces,
         "layout": _layout(
             "Ability by area (mean mastery, %)",
             height=420,
-            polar={"radialaxis": {"range": [0, 100], "ticksuffix": "%", "angle": 90,
+            polar={"radialaxis": {"range": [0, 100], "ticksuffix": "%", "angle": 45,
                                   "tickfont": {"size": 10}, "gridcolor": "#d9dee5"},
                    "angularaxis": {"gridcolor": "#d9dee5", "direction": "clockwise"}},
             legend={"orientation": "h", "x": 0, "y": -0.08},
@@ -296,8 +321,8 @@ def _threshold_lines() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         for _, p in thresholds
     ]
     notes = [
-        {"xref": "paper", "x": 1, "xanchor": "right", "yref": "y", "y": 100 * p,
-         "yanchor": "bottom", "text": f"{name} {_percent(p)}%", "showarrow": False,
+        {"xref": "paper", "x": 1.01, "xanchor": "left", "yref": "y", "y": 100 * p,
+         "yanchor": "middle", "text": f"{name} {_percent(p)}%", "showarrow": False,
          "font": {"size": 10, "color": "#5b6675"}}
         for name, p in thresholds
     ]
@@ -314,11 +339,11 @@ def timeline_figure(
     shapes, notes = _threshold_lines()
     traces = [
         {
-            "type": "scatter", "mode": "lines+markers", "name": names[key],
+            "type": "scatter", "mode": "lines+markers", "name": _plain(names[key]),
             "x": [at for at, _ in points], "y": [_percent(p) for _, p in points],
             "line": {"shape": "hv", "width": 2}, "marker": {"size": 5},
             "visible": True if key in shown else "legendonly",
-            "hovertemplate": "%{x|%b %d %H:%M}: %{y}%<extra>" + names[key] + "</extra>",
+            "hovertemplate": f"%{{x|%b %d %H:%M}}: %{{y}}%<extra>{_plain(names[key])}</extra>",
         }
         for key, points in series.items()
     ]
@@ -326,13 +351,15 @@ def timeline_figure(
         "data": traces,
         "layout": _layout(
             "Mastery over time",
-            height=400,
             shapes=shapes,
             annotations=notes,
             xaxis={"title": {"text": "Date"}, "type": "date"},
             yaxis={"title": {"text": "Mastery (%)"}, "range": [0, 102], "ticksuffix": "%"},
-            legend={"title": {"text": "Skills (click to show or hide)"}},
+            legend={"title": {"text": "Skills (click to show or hide):"}, "orientation": "h",
+                    "x": 0, "y": -0.2, "yanchor": "top"},
             hovermode="closest",
+            height=420 + 22 * ((len(traces) + 2) // 3),
+            margin={"l": 60, "r": 100, "t": 60, "b": 60},
         ),
     }
 
@@ -359,7 +386,7 @@ def activity_figure(days: Sequence[DayActivity]) -> Figure:
             xaxis={"title": {"text": "Day"}, "type": "date"},
             yaxis={"title": {"text": "Answers"}, "rangemode": "tozero"},
             yaxis2={"title": {"text": "Minutes"}, "overlaying": "y", "side": "right",
-                    "rangemode": "tozero", "showgrid": False},
+                    "rangemode": "tozero", "showgrid": False, "tickmode": "auto"},
             legend={"orientation": "h", "x": 0, "y": -0.25},
             margin={"l": 60, "r": 60, "t": 60, "b": 80},
         ),
@@ -367,14 +394,6 @@ def activity_figure(days: Sequence[DayActivity]) -> Figure:
 
 
 # ---------------------------------------------------------------- learner dashboard
-
-
-@dataclass(frozen=True)
-class PathStep:
-    skill_key: str
-    skill_name: str
-    exercise_key: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -411,8 +430,7 @@ class LearnerDashboard:
     chart: charts.LearnerChart
     class_name: str
     class_ability: dict[str, float] | None
-    path: list[PathStep]
-    path_note: str
+    path: LearningPath
     timeline: list[TimelineSkill]
     days: list[DayActivity]
     recent: list[RecentAttempt]
@@ -443,18 +461,6 @@ class LearnerDashboard:
     @property
     def minutes_in_period(self) -> int:
         return round(sum(day.minutes for day in self.days))
-
-
-def recommended_path(learner: AbstractBaseUser, course: Course) -> tuple[list[PathStep], str]:
-    """The next step by the practice rule (:mod:`courses.services.practice`), with a note."""
-    chart = charts.chart_of(learner, course)
-    skill_key = practice.next_skill(chart, course)
-    exercise = practice.next_exercise(learner, course)
-    if skill_key is None or exercise is None:
-        return [], "There is nothing to practise in this course yet."
-    skill = course.skills.get(key=skill_key)
-    step = PathStep(skill_key, skill.name, exercise.key, "next by the practice rule")
-    return [step], "The next exercise chosen by the practice rule."
 
 
 def _cohort_for(learner: AbstractBaseUser, course: Course) -> Cohort | None:
@@ -557,22 +563,26 @@ def learner_dashboard(
     cohort: Cohort | None = None,
     chosen_skills: Sequence[str] = (),
     today: date | None = None,
+    own_label: str = "You",
 ) -> LearnerDashboard:
-    """Everything on a learner's dashboard; ``cohort`` is the class to compare with."""
+    """Everything on a learner's dashboard; ``cohort`` is the class to compare with and
+    ``own_label`` names the learner on the charts (a teacher sees the learner's name)."""
     graph = skill_graph_for(course)
     chart = charts.learner_chart_view(learner, course)
     cohort = cohort or _cohort_for(learner, course)
     average = class_ability(cohort, graph) if cohort else None
-    path, path_note = recommended_path(learner, course)
+    path = recommend_path(learner, course)
     series, timeline = _timeline(learner, course, graph, chosen_skills)
     days = _days(learner, course, today or timezone.localdate())
     levels = {row.key: row.level for row in chart.rows}
     not_started = mastery.MasteryLevel.NOT_STARTED.value
     percents = {row.key: row.percent for row in chart.rows if row.level != not_started}
     figures = {
-        "ability": ability_figure(chart.ability, average, cohort.name if cohort else ""),
+        "ability": ability_figure(chart.ability, average, cohort.name if cohort else "",
+                                  own_label),
         "graph": skill_graph_figure(
-            graph, levels, percents, chart.ready_to_learn, [step.skill_key for step in path]
+            graph, levels, percents, chart.ready_to_learn,
+            [item.skill_key for item in path.items],
         ),
         "timeline": timeline_figure(
             {k: [(_plot_time(at), p) for at, p in points] for k, points in series.items()},
@@ -583,7 +593,7 @@ def learner_dashboard(
     }
     return LearnerDashboard(
         chart=chart, class_name=cohort.name if cohort else "", class_ability=average,
-        path=path, path_note=path_note, timeline=timeline, days=days,
+        path=path, timeline=timeline, days=days,
         recent=_recent(learner, course), figures=figures,
     )
 
@@ -631,7 +641,9 @@ class ClassDashboard:
                                                                           r.username))
 
 
-class _StateRow(NamedTuple):
+class _FlaggedState(NamedTuple):
+    learner_id: int
+    skill_id: int
     p_mastery: float
     level: str
     peak: float
@@ -639,30 +651,77 @@ class _StateRow(NamedTuple):
     correct: int
 
 
-def _help_reasons(
-    states: Mapping[str, _StateRow],
-    names: Mapping[str, str],
-    last_active: datetime | None,
-    now: datetime,
-) -> list[str]:
-    """Why a learner needs help (the rules in the module docstring); empty when they do not."""
+_NOT_STARTED_CELL = HeatmapCell(mastery.MasteryLevel.NOT_STARTED.value, None, "")
+_PROFICIENT_RANK = LEVEL_RANKS[mastery.MasteryLevel.PROFICIENT.value]
+# The SQL preselection is a little looser than the rules, so rounding never hides a case.
+_SQL_SLACK = 1e-9
+
+
+def _inactivity(last_active: datetime | None, now: datetime) -> list[str]:
     if last_active is None:
-        reasons = ["no attempts yet"]
-    else:
-        idle_days = (now - last_active).days
-        reasons = [f"no activity for {idle_days} days"] if idle_days >= INACTIVE_AFTER_DAYS else []
-    proficient_rank = LEVEL_RANKS[mastery.MasteryLevel.PROFICIENT.value]
-    for key, state in states.items():
-        if state.peak >= mastery.PROFICIENT_P and state.peak - state.p_mastery >= (
-            mastery.FALLING_DROP
-        ):
-            reasons.append(f"mastery of {names[key]} falling from {_percent(state.peak)}% to "
-                           f"{_percent(state.p_mastery)}%")
-        failures = state.attempts - state.correct
-        if failures >= STRUGGLING_FAILURES and LEVEL_RANKS[state.level] < proficient_rank:
-            reasons.append(f"{failures} wrong answers on {names[key]}, still "
-                           f"{_label(state.level).lower()}")
+        return ["no attempts yet"]
+    idle_days = (now - last_active).days
+    return [f"no activity for {idle_days} days"] if idle_days >= INACTIVE_AFTER_DAYS else []
+
+
+def _is_falling(state: _FlaggedState) -> bool:
+    return state.peak >= mastery.PROFICIENT_P and state.peak - state.p_mastery >= (
+        mastery.FALLING_DROP
+    )
+
+
+def _is_stuck(state: _FlaggedState) -> bool:
+    return (state.attempts - state.correct >= STRUGGLING_FAILURES
+            and LEVEL_RANKS[state.level] < _PROFICIENT_RANK)
+
+
+def _summary(what: str, details: list[str]) -> str:
+    """One reason line naming the worst :data:`REASON_EXAMPLES` skills and counting the rest."""
+    if len(details) == 1:
+        return f"{what} {details[0]}"
+    shown = ", ".join(details[:REASON_EXAMPLES])
+    rest = len(details) - REASON_EXAMPLES
+    return f"{what} {len(details)} skills: {shown}" + (f" and {rest} more" if rest > 0 else "")
+
+
+def _skill_reasons(states: Sequence[_FlaggedState], names: Mapping[int, str]) -> list[str]:
+    """The falling and stuck rules of the module docstring: one line each, worst skills first."""
+    falling = sorted((s for s in states if _is_falling(s)), key=lambda s: s.p_mastery - s.peak)
+    stuck = sorted((s for s in states if _is_stuck(s)), key=lambda s: s.correct - s.attempts)
+    reasons = []
+    if falling:
+        reasons.append(_summary("mastery falling on", [
+            f"{names[s.skill_id]} ({_percent(s.peak)}% → {_percent(s.p_mastery)}%)"
+            for s in falling
+        ]))
+    if stuck:
+        reasons.append(_summary("stuck on", [
+            f"{names[s.skill_id]} ({s.attempts - s.correct} wrong, still "
+            f"{_label(s.level).lower()})"
+            for s in stuck
+        ]))
     return reasons
+
+
+def _skill_flags(cohort: Cohort, names: Mapping[int, str]) -> dict[int, list[str]]:
+    """Learner id -> reasons about their skills; SQL fetches only rows the rules may flag."""
+    below_proficient = [level.value for level in LEVELS if level.rank < _PROFICIENT_RANK]
+    falling = Q(peak_p_mastery__gte=mastery.PROFICIENT_P - _SQL_SLACK) & Q(
+        peak_p_mastery__gte=F("p_mastery") + mastery.FALLING_DROP - _SQL_SLACK
+    )
+    stuck = Q(level__in=below_proficient) & Q(attempts__gte=F("correct") + STRUGGLING_FAILURES)
+    by_learner: dict[int, list[_FlaggedState]] = defaultdict(list)
+    for row in SkillState.objects.filter(
+        falling | stuck, course=cohort.course, learner__cohorts=cohort
+    ).order_by("learner_id", "skill_id").values_list(
+        "learner_id", "skill_id", "p_mastery", "level", "peak_p_mastery", "attempts", "correct"
+    ):
+        by_learner[row[0]].append(_FlaggedState(*row))
+    return {
+        learner_id: reasons
+        for learner_id, states in by_learner.items()
+        if (reasons := _skill_reasons(states, names))
+    }
 
 
 def _sorted_rows(rows: list[HeatmapRow], sort: str) -> list[HeatmapRow]:
@@ -677,50 +736,55 @@ def _sorted_rows(rows: list[HeatmapRow], sort: str) -> list[HeatmapRow]:
     return by_name
 
 
-def _class_states(cohort: Cohort) -> dict[int, dict[str, _StateRow]]:
-    states: dict[int, dict[str, _StateRow]] = defaultdict(dict)
-    for learner_id, key, *values in SkillState.objects.filter(
+def _class_cells(cohort: Cohort) -> tuple[dict[int, dict[int, HeatmapCell]], dict[int, float]]:
+    """Learner id -> skill id -> cell, and learner id -> sum of P(mastery): one pass, one query."""
+    cells: dict[int, dict[int, HeatmapCell]] = defaultdict(dict)
+    totals: dict[int, float] = defaultdict(float)
+    not_started = _NOT_STARTED_CELL.level
+    for learner_id, skill_id, p, level in SkillState.objects.filter(
         course=cohort.course, learner__cohorts=cohort
-    ).values_list("learner_id", "skill__key", "p_mastery", "level", "peak_p_mastery", "attempts",
-                  "correct"):
-        states[learner_id][key] = _StateRow(*values)
-    return states
+    ).values_list("learner_id", "skill_id", "p_mastery", "level"):
+        if level != not_started:
+            cells[learner_id][skill_id] = HeatmapCell(level, p, str(_percent(p)))
+            totals[learner_id] += p
+    return cells, totals
 
 
-def class_dashboard(cohort: Cohort, *, sort: str = "name", now: datetime | None = None
-                    ) -> ClassDashboard:
-    """The class heatmap and who needs help, in five queries whatever the class size."""
-    now = now or timezone.now()
-    graph = skill_graph_for(cohort.course)
-    skills = [SkillColumn(key, graph.name(key)) for key in graph.topological_order()]
-    names = {skill.key: skill.name for skill in skills}
-    learners = get_user_model().objects.filter(cohorts=cohort).values_list(
-        "id", "username", "first_name", "last_name"
-    )
-    states = _class_states(cohort)
-    activity = {
+def _class_activity(cohort: Cohort) -> dict[int, tuple[int, datetime]]:
+    return {
         learner_id: (count, last)
         for learner_id, count, last in Attempt.objects.filter(
             course=cohort.course, learner__cohorts=cohort
         ).values("learner_id").annotate(count=Count("id"), last=Max("submitted_at"))
         .values_list("learner_id", "count", "last")
     }
-    not_started = HeatmapCell(mastery.MasteryLevel.NOT_STARTED.value, None, "")
+
+
+def class_dashboard(cohort: Cohort, *, sort: str = "name", now: datetime | None = None
+                    ) -> ClassDashboard:
+    """The class heatmap and who needs help, in seven queries whatever the class size."""
+    now = now or timezone.now()
+    graph = skill_graph_for(cohort.course)
+    skills = [SkillColumn(key, graph.name(key)) for key in graph.topological_order()]
+    ids = dict(cohort.course.skills.values_list("key", "id"))
+    skill_ids = [ids[skill.key] for skill in skills]
+    learners = get_user_model().objects.filter(cohorts=cohort).values_list(
+        "id", "username", "first_name", "last_name"
+    )
+    cells, totals = _class_cells(cohort)
+    flags = _skill_flags(cohort, {ids[s.key]: s.name for s in skills})
+    activity = _class_activity(cohort)
     rows = []
     for learner_id, username, first_name, last_name in learners:
-        own = states.get(learner_id, {})
-        attempts, last = activity.get(learner_id, (0, None))
-        cells = [
-            HeatmapCell(s.level, s.p_mastery, str(_percent(s.p_mastery)))
-            if (s := own.get(skill.key)) and s.level != not_started.level else not_started
-            for skill in skills
-        ]
-        total = sum(cell.p_mastery or 0.0 for cell in cells)
+        own = cells.get(learner_id, {})
+        attempts, last_active = activity.get(learner_id, (0, None))
         rows.append(HeatmapRow(
             learner_id=learner_id, username=username,
-            full_name=f"{first_name} {last_name}".strip(), attempts=attempts, last_active=last,
-            mean_percent=_percent(total / len(skills)) if skills else 0, cells=cells,
-            reasons=_help_reasons(own, names, last, now),
+            full_name=f"{first_name} {last_name}".strip(), attempts=attempts,
+            last_active=last_active,
+            mean_percent=_percent(totals.get(learner_id, 0.0) / len(skills)) if skills else 0,
+            cells=[own.get(skill_id, _NOT_STARTED_CELL) for skill_id in skill_ids],
+            reasons=_inactivity(last_active, now) + flags.get(learner_id, []),
         ))
     sort = sort if sort in HEATMAP_SORTS else "name"
     rows = _sorted_rows(rows, sort)
@@ -745,11 +809,15 @@ def heatmap_figure(skills: Sequence[SkillColumn], rows: Sequence[HeatmapRow]) ->
     labels = {level.value: _label(level.value) for level in LEVELS}
     show_text = len(rows) * len(skills) <= HEATMAP_CELL_TEXT_LIMIT
     row_height = 26 if len(rows) <= 60 else 14
+    names = [_plain(skill.name) for skill in skills]
+    short = [textwrap.shorten(skill.name, HEATMAP_LABEL_WIDTH, placeholder="…")
+             for skill in skills]
+    label_room = int(3.6 * max((len(name) for name in short), default=0))
     return {
         "data": [{
             "type": "heatmap",
-            "x": [skill.name for skill in skills],
-            "y": [row.username for row in rows],
+            "x": names,
+            "y": [_plain(row.username) for row in rows],
             "z": [[rank[cell.level] for cell in row.cells] for row in rows],
             "text": [[cell.percent for cell in row.cells] for row in rows],
             "customdata": [[labels[cell.level] for cell in row.cells] for row in rows],
@@ -767,12 +835,13 @@ def heatmap_figure(skills: Sequence[SkillColumn], rows: Sequence[HeatmapRow]) ->
         }],
         "layout": _layout(
             "Mastery by learner and skill",
-            height=200 + row_height * len(rows),
+            height=125 + label_room + row_height * len(rows),
             xaxis={"title": {"text": "Skill (prerequisites first)"}, "side": "top",
-                   "tickangle": -40, "tickfont": {"size": 11}},
+                   "tickangle": -40, "tickfont": {"size": 11}, "tickvals": names,
+                   "ticktext": [_plain(name) for name in short]},
             yaxis={"title": {"text": "Learner"}, "autorange": "reversed", "type": "category",
                    "tickfont": {"size": 11}},
-            margin={"l": 110, "r": 20, "t": 180, "b": 20},
+            margin={"l": 110, "r": 20, "t": 85 + label_room, "b": 20},
         ),
     }
 
@@ -1031,7 +1100,7 @@ def item_stats(cohort: Cohort, predictor: SuccessPredictor = bkt_predicted_succe
 
 def skill_stats_figure(stats: Sequence[SkillStat]) -> Figure:
     """Two bar panels sharing the skill axis: success rate, and median answers to mastery."""
-    names = [s.name for s in stats]
+    names = [_plain(s.name) for s in stats]
     return {
         "data": [
             {"type": "bar", "orientation": "h", "name": "Success rate (%)", "y": names,
@@ -1055,9 +1124,9 @@ def skill_stats_figure(stats: Sequence[SkillStat]) -> Figure:
                    "title": {"text": "Answers right (%)"}},
             xaxis2={"domain": [0.56, 1], "rangemode": "tozero", "anchor": "y",
                     "title": {"text": "Answers until mastered (median)"}},
-            yaxis={"autorange": "reversed", "automargin": True, "title": {"text": "Skill"}},
-            legend={"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
-            margin={"l": 20, "r": 20, "t": 60, "b": 100},
+            yaxis={"autorange": "reversed", "automargin": True},
+            legend={"orientation": "h", "x": 0, "y": 1, "yanchor": "bottom"},
+            margin={"l": 20, "r": 20, "t": 90, "b": 60},
         ),
     }
 
@@ -1070,7 +1139,7 @@ def exercise_difficulty_figure(stats: Sequence[ExerciseStat]) -> Figure:
         return {
             "type": "scatter", "mode": "markers", "name": name,
             "x": [e.predicted_percent for e in group], "y": [e.success_percent for e in group],
-            "customdata": [[e.key, e.skills, e.attempts] for e in group],
+            "customdata": [[e.key, _plain(e.skills), e.attempts] for e in group],
             "marker": {"color": colour, "opacity": 0.8, "line": {"width": 1, "color": "#fff"},
                        "size": [min(30, 7 + 1.5 * e.attempts ** 0.5) for e in group]},
             "hovertemplate": "<b>%{customdata[0]}</b> (%{customdata[1]})<br>predicted %{x}%, "
@@ -1097,7 +1166,7 @@ def exercise_difficulty_figure(stats: Sequence[ExerciseStat]) -> Figure:
                 {"x": 2, "y": 96, "xanchor": "left", "text": "easier than predicted",
                  "showarrow": False, "font": {"color": "#5b6675", "size": 11}},
             ],
-            legend={"orientation": "h", "x": 0, "y": -0.18},
-            margin={"l": 60, "r": 20, "t": 60, "b": 100},
+            legend={"orientation": "h", "x": 0, "y": 1, "yanchor": "bottom"},
+            margin={"l": 60, "r": 20, "t": 90, "b": 60},
         ),
     }

@@ -1,6 +1,6 @@
 // Draws each dashboard chart from the JSON the page embeds (Django's json_script), with the
-// plotly.js served from the app's own static files. A chart with data-links opens the URL of the
-// row that was clicked (the heatmap: a learner's dashboard).
+// plotly.js served from the app's own static files. A chart with data-links (a JSON list of
+// URLs, one per row) opens the URL of the clicked row: the heatmap opens a learner's dashboard.
 (function () {
   "use strict";
   var config = {
@@ -17,8 +17,10 @@
     element.classList.add("clickable");
     element.on("plotly_click", function (event) {
       var point = event.points && event.points[0];
-      var url = point && urls[point.y];
-      if (url) { window.location.assign(url); }
+      if (!point) { return; }
+      // A heatmap point's pointNumber is [row, column]; other traces give the row itself.
+      var row = Array.isArray(point.pointNumber) ? point.pointNumber[0] : point.pointNumber;
+      if (urls[row]) { window.location.assign(urls[row]); }
     });
   }
 

@@ -1,0 +1,339 @@
+"""The teacher dashboard: heatmap, who needs help, skill and exercise statistics, CSV export, and
+who may see them.
+
+tess teaches alice's class ("Class 1"); ted teaches bob's class ("Class 2"); root is a superuser.
+The course is the small one from ``tests.factories``: halves -> quarters -> adding.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import plotly.graph_objects as go
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import Cohort, Course, Exercise, MasteryEvent, Skill, SkillState
+from courses.services import dashboards
+from courses.services.attempts import record_attempt
+from courses.services.enrolment import add_to_cohort
+from learnpath import mastery
+
+RIGHT = {"quarters-numeric": "0.75", "quarters-text": "one quarter", "adding-numeric": "0.75"}
+
+
+def _answer(learner: Any, course: Course, key: str, right: bool,
+            at: datetime | None = None) -> None:
+    exercise = Exercise.objects.get(course=course, key=key)
+    if exercise.kind == Exercise.Kind.CHOICE:
+        given: Any = [c.pk for c in exercise.choices.all() if c.is_correct == right][:1]
+    else:
+        given = RIGHT[key] if right else "999"
+    submitted = at or timezone.now()
+    record_attempt(learner=learner, exercise=exercise, given=given, client_id=uuid.uuid4(),
+                   started_at=submitted - timedelta(seconds=20), submitted_at=submitted)
+
+
+def _client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _learners(cohort: Cohort, names: list[str]) -> list[Any]:
+    users = [get_user_model().objects.create_user(name) for name in names]
+    for user in users:
+        add_to_cohort(cohort, user)
+    return users
+
+
+def _urls(cohort: Cohort) -> list[str]:
+    return [
+        reverse("class_dashboard", args=[cohort.pk]),
+        reverse("class_items", args=[cohort.pk]),
+        reverse("class_mastery_csv", args=[cohort.pk]),
+    ]
+
+
+def test_heatmap_has_a_row_per_learner_and_a_column_per_skill(
+    course: Course, cohort: Cohort, alice: Any
+) -> None:
+    (zoe,) = _learners(cohort, ["zoe"])
+    for _ in range(6):
+        _answer(zoe, course, "halves-choice", True)
+    _answer(alice, course, "quarters-text", False)
+    data = dashboards.class_dashboard(cohort)
+    assert [s.key for s in data.skills] == ["halves", "quarters", "adding"]
+    assert [row.username for row in data.rows] == ["alice", "zoe"]
+    zoe_row = data.rows[1]
+    halves = SkillState.objects.get(learner=zoe, skill__key="halves")
+    assert zoe_row.cells[0] == (halves.level, halves.p_mastery, str(round(100 * halves.p_mastery)))
+    assert zoe_row.cells[0].level == "mastered"
+    assert zoe_row.cells[2].level == "not_started"
+    assert zoe_row.attempts == 6
+    trace = data.figure["data"][0]
+    assert trace["y"] == ["alice", "zoe"]
+    assert trace["z"][1] == [4, 0, 0]
+    assert trace["customdata"][1][0] == "Mastered"
+    go.Figure(data.figure)
+
+
+def test_heatmap_sorts_rows_and_ignores_unknown_orders(
+    course: Course, cohort: Cohort, alice: Any
+) -> None:
+    strong, _idle = _learners(cohort, ["strong", "idle"])
+    for _ in range(6):
+        _answer(strong, course, "halves-choice", True)
+    _answer(alice, course, "halves-choice", False, at=timezone.now() - timedelta(days=3))
+    names = {sort: [r.username for r in dashboards.class_dashboard(cohort, sort=sort).rows]
+             for sort in ("name", "mastery", "activity", "help", "drop table")}
+    assert names["name"] == names["drop table"] == ["alice", "idle", "strong"]
+    assert names["mastery"] == ["idle", "alice", "strong"]
+    assert names["activity"] == ["idle", "alice", "strong"]
+    assert names["help"][0] == "idle"
+    assert dashboards.class_dashboard(cohort, sort="drop table").sort == "name"
+
+
+def test_heatmap_queries_do_not_depend_on_class_size(
+    course: Course, cohort: Cohort, tess: Any, alice: Any
+) -> None:
+    url = reverse("class_dashboard", args=[cohort.pk])
+    client = _client_for(tess)
+
+    def queries_for_page() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    _learners(cohort, ["l01"])
+    two = queries_for_page()
+    more = _learners(cohort, [f"l{n:02d}" for n in range(2, 20)])
+    for learner in more[:6]:
+        _answer(learner, course, "halves-choice", True)
+        _answer(learner, course, "quarters-numeric", False)
+    assert cohort.learners.count() == 20
+    assert queries_for_page() == two
+    with CaptureQueriesContext(connection) as service_queries:
+        dashboards.class_dashboard(cohort)
+    assert len(service_queries) <= 7
+
+
+def test_who_needs_help_names_each_reason(course: Course, cohort: Cohort, alice: Any) -> None:
+    _idle, falling, stuck, fine = _learners(cohort, ["idle", "falling", "stuck", "fine"])
+    _answer(alice, course, "halves-choice", True, at=timezone.now() - timedelta(days=10))
+    for _ in range(6):
+        _answer(falling, course, "halves-choice", True)
+    SkillState.objects.filter(learner=falling, skill__key="halves").update(
+        peak_p_mastery=0.97, p_mastery=0.7, level="familiar"
+    )
+    for _ in range(dashboards.STRUGGLING_FAILURES):
+        _answer(stuck, course, "quarters-text", False)
+    _answer(fine, course, "halves-choice", True)
+    reasons = {row.username: row.reasons for row in dashboards.class_dashboard(cohort).rows}
+    assert reasons["idle"] == ["no attempts yet"]
+    assert reasons["alice"] == ["no activity for 10 days"]
+    assert reasons["falling"] == ["mastery falling on Halves (97% → 70%)"]
+    assert reasons["stuck"] == [f"stuck on Quarters ({dashboards.STRUGGLING_FAILURES} wrong, "
+                                "still attempted)"]
+    assert reasons["fine"] == []
+    flagged = dashboards.class_dashboard(cohort).needs_help
+    assert {row.username for row in flagged} == {"idle", "alice", "falling", "stuck"}
+
+
+def test_reasons_name_the_worst_skills_and_count_the_rest(
+    course: Course, cohort: Cohort, alice: Any
+) -> None:
+    for key in ("halves-choice", "quarters-numeric", "adding-numeric"):
+        _answer(alice, course, key, True)
+    for key, p in (("halves", 0.6), ("quarters", 0.3), ("adding", 0.75)):
+        SkillState.objects.filter(learner=alice, skill__key=key).update(
+            peak_p_mastery=0.95, p_mastery=p, level="attempted"
+        )
+    (row,) = dashboards.class_dashboard(cohort).rows
+    assert row.reasons == [
+        "mastery falling on 3 skills: Quarters (95% → 30%), Halves (95% → 60%) and 1 more"
+    ]
+
+
+def test_exercise_statistics_flag_the_exercise_nobody_gets_right(
+    course: Course, cohort: Cohort, alice: Any
+) -> None:
+    learners = [alice, *_learners(cohort, ["l1", "l2", "l3"])]
+    for learner in learners:
+        for _ in range(2):
+            _answer(learner, course, "quarters-text", False)
+        _answer(learner, course, "quarters-numeric", True)
+    stats = dashboards.item_stats(cohort)
+    by_key = {e.key: e for e in stats.exercises}
+    text = by_key["quarters-text"]
+    assert (text.attempts, text.correct, text.learners, text.success_percent) == (8, 0, 4, 0)
+    assert text.broken
+    assert [e.key for e in stats.broken] == ["quarters-text"]
+    assert not by_key["quarters-numeric"].broken
+    assert by_key["quarters-numeric"].success_percent == 100
+    assert "adding-old" not in by_key  # retired and never answered
+    assert stats.exercises[0].key == "quarters-text"
+    quarters = next(s for s in stats.skills if s.key == "quarters")
+    assert (quarters.attempts, quarters.learners, quarters.success_percent) == (12, 4, 33)
+    for figure in stats.figures.values():
+        go.Figure(figure)
+
+
+def test_predicted_success_is_bkt_before_each_attempt(
+    course: Course, cohort: Cohort, alice: Any
+) -> None:
+    _answer(alice, course, "quarters-numeric", True)
+    _answer(alice, course, "quarters-numeric", True)
+    params = mastery.DEFAULT_PARAMS
+    first = mastery.predict_correct(params.p_init, params)
+    after_one = MasteryEvent.objects.filter(learner=alice, skill__key="quarters").first()
+    second = mastery.predict_correct(after_one.p_mastery, params)
+    stats = dashboards.item_stats(cohort)
+    numeric = next(e for e in stats.exercises if e.key == "quarters-numeric")
+    assert numeric.predicted_percent == round(100 * (first + second) / 2)
+    assert numeric.predicted_percent != numeric.success_percent
+
+
+def test_predicted_success_uses_fitted_parameters_and_averages_skills(
+    course: Course, cohort: Cohort, alice: Any
+) -> None:
+    fitted = mastery.BKTParams(p_init=0.5, p_learn=0.1, p_guess=0.3, p_slip=0.1)
+    Skill.objects.filter(course=course, key="adding").update(bkt_params=fitted.__dict__)
+    _answer(alice, course, "adding-numeric", False)
+    stats = dashboards.item_stats(cohort)
+    adding = next(e for e in stats.exercises if e.key == "adding-numeric")
+    expected = (mastery.predict_correct(0.5, fitted)
+                + mastery.predict_correct(0.2, mastery.DEFAULT_PARAMS)) / 2
+    assert adding.predicted_percent == round(100 * expected)
+
+
+def test_another_model_plugs_in_as_the_predictor(
+    course: Course, cohort: Cohort, alice: Any
+) -> None:
+    _answer(alice, course, "halves-choice", True)
+    stats = dashboards.item_stats(
+        cohort, predictor=lambda history: {a.attempt_id: 0.25 for a in history.attempts}
+    )
+    halves = next(e for e in stats.exercises if e.key == "halves-choice")
+    assert (halves.predicted_percent, halves.success_percent, halves.surprise) == (25, 100, 75)
+
+
+def test_attempts_to_mastery_counts_answers_until_mastered(
+    course: Course, cohort: Cohort, alice: Any
+) -> None:
+    (zoe,) = _learners(cohort, ["zoe"])
+    for n in range(12):
+        _answer(alice, course, "halves-choice", n >= 3)
+    for _ in range(8):
+        _answer(zoe, course, "halves-choice", True)
+    needed = {}
+    for learner in (alice, zoe):
+        events = MasteryEvent.objects.filter(learner=learner, skill__key="halves").order_by("id")
+        needed[learner.username] = 1 + [e.level for e in events].index("mastered")
+    assert needed["alice"] > needed["zoe"]
+    halves = next(s for s in dashboards.item_stats(cohort).skills if s.key == "halves")
+    assert halves.mastered_learners == 2
+    assert halves.attempts_to_mastery == (needed["alice"] + needed["zoe"]) / 2
+
+
+def test_item_statistics_run_a_fixed_number_of_queries(
+    course: Course, cohort: Cohort, alice: Any
+) -> None:
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            dashboards.item_stats(cohort)
+        return len(queries)
+
+    _answer(alice, course, "halves-choice", True)
+    few = count()
+    for learner in _learners(cohort, ["l1", "l2", "l3"]):
+        _answer(learner, course, "quarters-text", False)
+        _answer(learner, course, "adding-numeric", True)
+    assert count() == few
+
+
+def test_csv_export_is_the_mastery_table(
+    course: Course, cohort: Cohort, tess: Any, alice: Any
+) -> None:
+    _learners(cohort, ["=HYPERLINK(1)"])
+    _answer(alice, course, "halves-choice", True)
+    response = _client_for(tess).get(reverse("class_mastery_csv", args=[cohort.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="class-1-mastery.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["learner", "name", "attempts", "last_active", "halves mastery",
+                       "halves level", "quarters mastery", "quarters level", "adding mastery",
+                       "adding level"]
+    halves = SkillState.objects.get(learner=alice, skill__key="halves")
+    assert rows[2][:3] == ["alice", "", "1"]
+    assert rows[2][4:6] == [f"{halves.p_mastery:.3f}", halves.level]
+    assert rows[2][8:10] == ["", "not_started"]
+    # A name that a spreadsheet would run as a formula is written as text.
+    assert rows[1][0] == "'=HYPERLINK(1)"
+    assert len(rows) == 3
+
+
+def test_class_pages_render_heatmap_links_and_tables(
+    course: Course, cohort: Cohort, tess: Any, alice: Any
+) -> None:
+    _answer(alice, course, "halves-choice", True)
+    client = _client_for(tess)
+    page = client.get(reverse("class_dashboard", args=[cohort.pk])).content.decode()
+    learner_url = reverse("teacher_learner_dashboard", args=[cohort.pk, alice.pk])
+    assert 'data-links="learner-links"' in page
+    assert f'<script id="learner-links" type="application/json">["{learner_url}"]' in page
+    assert '<script src="/static/vendor/plotly.min.js"></script>' in page
+    assert 'id="figure-heatmap"' in page
+    assert "Show as a table" in page
+    items = client.get(reverse("class_items", args=[cohort.pk]))
+    assert items.status_code == 200
+    assert 'id="figure-skills"' in items.content.decode()
+    assert 'id="figure-exercises"' in items.content.decode()
+
+
+# ---------------------------------------------------------------- access
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client: Client, cohort: Cohort) -> None:
+    for url in _urls(cohort):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"] == f"{reverse('login')}?next={url}", url
+
+
+def test_wrong_method_is_405(cohort: Cohort, tess: Any) -> None:
+    client = _client_for(tess)
+    for url in _urls(cohort):
+        assert client.post(url).status_code == 405, url
+        assert client.put(url).status_code == 405, url
+
+
+@pytest.mark.parametrize("who", ["ted", "alice", "bob"])
+def test_only_the_classes_teacher_sees_its_dashboards(
+    who: str, cohort: Cohort, other_cohort: Cohort, request: pytest.FixtureRequest
+) -> None:
+    client = _client_for(request.getfixturevalue(who))
+    for url in _urls(cohort):
+        assert client.get(url).status_code == 403, url
+
+
+def test_teacher_and_superuser_see_the_dashboards_and_unknown_classes_are_404(
+    cohort: Cohort, other_cohort: Cohort, tess: Any, root: Any
+) -> None:
+    for user in (tess, root):
+        client = _client_for(user)
+        for url in _urls(cohort):
+            assert client.get(url).status_code == 200, url
+    tess_client = _client_for(tess)
+    for url in _urls(other_cohort):
+        assert tess_client.get(url).status_code == 403, url
+    assert tess_client.get(reverse("class_dashboard", args=[9999])).status_code == 404
