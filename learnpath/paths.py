@@ -31,6 +31,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Protocol
 
 from learnpath import mastery
@@ -41,6 +42,8 @@ REVIEW = "review"
 PINNED = "pinned"
 _BAND_SOFTNESS = 0.1
 _ORDER_BONUS = 0.002
+_FAMILIAR = mastery.MasteryLevel.FAMILIAR.rank
+_PROFICIENT = mastery.MasteryLevel.PROFICIENT.rank
 
 
 @dataclass(frozen=True)
@@ -138,40 +141,64 @@ class _Planner:
     params: Mapping[str, mastery.BKTParams]
     now: datetime
     names: Mapping[str, str]
+    _outcome_cache: dict[tuple[str, ...], tuple[list[float], list[float], list[float]]] = (
+        field(default_factory=dict)
+    )
 
     def candidates(
         self, chart: Mapping[str, mastery.SkillMastery], excluded: set[str]
     ) -> tuple[list[PlanExercise], dict[str, str]]:
         focus = {key: "" for key in mastery.ready_to_learn(chart, self.graph)}
         focus.update(mastery.review_candidates(chart, self.now))
-        familiar = mastery.MasteryLevel.FAMILIAR.rank
-        proficient = mastery.MasteryLevel.PROFICIENT.rank
         chosen = []
-        for exercise in self.exercises.values():
-            if not exercise.active or exercise.key in excluded:
-                continue
-            skills = [s for s in exercise.skills if s in self.graph]
-            if not skills or not any(s in focus for s in skills):
-                continue
-            if any(s not in focus and _level(chart, s).rank < proficient for s in skills):
-                continue
-            prerequisites = {p for s in skills for p in self.graph.prerequisites(s)}
-            if any(_level(chart, p).rank < familiar for p in prerequisites - set(skills)):
-                continue
-            chosen.append(exercise)
+        for skills, group in self.by_skills.items():
+            if self._eligible(chart, skills, focus):
+                chosen += [e for e in group if e.key not in excluded]
         return chosen, focus
+
+    def _eligible(
+        self, chart: Mapping[str, mastery.SkillMastery], skills: tuple[str, ...],
+        focus: Mapping[str, str],
+    ) -> bool:
+        """At least one focus skill, the others proficient, every prerequisite familiar."""
+        if not skills or not any(s in focus for s in skills):
+            return False
+        if any(s not in focus and _level(chart, s).rank < _PROFICIENT for s in skills):
+            return False
+        prerequisites = {p for s in skills for p in self.graph.prerequisites(s)} - set(skills)
+        return all(_level(chart, p).rank >= _FAMILIAR for p in prerequisites)
+
+    @cached_property
+    def by_skills(self) -> dict[tuple[str, ...], list[PlanExercise]]:
+        """Active exercises grouped by their (known) skills: eligibility is per group."""
+        groups: dict[tuple[str, ...], list[PlanExercise]] = {}
+        for exercise in self.exercises.values():
+            if exercise.active:
+                skills = tuple(s for s in exercise.skills if s in self.graph)
+                groups.setdefault(skills, []).append(exercise)
+        return groups
 
     def expected_gain(
         self, chart: Mapping[str, mastery.SkillMastery], exercise: PlanExercise, p: float
     ) -> float:
-        skills = [s for s in exercise.skills if s in self.graph]
-        right = mastery.apply_attempt(chart, skills, True, self.now, self.graph, self.params)
-        wrong = mastery.apply_attempt(chart, skills, False, self.now, self.graph, self.params)
-        return sum(
-            p * right[s].p_mastery + (1 - p) * wrong[s].p_mastery
-            - _p_mastery(chart, s, self.params)
-            for s in skills
-        )
+        right, wrong, before = self._outcomes(chart, exercise.skills)
+        return sum(p * r + (1 - p) * w - b for r, w, b in zip(right, wrong, before, strict=True))
+
+    def _outcomes(
+        self, chart: Mapping[str, mastery.SkillMastery], skills: tuple[str, ...]
+    ) -> tuple[list[float], list[float], list[float]]:
+        """P(mastery) of the skills after a right and a wrong answer, and before; the same for
+        every exercise of those skills, so it is computed once per planning step."""
+        if skills not in self._outcome_cache:
+            known = [s for s in skills if s in self.graph]
+            right = mastery.apply_attempt(chart, known, True, self.now, self.graph, self.params)
+            wrong = mastery.apply_attempt(chart, known, False, self.now, self.graph, self.params)
+            self._outcome_cache[skills] = (
+                [right[s].p_mastery for s in known],
+                [wrong[s].p_mastery for s in known],
+                [_p_mastery(chart, s, self.params) for s in known],
+            )
+        return self._outcome_cache[skills]
 
     def band_fit(self, p: float) -> float:
         low, high = self.config.band
@@ -251,6 +278,7 @@ def _roll(
     p: float,
 ) -> tuple[dict[str, mastery.SkillMastery], SuccessModel]:
     outcome = p >= 0.5
+    planner._outcome_cache.clear()
     skills = [s for s in exercise.skills if s in planner.graph]
     changed = mastery.apply_attempt(chart, skills, outcome, planner.now, planner.graph,
                                     planner.params)

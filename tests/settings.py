@@ -1,7 +1,9 @@
 """Test settings: the project's settings, with an in-process broker unless one is given."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -12,6 +14,7 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATA_DIR = Path(tempfile.mkdtemp(prefix="learnpath-test-"))
+atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)
 LEARNPATH_MODEL_DIR = DATA_DIR / "models"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

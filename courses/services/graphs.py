@@ -12,8 +12,8 @@ from courses.services.jobs import schedule_chart_rebuild
 from learnpath.skillgraph import SkillGraph, SkillSpec, build_skill_graph, validate_skills
 
 
-def skill_specs(course: Course) -> list[SkillSpec]:
-    """The course's skills as plain specs, in two queries."""
+def skill_specs(course: Course, skills: list[Skill] | None = None) -> list[SkillSpec]:
+    """The course's skills (or the given ones of it) as plain specs, in two queries or one."""
     prerequisites: dict[int, list[str]] = defaultdict(list)
     for skill_id, prerequisite_key in Prerequisite.objects.filter(
         skill__course=course
@@ -26,7 +26,7 @@ def skill_specs(course: Course) -> list[SkillSpec]:
             prerequisites=tuple(sorted(prerequisites[skill.pk])),
             area=skill.area,
         )
-        for skill in course.skills.order_by("key")
+        for skill in (skills if skills is not None else course.skills.order_by("key"))
     ]
 
 

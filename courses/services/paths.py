@@ -17,12 +17,13 @@ from django.utils import timezone
 
 from courses.models import Attempt, Course, Exercise, PathPin
 from courses.services.charts import chart_of, params_for
-from courses.services.graphs import skill_graph_for
-from courses.services.learner_state import current_state, exercise_catalog
+from courses.services.graphs import skill_specs
+from courses.services.history import exercise_skill_keys
+from courses.services.learner_state import current_state
 from courses.services.registry import serving_model
 from learnpath import paths
 from learnpath.mastery import BKTParams, SkillMastery
-from learnpath.skillgraph import SkillGraph
+from learnpath.skillgraph import SkillGraph, build_skill_graph
 
 LSTM = "lstm"
 SKILL_GRAPH = "skill_graph"
@@ -89,16 +90,17 @@ class _CourseView:
 
     @classmethod
     def load(cls, course: Course) -> _CourseView:
-        skills = list(course.skills.all())
-        catalog = exercise_catalog(course)
-        exercises = [
-            paths.PlanExercise(catalog[pk][0], catalog[pk][1], difficulty, status == "active")
-            for pk, difficulty, status in course.exercises.values_list(
-                "id", "difficulty", "status"
-            )
-            if catalog[pk][1]
-        ]
-        return cls(skill_graph_for(course), params_for(skills),
+        skills = list(course.skills.order_by("key"))
+        skill_keys = exercise_skill_keys(course)
+        catalog, exercises = {}, []
+        for pk, key, difficulty, status in course.exercises.values_list(
+            "id", "key", "difficulty", "status"
+        ):
+            tagged = tuple(skill_keys.get(pk, ()))
+            catalog[pk] = (key, tagged)
+            if tagged:
+                exercises.append(paths.PlanExercise(key, tagged, difficulty, status == "active"))
+        return cls(build_skill_graph(skill_specs(course, skills)), params_for(skills),
                    {skill.key: skill.name for skill in skills}, catalog, exercises)
 
     @property

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from courses.benchdata import synthetic_course_document
 from courses.models import Attempt, Cohort, Exercise, SkillState, StudySession
 from courses.services.attempts import record_attempt
 from courses.services.charts import apply_attempt_to_chart, class_chart
@@ -24,39 +25,6 @@ from courses.services.enrolment import enrol
 
 class _Rollback(Exception):
     pass
-
-
-def synthetic_course_document(skills: int, exercises_per_skill: int) -> dict[str, Any]:
-    """A course whose skills form a layered DAG (each skill needs up to two earlier ones)."""
-    skill_items = [
-        {
-            "key": f"s{n:03d}",
-            "name": f"Skill {n}",
-            "area": f"Area {n % 5}",
-            "prerequisites": [f"s{p:03d}" for p in {n - 1, n // 2} if 0 <= p < n],
-        }
-        for n in range(skills)
-    ]
-    exercise_items = [
-        {
-            "key": f"e{n:03d}-{k}",
-            "skills": [f"s{n:03d}"],
-            "kind": "numeric",
-            "difficulty": 1 + k % 5,
-            "prompt": f"{n} + {k} = ?",
-            "answer": n + k,
-            "tolerance": 0,
-        }
-        for n in range(skills)
-        for k in range(exercises_per_skill)
-    ]
-    return {
-        "format": "learnpath-course",
-        "version": 1,
-        "course": {"slug": "bench-course", "title": "Benchmark course"},
-        "skills": skill_items,
-        "exercises": exercise_items,
-    }
 
 
 def _timed(function: Callable[[], Any], repeat: int) -> list[float]:

@@ -1,0 +1,119 @@
+"""Benchmark of path recommendation: a course of 1 000 exercises and a learner with 1 000
+attempts, p50/p95 latency of ``recommend_path`` with the learner's cached recurrent state and
+without it (the state dropped before each request, so the history is re-run), in one run.
+
+Runs in one transaction that is rolled back; the model artifact goes to a temporary folder.
+Figures are printed, nothing is asserted.
+"""
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from courses.benchdata import bulk_simulated_history, synthetic_course_document
+from courses.models import Course, LearnerModelState, TrainingRun
+from courses.services import registry
+from courses.services.charts import rebuild_course_charts
+from courses.services.course_io import import_course
+from courses.services.paths import LSTM, recommend_path
+from courses.services.training import open_run, run_training
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return f"p50 {statistics.median(ordered):6.1f} ms   p95 {p95:6.1f} ms"
+
+
+class Command(BaseCommand):
+    help = "Latency of path recommendation with and without the cached learner state."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--exercises", type=int, default=1000)
+        parser.add_argument("--history", type=int, default=1000)
+        parser.add_argument("--requests", type=int, default=40)
+        parser.add_argument("--profile", action="store_true",
+                            help="Also print a profile of one cached request")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with tempfile.TemporaryDirectory() as folder, override_settings(
+            LEARNPATH_MODEL_DIR=Path(folder),
+            LEARNPATH_TRAINING={"epochs": 1, "seed": 0, "device": "cpu"},
+        ):
+            try:
+                with transaction.atomic():
+                    self._run(options)
+                    raise _Rollback
+            except _Rollback:
+                self.stdout.write("(benchmark data rolled back)")
+            finally:
+                registry.forget_loaded_models()
+
+    def _run(self, options: dict[str, Any]) -> None:
+        skills = 50
+        course = import_course(
+            synthetic_course_document(skills, options["exercises"] // skills, "bench-paths")
+        ).course
+        started = time.perf_counter()
+        bulk_simulated_history(course, 1, options["history"], seed=1, prefix="bench-learner")
+        bulk_simulated_history(course, 20, 200, seed=2, prefix="bench-peer")
+        rebuild_course_charts(course)
+        self._train(course)
+        learner = course.enrollments.select_related("learner").get(
+            learner__username="bench-learner-000000"
+        ).learner
+        self.stdout.write(
+            f"course: {course.exercises.count()} exercises, {skills} skills; learner history: "
+            f"{learner.attempts.count()} attempts (set-up {time.perf_counter() - started:.0f} s)"
+        )
+        first = recommend_path(learner, course)
+        assert first.source == LSTM, first.note
+        cached = self._time(lambda: recommend_path(learner, course), options["requests"])
+
+        def without_state() -> None:
+            LearnerModelState.objects.filter(learner=learner, course=course).delete()
+            recommend_path(learner, course)
+
+        rerun = self._time(without_state, max(5, options["requests"] // 4))
+        with CaptureQueriesContext(connection) as queries:
+            recommend_path(learner, course)
+        self.stdout.write(
+            f"recommend_path, cached state:        {_percentiles(cached)}  "
+            f"({len(queries)} queries)\n"
+            f"recommend_path, history re-run:      {_percentiles(rerun)}\n"
+            f"path: {[item.exercise_key for item in first.items]}"
+        )
+        if options["profile"]:
+            profile = cProfile.Profile()
+            profile.runcall(recommend_path, learner, course)
+            report = io.StringIO()
+            pstats.Stats(profile, stream=report).sort_stats("cumulative").print_stats(25)
+            self.stdout.write(report.getvalue())
+
+    def _train(self, course: Course) -> None:
+        run, _ = open_run(course, TrainingRun.Trigger.ADMIN)
+        run = run_training(run.pk)
+        if run.status != TrainingRun.Status.ACTIVATED:
+            raise RuntimeError(f"benchmark model not activated: {run.message}")
+
+    def _time(self, request: Any, repeat: int) -> list[float]:
+        samples = []
+        for _ in range(repeat):
+            begin = time.perf_counter()
+            request()
+            samples.append((time.perf_counter() - begin) * 1000)
+        return samples
