@@ -1,7 +1,8 @@
 """The app's path policies, driven by the learner simulator for offline evaluation.
 
 Each policy sees only what the site would see (the observed history), keeps the learner's BKT
-chart current from it exactly as the site does, and chooses the next exercise:
+chart current from it exactly as the site does (with the course's fitted BKT parameters when
+given, as after ``manage.py fit_mastery``), and chooses the next exercise:
 
 - ``skill_graph``: :func:`learnpath.paths.rule_next_exercise`, the rule before any model;
 - ``planner_cold``: :func:`learnpath.paths.plan_path` with the cold-start success model (skill
@@ -15,7 +16,7 @@ after every answer, as the site does after each attempt.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,8 +49,10 @@ def plan_exercises(course: SimCourse) -> list[PlanExercise]:
 class _Tracker:
     """Folds newly observed attempts into the chart (and, optionally, the model state)."""
 
-    def __init__(self, course: SimCourse, serving: Any = None) -> None:
+    def __init__(self, course: SimCourse, serving: Any = None,
+                 params: Mapping[str, mastery.BKTParams] | None = None) -> None:
         self.graph = course_graph(course)
+        self.params = dict(params or {})
         self.exercises = plan_exercises(course)
         self.by_key = {e.key: e for e in self.exercises}
         self.chart: dict[str, mastery.SkillMastery] = {}
@@ -66,7 +69,7 @@ class _Tracker:
         for observed in observation.history[self.seen:]:
             skills = self.by_key[observed.exercise_key].skills
             self.chart.update(mastery.apply_attempt(
-                self.chart, skills, observed.correct, observed.at, self.graph
+                self.chart, skills, observed.correct, observed.at, self.graph, self.params
             ))
             self.last_seen[observed.exercise_key] = observed.at.timestamp()
             self.recent.append(observed.exercise_key)
@@ -80,8 +83,9 @@ class _Tracker:
 
 
 class SkillGraphRulePolicy:
-    def __init__(self, course: SimCourse, rng: random.Random) -> None:
-        self.tracker = _Tracker(course)
+    def __init__(self, course: SimCourse, rng: random.Random,
+                 params: Mapping[str, mastery.BKTParams] | None = None) -> None:
+        self.tracker = _Tracker(course, params=params)
 
     def choose(self, observation: Observation) -> str:
         self.tracker.catch_up(observation)
@@ -94,15 +98,17 @@ class PlannerPolicy:
     """The site's planner; ``serving`` is a trained model, or None for the cold-start model."""
 
     def __init__(self, course: SimCourse, rng: random.Random, serving: Any = None,
-                 config: PlanConfig | None = None) -> None:
-        self.tracker = _Tracker(course, serving)
+                 config: PlanConfig | None = None,
+                 params: Mapping[str, mastery.BKTParams] | None = None) -> None:
+        self.tracker = _Tracker(course, serving, params)
         self.config = config or PlanConfig(length=1)
-        self.fallback = SkillGraphRulePolicy(course, rng)
+        self.fallback = SkillGraphRulePolicy(course, rng, params)
 
     def _model(self, now: datetime) -> SuccessModel:
         tracker = self.tracker
         if tracker.serving is None:
-            return ChartSuccessModel(tracker.chart, tracker.by_key, graph=tracker.graph, at=now)
+            return ChartSuccessModel(tracker.chart, tracker.by_key, tracker.params,
+                                     tracker.graph, now)
         skills = {e.key: e.skills for e in tracker.exercises}
         return SequenceSuccessModel(tracker.serving, tracker.state, skills)
 
@@ -111,17 +117,29 @@ class PlannerPolicy:
         steps = plan_path(
             self.tracker.chart, self.tracker.graph, self.tracker.exercises,
             self._model(observation.now), now=observation.now, config=self.config,
-            recent=self.tracker.recent,
+            params=self.tracker.params, recent=self.tracker.recent,
         )
         if steps:
             return steps[0].exercise_key
         return self.fallback.choose(observation)
 
 
-def planner_factory(serving: Any = None, config: PlanConfig | None = None) -> Callable[
-    [SimCourse, random.Random], PlannerPolicy
-]:
+PolicyFactory = Callable[[SimCourse, random.Random], Any]
+
+
+def planner_factory(
+    serving: Any = None,
+    config: PlanConfig | None = None,
+    params: Mapping[str, mastery.BKTParams] | None = None,
+) -> PolicyFactory:
     def factory(course: SimCourse, rng: random.Random) -> PlannerPolicy:
-        return PlannerPolicy(course, rng, serving, config)
+        return PlannerPolicy(course, rng, serving, config, params)
+
+    return factory
+
+
+def rule_factory(params: Mapping[str, mastery.BKTParams] | None = None) -> PolicyFactory:
+    def factory(course: SimCourse, rng: random.Random) -> SkillGraphRulePolicy:
+        return SkillGraphRulePolicy(course, rng, params)
 
     return factory
