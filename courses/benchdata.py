@@ -61,7 +61,7 @@ def bulk_simulated_history(
 ) -> int:
     """Creates ``learners`` users with about ``attempts_per_learner`` simulated attempts each."""
     per_session = (10, 30)
-    sessions = max(1, attempts_per_learner // 20)
+    sessions = max(1, attempts_per_learner // 10)
     histories = simulate_population(
         sim_course_for(course), learners, seed=seed,
         start=timezone.now() - timedelta(days=120),

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from courses import access
 from courses.models import Cohort, Course, TrainingRun
+from courses.services.charts import fit_mastery_params, rebuild_course_charts
 from courses.services.course_io import import_course, parse_course_json
 from courses.services.enrolment import add_to_cohort
 from courses.services.registry import active_version
@@ -53,6 +54,7 @@ class Command(BaseCommand):
                 progress=lambda done, total: bar.update(done - bar.n),
             )
         simulate_learners(course, ["ada"], seed=seed + 1, sessions=(2, 3), days=7, cohort=cohort)
+        self._fit_charts(course)
         self._first_model(course)
         self.stdout.write(
             f"{summary.learners} simulated learners in {DEMO_CLASS} "
@@ -63,6 +65,13 @@ class Command(BaseCommand):
             f"  {admin.username}  admin    http://127.0.0.1:8000/admin/"
         )
 
+
+    def _fit_charts(self, course: Course) -> None:
+        if course.skills.exclude(bkt_params=None).exists():
+            return
+        fitted = fit_mastery_params(course)
+        rebuild_course_charts(course)
+        self.stdout.write(f"Fitted the mastery estimator for {len(fitted)} skills.")
 
     def _first_model(self, course: Course) -> None:
         if active_version(course) is not None:
