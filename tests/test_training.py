@@ -205,3 +205,34 @@ def test_admin_can_start_a_run_and_follow_it(populated: Course, client: Any) -> 
     training.run_training(run.pk)
     listing = client.get("/admin/courses/trainingrun/").content.decode()
     assert "Trained and activated" in listing and "100%" in listing
+
+
+def test_every_process_picks_up_a_new_version_without_restart(populated: Course) -> None:
+    _train(populated)
+    catalog = {k: v for k, v in exercise_catalog(populated).values() if v}
+    first, _ = registry.serving_model(populated, catalog)
+    _train(populated)
+    second, _ = registry.serving_model(populated, catalog)
+    assert (first.number, second.number) == (1, 2)
+
+
+def test_a_new_exercise_is_scored_through_its_skills_and_says_so(
+    populated: Course, tess: Any
+) -> None:
+    from courses.models import Cohort, Skill
+    from courses.services.paths import NEW_EXERCISE_NOTE
+    from courses.services.pins import add_pin
+
+    _train(populated)
+    fresh = Exercise.objects.create(course=populated, key="halves-new", prompt="Half of 8?",
+                                    kind="numeric", numeric_answer=4, difficulty=1)
+    fresh.skills.add(Skill.objects.get(key="halves"))
+    learner = get_user_model().objects.get(username="p02")
+    cohort = Cohort.objects.create(name="New", course=populated, teacher=tess)
+    cohort.learners.add(learner)
+    add_pin(tess, cohort, "halves-new", learner=learner)
+    path = recommend_path(learner, populated)
+    assert path.source == LSTM
+    assert path.items[0].exercise_key == "halves-new"
+    assert path.items[0].reason.endswith(NEW_EXERCISE_NOTE)
+    assert 0.0 < path.items[0].p_success < 1.0

@@ -36,6 +36,7 @@ BROKEN_MODEL_NOTE = (
     "and the exercises' difficulty ratings."
 )
 NEW_LEARNER_NOTE = "You have no answers yet: the model plans from how learners usually start."
+NEW_EXERCISE_NOTE = " A new exercise: its chance is estimated from its skills."
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,9 @@ def recommend_path(
         .order_by("-id")
         .values_list("exercise__key", flat=True)[:5]
     )[::-1]
-    model, source, note, version_number = _success_model(learner, course, view, chart, now)
+    model, source, note, version_number, unseen = _success_model(
+        learner, course, view, chart, now
+    )
     steps = paths.plan_path(
         chart, view.graph, view.exercises, model, now=now, params=view.params,
         config=paths.PlanConfig(
@@ -141,7 +144,8 @@ def recommend_path(
             skill_name=view.names.get(step.skill_key, step.skill_key),
             kind=step.kind,
             p_success=step.p_success,
-            reason=step.reason or _pin_reason(teachers[step.exercise_key], step.p_success),
+            reason=(step.reason or _pin_reason(teachers[step.exercise_key], step.p_success))
+            + (NEW_EXERCISE_NOTE if step.exercise_key in unseen else ""),
         )
         for step in steps
     ]
@@ -159,15 +163,19 @@ def _success_model(
     view: _CourseView,
     chart: dict[str, SkillMastery],
     now: datetime,
-) -> tuple[paths.SuccessModel, str, str, int | None]:
+) -> tuple[paths.SuccessModel, str, str, int | None, set[str]]:
+    """The success model, its source, a note for the learner, the model version, and the
+    exercises the model never saw (scored through their skills)."""
     loaded = serving_model(course, view.skills_by_exercise)
     if loaded is None:
         has_active = course.model_versions.filter(status="active").exists()
         model = paths.ChartSuccessModel(
             chart, {e.key: e for e in view.exercises}, view.params, view.graph, now
         )
-        return model, SKILL_GRAPH, BROKEN_MODEL_NOTE if has_active else NO_MODEL_NOTE, None
+        note = BROKEN_MODEL_NOTE if has_active else NO_MODEL_NOTE
+        return model, SKILL_GRAPH, note, None, set()
     version, serving = loaded
     state = current_state(learner, course, version, serving, view.catalog)
     model = paths.SequenceSuccessModel(serving, state, view.skills_by_exercise)
-    return model, LSTM, "" if chart else NEW_LEARNER_NOTE, version.number
+    unseen = set(view.skills_by_exercise) - set(serving.vocab.exercises)
+    return model, LSTM, "" if chart else NEW_LEARNER_NOTE, version.number, unseen
