@@ -107,18 +107,23 @@ def test_a_killed_run_is_picked_up_again(populated: Course) -> None:
     assert TrainingRun.objects.get(pk=run.pk).tries == 2
 
 
-@pytest.mark.parametrize("damage", ["corrupt", "missing"])
+@pytest.mark.parametrize("damage", ["corrupt", "missing", "loaded"])
 def test_a_broken_artifact_falls_back_and_warns(
     populated: Course, damage: str, client: Any
 ) -> None:
     _train(populated)
     learner = get_user_model().objects.get(username="p00")
     assert recommend_path(learner, populated).source == LSTM
-    artifact = Path(ModelVersion.objects.get(status="active").artifact_path)
-    if damage == "corrupt":
-        artifact.write_bytes(b"not a model")
-    else:
+    version = ModelVersion.objects.get(status="active")
+    artifact = Path(version.artifact_path)
+    if damage == "missing":
         artifact.unlink()
+    else:
+        artifact.write_bytes(b"not a model")
+    if damage == "loaded":
+        # The file matches its checksum but cannot be loaded (say, after a code change).
+        version.checksum = registry.file_checksum(artifact)
+        version.save()
     registry.forget_loaded_models()
     path = recommend_path(learner, populated)
     assert path.source == SKILL_GRAPH and path.note == BROKEN_MODEL_NOTE

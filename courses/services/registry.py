@@ -14,7 +14,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
@@ -128,14 +128,11 @@ def artifact_problems() -> list[str]:
     ):
         try:
             check_artifact(version)
+            if version.pk in _failed:
+                raise ArtifactError(_failed[version.pk])
         except ArtifactError as error:
             problems.append(
                 f"{version.course.title}: active model v{version.number} cannot be used — "
                 f"{error}. Learners get skill-graph paths until it is retrained."
             )
     return problems
-
-
-def registry_summary(course: Course) -> dict[str, Any]:
-    version = active_version(course)
-    return {"version": version, "failed": bool(version and _failed.get(version.pk))}
