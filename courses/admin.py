@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.views.decorators.http import require_GET
 
 from courses.models import (
     Attempt,
@@ -40,6 +41,7 @@ from courses.services.course_io import (
 from courses.services.enrolment import enrol
 from courses.services.graphs import check_prerequisites_of
 from courses.services.jobs import schedule_chart_rebuild
+from courses.services.model_dashboard import model_dashboard
 from courses.services.registry import artifact_problems
 from courses.services.training import open_run
 
@@ -395,6 +397,35 @@ class ModelVersionAdmin(ReadOnlyAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         warn_about_artifacts(request)
         return super().changelist_view(request, extra_context)
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(require_GET(self.dashboard_view))
+        return [
+            path("dashboard/", view, name="courses_modelversion_dashboard"),
+            path("dashboard/<int:course_id>/", view,
+                 name="courses_modelversion_dashboard_course"),
+            *super().get_urls(),
+        ]
+
+    def dashboard_view(self, request: HttpRequest, course_id: int | None = None) -> HttpResponse:
+        if not self.has_view_permission(request):
+            return HttpResponse("Not allowed.", status=403)
+        courses = list(Course.objects.order_by("title"))
+        if course_id is not None:
+            course = get_object_or_404(Course, pk=course_id)
+        elif courses:
+            course = courses[0]
+        else:
+            self.message_user(request, "There is no course yet.", messages.INFO)
+            return HttpResponseRedirect(reverse("admin:courses_course_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Models of {course.title}",
+            "dashboard": model_dashboard(course),
+            "courses": courses,
+            "problems": artifact_problems(),
+        }
+        return TemplateResponse(request, "admin/courses/modelversion/dashboard.html", context)
 
 
 @admin.register(TrainingRun)
