@@ -5,7 +5,10 @@ charts to one rebuild, which gives the same charts as recording attempt by attem
 """
 from __future__ import annotations
 
+import statistics
+import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -103,3 +106,23 @@ def _store(course: Course, user: Any, attempts: Any, exercises: dict[str, Any]) 
         batch_size=2000,
     )
     return len(attempts)
+
+
+class Rollback(Exception):
+    """Raised at the end of a benchmark's transaction so that nothing it wrote remains."""
+
+
+def timed(function: Callable[[], Any], repeat: int) -> list[float]:
+    """Milliseconds per call of ``function``, ``repeat`` times."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return f"p50 {statistics.median(ordered):6.1f} ms   p95 {p95:6.1f} ms"

@@ -63,7 +63,7 @@ def current_state(
     exercises: Mapping[int, tuple[str, tuple[str, ...]]],
 ) -> LearnerState:
     """The learner's state after all their attempts, advancing the stored one as needed."""
-    from learnpath.seq import state_from_bytes, state_to_bytes
+    from learnpath.seq import state_from_bytes
 
     stored = LearnerModelState.objects.filter(learner=learner, course=course).first()
     if stored is not None and stored.model_version_id == version.pk:
@@ -78,35 +78,30 @@ def current_state(
         if seen else None
     )
     state = advance(model, state, new_rows, exercises, previous)
-    LearnerModelState.objects.update_or_create(
-        learner=learner,
-        course=course,
-        defaults={
-            "model_version": version,
-            "state": state_to_bytes(state),
-            "last_attempt_id": new_rows[-1].attempt_id,
-        },
-    )
+    _store(learner.pk, course, version, state, new_rows[-1].attempt_id)
     return state
+
+
+def _store(
+    learner_id: int, course: Course, version: ModelVersion, state: LearnerState, last_id: int
+) -> None:
+    from learnpath.seq import state_to_bytes
+
+    LearnerModelState.objects.update_or_create(
+        learner_id=learner_id,
+        course=course,
+        defaults={"model_version": version, "state": state_to_bytes(state),
+                  "last_attempt_id": last_id},
+    )
 
 
 def store_all_states(course: Course, version: ModelVersion, model: ServingModel) -> int:
     """Computes every learner's state under a newly activated model; returns how many."""
-    from learnpath.seq import state_to_bytes
-
     exercises = exercise_catalog(course)
     count = 0
     for learner_id, rows in learner_histories(course):
         state = advance(model, model.initial_state(), rows, exercises, None)
-        LearnerModelState.objects.update_or_create(
-            learner_id=learner_id,
-            course=course,
-            defaults={
-                "model_version": version,
-                "state": state_to_bytes(state),
-                "last_attempt_id": rows[-1].attempt_id,
-            },
-        )
+        _store(learner_id, course, version, state, rows[-1].attempt_id)
         count += 1
     return count
 

@@ -122,3 +122,18 @@ def test_teacher_sees_the_heatmap_and_drills_into_a_learner(
     _expect_all_charts_drawn(page, ["skills", "exercises"])
     page.screenshot(path=str(artifacts_dir / "dashboard-teacher-exercises.png"), full_page=True)
     assert problems == []
+
+
+def test_admin_sees_the_models(
+    live_server: Any, wide_page: Page, artifacts_dir: Path, demo_class: Cohort
+) -> None:
+    page = wide_page
+    problems = _record_problems(page)
+    _sign_in(page, live_server.url, "admin")
+    page.goto(live_server.url + reverse("admin:courses_modelversion_changelist"))
+    page.get_by_role("link", name="Model dashboard").click()
+    expect(page.get_by_role("heading", name=f"Models of {demo_class.course.title}")).to_be_visible()
+    _expect_all_charts_drawn(page, ["model-metrics", "model-curves", "model-volume"])
+    expect(page.locator("#plot-model-metrics .scatterlayer .trace")).to_have_count(2)
+    page.screenshot(path=str(artifacts_dir / "dashboard-models.png"), full_page=True)
+    assert problems == []

@@ -3,10 +3,7 @@ reading a 500 learners × 50 skills class chart. Everything runs in one transact
 rolled back, so the database is left as it was. Figures are printed, nothing is asserted."""
 from __future__ import annotations
 
-import statistics
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -15,31 +12,12 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from courses.benchdata import synthetic_course_document
+from courses.benchdata import Rollback, percentiles, synthetic_course_document, timed
 from courses.models import Attempt, Cohort, Exercise, SkillState, StudySession
 from courses.services.attempts import record_attempt
 from courses.services.charts import apply_attempt_to_chart, class_chart
 from courses.services.course_io import import_course
 from courses.services.enrolment import enrol
-
-
-class _Rollback(Exception):
-    pass
-
-
-def _timed(function: Callable[[], Any], repeat: int) -> list[float]:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
-
-
-def _summary(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-    return f"median {statistics.median(ordered):.2f} ms, p95 {p95:.2f} ms"
 
 
 class Command(BaseCommand):
@@ -57,8 +35,8 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self._attempt_costs(options["attempts"])
                 self._class_chart(options["learners"], options["skills"], options["repeat"])
-                raise _Rollback
-        except _Rollback:
+                raise Rollback
+        except Rollback:
             self.stdout.write("(all benchmark data rolled back)")
 
     def _attempt_costs(self, count: int) -> None:
@@ -96,12 +74,12 @@ class Command(BaseCommand):
             for attempt in stored:
                 apply_attempt_to_chart(attempt)
 
-        bare_ms = _timed(bare, 1)[0] / count
-        full_ms = _timed(full, 1)[0] / count
+        bare_ms = timed(bare, 1)[0] / count
+        full_ms = timed(full, 1)[0] / count
         stored = list(
             Attempt.objects.filter(learner=full_learner).select_related("exercise")[:count]
         )
-        chart_ms = _timed(chart_only, 1)[0] / count
+        chart_ms = timed(chart_only, 1)[0] / count
         self.stdout.write(
             f"attempts: {count}\n"
             f"  bare attempt insert            {bare_ms:7.3f} ms/attempt\n"
@@ -141,8 +119,8 @@ class Command(BaseCommand):
         )
         with CaptureQueriesContext(connection) as queries:
             chart = class_chart(cohort)
-        samples = _timed(lambda: class_chart(cohort), repeat)
+        samples = timed(lambda: class_chart(cohort), repeat)
         self.stdout.write(
             f"class chart {len(chart.learners)} learners × {len(chart.skills)} skills: "
-            f"{len(queries)} queries, {_summary(samples)}"
+            f"{len(queries)} queries, {percentiles(samples)}"
         )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import cProfile
 import io
 import pstats
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -20,23 +19,19 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from courses.benchdata import bulk_simulated_history, synthetic_course_document
+from courses.benchdata import (
+    Rollback,
+    bulk_simulated_history,
+    percentiles,
+    synthetic_course_document,
+    timed,
+)
 from courses.models import Course, LearnerModelState, TrainingRun
 from courses.services import registry
 from courses.services.charts import rebuild_course_charts
 from courses.services.course_io import import_course
 from courses.services.paths import LSTM, recommend_path
 from courses.services.training import open_run, run_training
-
-
-class _Rollback(Exception):
-    pass
-
-
-def _percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-    return f"p50 {statistics.median(ordered):6.1f} ms   p95 {p95:6.1f} ms"
 
 
 class Command(BaseCommand):
@@ -57,8 +52,8 @@ class Command(BaseCommand):
             try:
                 with transaction.atomic():
                     self._run(options)
-                    raise _Rollback
-            except _Rollback:
+                    raise Rollback
+            except Rollback:
                 self.stdout.write("(benchmark data rolled back)")
             finally:
                 registry.forget_loaded_models()
@@ -82,19 +77,19 @@ class Command(BaseCommand):
         )
         first = recommend_path(learner, course)
         assert first.source == LSTM, first.note
-        cached = self._time(lambda: recommend_path(learner, course), options["requests"])
+        cached = timed(lambda: recommend_path(learner, course), options["requests"])
 
         def without_state() -> None:
             LearnerModelState.objects.filter(learner=learner, course=course).delete()
             recommend_path(learner, course)
 
-        rerun = self._time(without_state, max(5, options["requests"] // 4))
+        rerun = timed(without_state, max(5, options["requests"] // 4))
         with CaptureQueriesContext(connection) as queries:
             recommend_path(learner, course)
         self.stdout.write(
-            f"recommend_path, cached state:        {_percentiles(cached)}  "
+            f"recommend_path, cached state:        {percentiles(cached)}  "
             f"({len(queries)} queries)\n"
-            f"recommend_path, history re-run:      {_percentiles(rerun)}\n"
+            f"recommend_path, history re-run:      {percentiles(rerun)}\n"
             f"path: {[item.exercise_key for item in first.items]}"
         )
         if options["profile"]:
@@ -109,11 +104,3 @@ class Command(BaseCommand):
         run = run_training(run.pk)
         if run.status != TrainingRun.Status.ACTIVATED:
             raise RuntimeError(f"benchmark model not activated: {run.message}")
-
-    def _time(self, request: Any, repeat: int) -> list[float]:
-        samples = []
-        for _ in range(repeat):
-            begin = time.perf_counter()
-            request()
-            samples.append((time.perf_counter() - begin) * 1000)
-        return samples
