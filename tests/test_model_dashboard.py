@@ -21,8 +21,9 @@ def _version(course: Course, number: int, status: str, auc: float) -> ModelVersi
         course=course, number=number, status=status, artifact_path=f"/nowhere/v{number}.pt",
         checksum="0" * 64, training_attempts=100 * number, training_learners=10,
         valid_auc=auc, valid_hr10=0.3, decision="test",
-        metrics={"history": [{"epoch": 1, "valid_auc": auc - 0.05},
-                             {"epoch": 2, "valid_auc": auc}]},
+        metrics={"monitor": "auc",
+                 "history": [{"epoch": 1, "train_loss": 0.6, "valid_score": auc - 0.05},
+                             {"epoch": 2, "train_loss": 0.5, "valid_score": auc}]},
     )
 
 
@@ -38,7 +39,9 @@ def test_figures_are_valid_plotly_and_tell_the_story(course: Course, enrolled_al
         go.Figure(figure)
         assert figure["layout"]["title"]["text"]
     assert dashboard.metrics_figure["data"][0]["y"] == [0.70, 0.72]
-    assert [trace["name"] for trace in dashboard.curves_figure["data"]] == ["v1", "v2"]
+    assert [trace["name"] for trace in dashboard.curves_figure["data"]] == [
+        "v1 validation AUC", "v1 training loss", "v2 validation AUC", "v2 training loss"
+    ]
     assert dashboard.volume_rows[-1][2] == 1
     assert [run.status for run in dashboard.runs] == ["activated"]
 

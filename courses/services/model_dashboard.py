@@ -31,7 +31,7 @@ def _layout(title: str, x_title: str, y_title: str, **extra: Any) -> dict[str, A
         "title": {"text": title},
         "xaxis": {"title": {"text": x_title}},
         "yaxis": {"title": {"text": y_title}},
-        "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+        "margin": {"l": 60, "r": 70, "t": 50, "b": 50},
         "legend": {"orientation": "h", "y": -0.25},
         **extra,
     }
@@ -57,19 +57,26 @@ def metrics_figure(versions: list[ModelVersion]) -> dict[str, Any]:
 
 
 def curves_figure(versions: list[ModelVersion]) -> dict[str, Any]:
-    """Validation AUC per epoch of each version's training run (from its stored history)."""
+    """Each version's training run, epoch by epoch: the validation score early stopping
+    watches (solid) and the training loss (dotted, right axis)."""
     data = []
     for version in sorted(versions, key=lambda v: v.number):
         history = version.metrics.get("history") or []
+        monitor = version.metrics.get("monitor", "auc").upper()
+        epochs = [row.get("epoch") for row in history]
+        if any("valid_score" in row for row in history):
+            data.append({"type": "scatter", "mode": "lines+markers",
+                         "name": f"v{version.number} validation {monitor}", "x": epochs,
+                         "y": [row.get("valid_score") for row in history]})
         if history:
-            data.append({
-                "type": "scatter", "mode": "lines+markers", "name": f"v{version.number}",
-                "x": [row.get("epoch") for row in history],
-                "y": [row.get("valid_auc") for row in history],
-            })
-    return {"data": data, "layout": _layout(
-        "Training curves: validation AUC after each epoch", "epoch", "validation AUC"
-    )}
+            data.append({"type": "scatter", "mode": "lines", "line": {"dash": "dot"},
+                         "name": f"v{version.number} training loss", "x": epochs, "yaxis": "y2",
+                         "y": [row.get("train_loss") for row in history]})
+    layout = _layout("Training curves: validation score and training loss per epoch", "epoch",
+                     "validation score", xaxis={"title": {"text": "epoch"}, "dtick": 1},
+                     yaxis2={"title": {"text": "training loss"}, "overlaying": "y",
+                             "side": "right"})
+    return {"data": data, "layout": layout}
 
 
 def volume(course: Course) -> tuple[dict[str, Any], list[tuple[str, int, int]]]:

@@ -6,11 +6,13 @@ state a full re-run over the history would; ``score`` reads P(correct) and P(nex
 catalog exercise from a state in one batched pass. ``roll_forward`` steps through hypothetical
 attempts (for planning a path) without touching the stored state. States are immutable and
 serialise to bytes for the database: ``b"LPS1"``, the last attempt's timestamp as a float64 (NaN
-when unknown), then the float32 (h, c) values.
+when unknown), the number of float32 (h, c) values and the values, then the last few exercise keys
+(newest first, read by the next-exercise head's co-occurrence term) as a JSON list.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import struct
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,6 +24,7 @@ import numpy as np
 import torch
 
 from learnpath.seq.data import (
+    PAD_ID,
     EncodedSequences,
     Vocabulary,
     cut_windows,
@@ -33,7 +36,7 @@ from learnpath.seq.records import Attempt, LearnerSequence
 from learnpath.seq.trainer import TrainConfig, Trainer, load_model, new_model, save_checkpoint
 
 STATE_MAGIC = b"LPS1"
-_HEADER = struct.Struct("<4sd")
+_HEADER = struct.Struct("<4sdI")
 
 
 @runtime_checkable
@@ -44,8 +47,14 @@ class RecurrentServable(Protocol):
         self, state: tuple[torch.Tensor, torch.Tensor], attempt: tuple[torch.Tensor, ...]
     ) -> tuple[torch.Tensor, torch.Tensor]: ...
 
+    recent_lags: int
+
     def score_catalog(
-        self, state: tuple[torch.Tensor, torch.Tensor], exercise: torch.Tensor, skills: torch.Tensor
+        self,
+        state: tuple[torch.Tensor, torch.Tensor],
+        exercise: torch.Tensor,
+        skills: torch.Tensor,
+        recent: torch.Tensor,
     ) -> tuple[torch.Tensor, torch.Tensor]: ...
 
 
@@ -53,6 +62,7 @@ class RecurrentServable(Protocol):
 class LearnerState:
     vector: np.ndarray
     last_timestamp: float | None = None
+    recent: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,15 +80,19 @@ class Scores:
 
 def state_to_bytes(state: LearnerState) -> bytes:
     timestamp = math.nan if state.last_timestamp is None else state.last_timestamp
-    return _HEADER.pack(STATE_MAGIC, timestamp) + state.vector.astype("<f4").tobytes()
+    header = _HEADER.pack(STATE_MAGIC, timestamp, state.vector.size)
+    recent = json.dumps(list(state.recent)).encode()
+    return header + state.vector.astype("<f4").tobytes() + recent
 
 
 def state_from_bytes(payload: bytes) -> LearnerState:
     if len(payload) < _HEADER.size or payload[:4] != STATE_MAGIC:
         raise ValueError("not a learner state")
-    _, timestamp = _HEADER.unpack_from(payload)
-    vector = np.frombuffer(payload[_HEADER.size :], dtype="<f4").astype(np.float32)
-    return LearnerState(vector, None if math.isnan(timestamp) else timestamp)
+    _, timestamp, count = _HEADER.unpack_from(payload)
+    end = _HEADER.size + 4 * count
+    vector = np.frombuffer(payload[_HEADER.size : end], dtype="<f4").astype(np.float32)
+    recent = tuple(json.loads(payload[end:].decode()))
+    return LearnerState(vector, None if math.isnan(timestamp) else timestamp, recent)
 
 
 class ServingModel:
@@ -96,18 +110,22 @@ class ServingModel:
         self.model = model.eval()
         self.vocab = vocab
         self.metadata = dict(metadata or {})
-        exercise_skills = catalog if catalog is not None else {
-            key: vocab.exercise_skills.get(key, ()) for key in vocab.exercises
-        }
+        exercise_skills = (
+            catalog
+            if catalog is not None
+            else {key: vocab.exercise_skills.get(key, ()) for key in vocab.exercises}
+        )
         self.exercises = tuple(exercise_skills)
         device = next(model.parameters()).device
-        self._catalog_ids = torch.tensor([vocab.exercise_id(key) for key in self.exercises], device=device)
+        self._catalog_ids = torch.tensor(
+            [vocab.exercise_id(key) for key in self.exercises], device=device
+        )
         self._catalog_skills = torch.tensor(
             [vocab.skill_ids(key, exercise_skills[key]) for key in self.exercises], device=device
         )
         self._device = device
         with torch.no_grad():
-            hidden, cell = model.initial_state()
+            hidden, _ = model.initial_state()
         self._shape = tuple(hidden.shape)
 
     @property
@@ -125,16 +143,23 @@ class ServingModel:
         values = torch.from_numpy(np.ascontiguousarray(state.vector)).to(self._device)
         return values[:size].view(self._shape), values[size:].view(self._shape)
 
-    def _from_tensors(self, state: tuple[torch.Tensor, torch.Tensor], timestamp: float | None) -> LearnerState:
+    def _from_tensors(
+        self,
+        state: tuple[torch.Tensor, torch.Tensor],
+        timestamp: float | None,
+        recent: tuple[str, ...] = (),
+    ) -> LearnerState:
         vector = torch.cat([state[0].reshape(-1), state[1].reshape(-1)]).cpu().numpy()
-        return LearnerState(vector.astype(np.float32), timestamp)
+        return LearnerState(vector.astype(np.float32), timestamp, recent)
 
     @torch.no_grad()
     def initial_state(self) -> LearnerState:
         return self._from_tensors(self.model.initial_state(), None)
 
     @torch.no_grad()
-    def step(self, state: LearnerState, attempt: Attempt, skills: Sequence[str] | None = None) -> LearnerState:
+    def step(
+        self, state: LearnerState, attempt: Attempt, skills: Sequence[str] | None = None
+    ) -> LearnerState:
         """The state after one more attempt; ``skills`` tags an exercise the model never saw."""
         gap = None
         if attempt.timestamp is not None and state.last_timestamp is not None:
@@ -149,7 +174,8 @@ class ServingModel:
         )
         new_state = self.model.advance(self._to_tensors(state), inputs)
         timestamp = attempt.timestamp if attempt.timestamp is not None else state.last_timestamp
-        return self._from_tensors(new_state, timestamp)
+        recent = ((attempt.exercise, *state.recent))[: self.model.recent_lags]
+        return self._from_tensors(new_state, timestamp, recent)
 
     def roll_forward(self, state: LearnerState, attempts: Iterable[Attempt]) -> LearnerState:
         for attempt in attempts:
@@ -158,8 +184,11 @@ class ServingModel:
 
     @torch.no_grad()
     def score(self, state: LearnerState) -> Scores:
+        recent_ids = [self.vocab.exercise_id(key) for key in state.recent]
+        recent_ids += [PAD_ID] * (self.model.recent_lags - len(recent_ids))
+        recent = torch.tensor(recent_ids[: self.model.recent_lags], device=self._device)
         p_correct, p_next = self.model.score_catalog(
-            self._to_tensors(state), self._catalog_ids, self._catalog_skills
+            self._to_tensors(state), self._catalog_ids, self._catalog_skills, recent
         )
         return Scores(self.exercises, p_correct.cpu().numpy(), p_next.cpu().numpy())
 
@@ -182,7 +211,7 @@ def split_learners(
 ) -> tuple[list[LearnerSequence], list[LearnerSequence]]:
     """Seeded split by learner; no validation set when there are fewer than 10 learners."""
     count = len(sequences)
-    valid_count = int(round(count * valid_fraction)) if count >= 10 else 0
+    valid_count = round(count * valid_fraction) if count >= 10 else 0
     order = np.random.default_rng(seed).permutation(count)
     valid_rows = set(order[:valid_count].tolist())
     train = [sequence for row, sequence in enumerate(sequences) if row not in valid_rows]
@@ -214,13 +243,22 @@ def train_from_sequences(
         "epochs_run": report.epochs_run,
         "best_epoch": report.best_epoch,
         "train_seconds": report.train_seconds,
+        "history": [dict(row) for row in report.history],
+        "monitor": config.monitor,
     }
     if valid_data is not None:
         metrics |= {f"valid_{key}": value for key, value in trainer.evaluate(valid_data).items()}
     training_hash = data_hash(kept, skills)
     path = None
     if checkpoint_path is not None:
-        path = save_checkpoint(Path(checkpoint_path), trainer.model, vocab, config, metrics, training_hash)
-    metadata = {"metrics": metrics, "config": config.to_dict(), "data_hash": training_hash, "model": config.model}
+        path = save_checkpoint(
+            Path(checkpoint_path), trainer.model, vocab, config, metrics, training_hash
+        )
+    metadata = {
+        "metrics": metrics,
+        "config": config.to_dict(),
+        "data_hash": training_hash,
+        "model": config.model,
+    }
     serving = ServingModel(trainer.model, vocab, metadata)
     return TrainingResult(serving, metrics, path)

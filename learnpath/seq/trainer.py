@@ -8,9 +8,10 @@ epochs without improvement. Count-based models are fitted in one pass through
 run is repeatable on the same device. The device is chosen when a trainer is made ("auto": CUDA
 when present, else CPU), never at import time.
 
-Timing: ``train_seconds`` is the wall time of the whole fit; ``model_seconds`` only the forward,
-backward and optimiser steps, so ``attempts_per_second`` with and without the loader can be
-compared in the same run.
+Timing: ``train_seconds`` is the wall time of the whole fit, validation included;
+``loop_seconds`` the training loops alone (batching and model steps); ``model_seconds`` only the
+forward, backward and optimiser steps. ``attempts_per_second`` (with the loader) and
+``model_attempts_per_second`` (without it) come from the same run, so the loader's share shows.
 
 A checkpoint is one ``torch.save`` file of plain containers and tensors (loadable with
 ``weights_only=True``): model name, hyper-parameters, weights, vocabulary, training config,
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -71,13 +71,15 @@ class FitReport:
     best_epoch: int
     best_valid_score: float | None
     train_seconds: float
+    loop_seconds: float
     model_seconds: float
     attempts_seen: int
     sequences_seen: int
+    history: tuple[dict[str, float], ...] = ()
 
     @property
     def attempts_per_second(self) -> float:
-        return self.attempts_seen / max(self.train_seconds, 1e-9)
+        return self.attempts_seen / max(self.loop_seconds, 1e-9)
 
     @property
     def model_attempts_per_second(self) -> float:
@@ -85,7 +87,7 @@ class FitReport:
 
     @property
     def sequences_per_second(self) -> float:
-        return self.sequences_seen / max(self.train_seconds, 1e-9)
+        return self.sequences_seen / max(self.loop_seconds, 1e-9)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -97,12 +99,16 @@ def resolve_device(name: str) -> torch.device:
 def prepare_torch(threads: int | None) -> None:
     # Denormal floats make small-weight LSTM maths several times slower on CPU.
     torch.set_flush_denormal(True)
-    torch.set_num_threads(threads or max(1, min(2, os.cpu_count() or 1)))
+    # One thread by default: on a shared 2-core machine, 2 threads spun at every small op's
+    # barrier and ran the LSTM 5-17x slower than one (measured while other jobs ran).
+    torch.set_num_threads(threads or 1)
 
 
 def new_model(config: TrainConfig, vocab: Vocabulary) -> SequenceModel:
     torch.manual_seed(config.seed)
-    spec = ModelSpec(vocab.exercise_vocab_size, vocab.skill_vocab_size, vocab.exercise_skill_matrix())
+    spec = ModelSpec(
+        vocab.exercise_vocab_size, vocab.skill_vocab_size, vocab.exercise_skill_matrix()
+    )
     return build_model(config.model, spec, dict(config.hyper))
 
 
@@ -121,15 +127,19 @@ class Trainer:
         self, train: EncodedSequences, valid: EncodedSequences | None, progress: bool = False
     ) -> FitReport:
         started = time.perf_counter()
+        self.model.fit_statistics(train)
+        self.model.to(self.device)
         if not self.model.trainable:
-            self.model.fit_statistics(train)
-            self.model.to(self.device)
             seconds = time.perf_counter() - started
-            return FitReport(1, 1, None, seconds, seconds, train.attempt_count, len(train))
+            return FitReport(1, 1, None, seconds, seconds, seconds, train.attempt_count, len(train))
         return self._fit_gradient(train, valid, progress, started)
 
     def _fit_gradient(
-        self, train: EncodedSequences, valid: EncodedSequences | None, progress: bool, started: float
+        self,
+        train: EncodedSequences,
+        valid: EncodedSequences | None,
+        progress: bool,
+        started: float,
     ) -> FitReport:
         config = self.config
         torch.manual_seed(config.seed)
@@ -137,25 +147,37 @@ class Trainer:
             self.model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
         )
         batches_per_epoch = len(train.batch_rows(config.batch_size))
-        bar = tqdm(total=config.epochs * batches_per_epoch, disable=not progress, unit="batch",
-                   desc=self.model.name, dynamic_ncols=True)
+        bar = tqdm(
+            total=config.epochs * batches_per_epoch,
+            disable=not progress,
+            unit="batch",
+            desc=self.model.name,
+            dynamic_ncols=True,
+        )
         best_score, best_epoch, best_state, stale = float("-inf"), 0, None, 0
-        model_seconds, attempts, sequences, epoch = 0.0, 0, 0, 0
+        loop_seconds, model_seconds, attempts, sequences, epoch = 0.0, 0.0, 0, 0, 0
+        history: list[dict[str, float]] = []
         for epoch in range(1, config.epochs + 1):
             self.model.train()
             rng = np.random.default_rng(config.seed + epoch)
+            loop_started = time.perf_counter()
+            losses: list[float] = []
             for batch in train.batches(config.batch_size, rng):
                 step_started = time.perf_counter()
                 loss = self._step(batch.to(self.device), optimizer)
+                losses.append(loss)
                 model_seconds += time.perf_counter() - step_started
                 attempts += int(batch.mask.sum())
                 sequences += batch.sequence_count
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss:.4f}", best_score=f"{best_score:.4f}")
+            loop_seconds += time.perf_counter() - loop_started
+            history.append({"epoch": epoch, "train_loss": float(np.mean(losses or [0.0]))})
             if valid is None:
                 best_epoch = epoch
                 continue
             score = self.validation_score(valid)
+            history[-1]["valid_score"] = score
             if score > best_score:
                 best_score, best_epoch, stale = score, epoch, 0
                 best_state = copy.deepcopy(self.model.state_dict())
@@ -168,7 +190,10 @@ class Trainer:
             self.model.load_state_dict(best_state)
         seconds = time.perf_counter() - started
         best = best_score if valid is not None else None
-        return FitReport(epoch, best_epoch, best, seconds, model_seconds, attempts, sequences)
+        return FitReport(
+            epoch, best_epoch, best, seconds, loop_seconds, model_seconds, attempts, sequences,
+            tuple(history),
+        )
 
     def validation_score(self, valid: EncodedSequences) -> float:
         """Sum of the validation metrics named in ``monitor`` ("auc", "auc+hr10", ...)."""
@@ -238,7 +263,9 @@ def load_model(path: Path, device: str = "cpu") -> tuple[SequenceModel, Vocabula
     if payload.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path}: unsupported checkpoint format {payload.get('format')!r}")
     vocab = Vocabulary.from_dict(payload["vocabulary"])
-    spec = ModelSpec(vocab.exercise_vocab_size, vocab.skill_vocab_size, vocab.exercise_skill_matrix())
+    spec = ModelSpec(
+        vocab.exercise_vocab_size, vocab.skill_vocab_size, vocab.exercise_skill_matrix()
+    )
     model = build_model(payload["model"], spec, payload["hyper"])
     model.load_state_dict(payload["state_dict"])
     model.to(resolve_device(device)).eval()

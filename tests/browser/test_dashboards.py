@@ -124,9 +124,17 @@ def test_teacher_sees_the_heatmap_and_drills_into_a_learner(
     assert problems == []
 
 
+@pytest.fixture
+def trained_demo(transactional_db: Any) -> Cohort:
+    """The demo with enough learners for a first model (training needs at least 10)."""
+    call_command("load_demo", "--learners", "10", stdout=io.StringIO(), stderr=io.StringIO())
+    return Cohort.objects.select_related("course").get(name=DEMO_CLASS)
+
+
 def test_admin_sees_the_models(
-    live_server: Any, wide_page: Page, artifacts_dir: Path, demo_class: Cohort
+    live_server: Any, wide_page: Page, artifacts_dir: Path, trained_demo: Cohort
 ) -> None:
+    demo_class = trained_demo
     page = wide_page
     problems = _record_problems(page)
     _sign_in(page, live_server.url, "admin")

@@ -38,7 +38,7 @@ class Command(BaseCommand):
             course = import_course(parse_course_json(DEMO_COURSE.read_bytes())).course
             self.stdout.write(f"Imported the demo course {course.title!r}.")
         with transaction.atomic():
-            admin = _account("admin", "Ada Admin", is_staff=True, is_superuser=True)
+            admin = _account("admin", "Alan Admin", is_staff=True, is_superuser=True)
             tess = _account("tess", "Tess Teacher")
             tess.groups.add(access.teachers_group())
             ada = _account("ada", "Ada Learner")

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from learnpath.seq.data import EncodedSequences, Vocabulary, cut_windows
+from learnpath.seq.models import MODEL_REGISTRY, build_model
+from learnpath.seq.synthetic import simulate_corpus
+from learnpath.seq.trainer import TrainConfig, Trainer, load_model, new_model, save_checkpoint
+
+SMALL_HYPER = {
+    "lstm": {"embed_dim": 16, "hidden_dim": 16, "sampled_negatives": 4},
+    "dkt": {"hidden_dim": 16},
+}
+
+
+@pytest.fixture(scope="module")
+def tiny() -> tuple[Vocabulary, EncodedSequences, EncodedSequences]:
+    corpus = simulate_corpus(learners=30, exercises=10, skills=3, length=(10, 25), seed=1)
+    windows = cut_windows(corpus.sequences, 20)
+    vocab = Vocabulary.build(windows[:30], corpus.exercise_skills)
+    return vocab, EncodedSequences(windows[:30], vocab), EncodedSequences(windows[30:], vocab)
+
+
+def config_for(name: str, **changes: object) -> TrainConfig:
+    import learnpath.seq.baselines  # noqa: F401  (registers the baseline models)
+
+    fields = dict(MODEL_REGISTRY[name].training_defaults) | {"threads": 1, "device": "cpu"}
+    return TrainConfig(model=name, hyper=SMALL_HYPER.get(name, {}), **fields | changes)
+
+
+def all_models() -> list[str]:
+    import learnpath.seq.baselines  # noqa: F401  (registers the baseline models)
+
+    return sorted(MODEL_REGISTRY)
+
+
+def trainable_models() -> list[str]:
+    return [name for name in all_models() if name not in ("popularity", "markov", "itemknn")]
+
+
+def test_registry_holds_our_model_and_every_baseline() -> None:
+    assert set(all_models()) == {"lstm", "dkt", "logistic", "popularity", "markov", "itemknn"}
+    with pytest.raises(KeyError, match="unknown model"):
+        build_model("nope", None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", trainable_models())
+def test_a_few_steps_lower_the_loss(name: str, tiny) -> None:
+    vocab, train, _ = tiny
+    config = config_for(name, learning_rate=0.02)
+    trainer = Trainer(new_model(config, vocab), config)
+    batch = train.batch(np.arange(len(train)))
+    optimizer = torch.optim.Adam(trainer.model.parameters(), lr=config.learning_rate)
+    torch.manual_seed(0)
+    trainer.model.eval()
+    with torch.no_grad():
+        before = float(trainer.model.calculate_loss(batch))
+    trainer.model.train()
+    for _ in range(30):
+        trainer._step(batch, optimizer)
+    trainer.model.eval()
+    with torch.no_grad():
+        after = float(trainer.model.calculate_loss(batch))
+    assert after < before - 0.01
+
+
+@pytest.mark.parametrize("name", all_models())
+def test_checkpoint_reloads_to_identical_predictions(name: str, tiny, tmp_path: Path) -> None:
+    vocab, train, valid = tiny
+    config = config_for(name, epochs=2)
+    trainer = Trainer(new_model(config, vocab), config)
+    trainer.fit(train, valid)
+    path = save_checkpoint(
+        tmp_path / "model.pt", trainer.model, vocab, config, {"auc": 0.5}, "hash"
+    )
+    reloaded, reloaded_vocab, payload = load_model(path)
+    assert reloaded_vocab == vocab
+    assert payload["data_hash"] == "hash" and payload["metrics"] == {"auc": 0.5}
+    batch = valid.batch(np.arange(len(valid)))
+    trainer.model.eval()
+    with torch.no_grad():
+        original, restored = trainer.model.predict(batch), reloaded.predict(batch)
+    for field in ("p_correct", "next_scores"):
+        expected, actual = getattr(original, field), getattr(restored, field)
+        assert (expected is None) == (actual is None)
+        if expected is not None:
+            assert torch.equal(expected, actual)
+
+
+@pytest.mark.parametrize("name", ["lstm", "logistic"])
+def test_training_is_deterministic_with_a_seed(name: str, tiny) -> None:
+    vocab, train, valid = tiny
+    states = []
+    for _ in range(2):
+        config = config_for(name, epochs=2, seed=7)
+        trainer = Trainer(new_model(config, vocab), config)
+        trainer.fit(train, valid)
+        states.append(trainer.model.state_dict())
+    assert all(torch.equal(states[0][key], states[1][key]) for key in states[0])
+
+
+def test_evaluate_scores_both_heads_of_the_lstm(tiny) -> None:
+    vocab, train, valid = tiny
+    config = config_for("lstm", epochs=3)
+    trainer = Trainer(new_model(config, vocab), config)
+    report = trainer.fit(train, valid)
+    metrics = trainer.evaluate(valid)
+    assert set(metrics) == {"auc", "acc", "rmse", "hr10", "ndcg10"}
+    assert 1 <= report.best_epoch <= report.epochs_run <= 3
+    assert report.model_seconds <= report.loop_seconds <= report.train_seconds
+
+
+def test_markov_learns_what_follows_what(tiny) -> None:
+    vocab, train, valid = tiny
+    metrics = {}
+    for name in ("popularity", "markov", "itemknn"):
+        config = config_for(name)
+        trainer = Trainer(new_model(config, vocab), config)
+        trainer.fit(train, None)
+        metrics[name] = trainer.evaluate(valid)["ndcg10"]
+    # The simulated learners follow the course order 80% of the time.
+    assert metrics["markov"] > metrics["popularity"] + 0.1
+    assert metrics["itemknn"] > metrics["popularity"]
