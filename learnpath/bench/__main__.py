@@ -31,29 +31,44 @@ def parse_folds(text: str) -> list[int]:
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m learnpath.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m learnpath.bench", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--format", required=True, choices=["akt-pid", "three-line", "matrix"])
-    parser.add_argument("--data", required=True, nargs="+", type=Path,
-                        help="akt-pid: the folder of fold files; otherwise one or more data files")
-    parser.add_argument("--prefix", default="", help="akt-pid fold file prefix, e.g. assist2009_pid")
+    parser.add_argument(
+        "--data",
+        required=True,
+        nargs="+",
+        type=Path,
+        help="akt-pid: the folder of fold files; otherwise one or more data files",
+    )
+    parser.add_argument(
+        "--prefix", default="", help="akt-pid fold file prefix, e.g. assist2009_pid"
+    )
     parser.add_argument("--qmatrix", type=Path, help="three-line: exercise -> skills 0/1 matrix")
     parser.add_argument("--name", help="dataset name in the tables (default: prefix or file stem)")
     parser.add_argument("--folds", type=parse_folds, default=parse_folds("1-5"))
     parser.add_argument("--models", default="all", help="comma-separated, or 'all'")
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
-    parser.add_argument("--keep-repeats", action="store_true",
-                        help="akt-pid: keep a multi-skill problem's repeated rows as separate attempts")
+    parser.add_argument(
+        "--keep-repeats",
+        action="store_true",
+        help="akt-pid: keep a multi-skill problem's repeated rows as separate attempts",
+    )
     parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     parser.add_argument("--patience", type=int, default=TrainConfig.patience)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int)
-    parser.add_argument("--hyper", type=json.loads, default={},
-                        help='JSON {"model": {hyper-parameter: value}}')
-    parser.add_argument("--training", type=json.loads, default={},
-                        help='JSON {"model": {TrainConfig field: value}}')
-    parser.add_argument("--bkt-python", default=sys.executable,
-                        help="interpreter with pyBKT installed (numpy<2)")
+    parser.add_argument(
+        "--hyper", type=json.loads, default={}, help='JSON {"model": {hyper-parameter: value}}'
+    )
+    parser.add_argument(
+        "--training", type=json.loads, default={}, help='JSON {"model": {TrainConfig field: value}}'
+    )
+    parser.add_argument(
+        "--bkt-python", default=sys.executable, help="interpreter with pyBKT installed (numpy<2)"
+    )
     parser.add_argument("--bkt-fits", type=int, default=1)
     parser.add_argument("--progress", action="store_true")
     return parser.parse_args(argv)
@@ -67,12 +82,25 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         raise SystemExit(f"unknown models {unknown}; known: {known_models()}")
     dataset = args.name or args.prefix or args.data[0].stem
-    training = TrainConfig(epochs=args.epochs, patience=args.patience, seed=args.seed,
-                           device=args.device, threads=args.threads)
-    options = BenchOptions(dataset, training, args.hyper, args.training, args.bkt_python,
-                           args.bkt_fits, progress=args.progress)
-    folds, exercise_skills = load_folds(args.format, args.data, args.prefix, args.qmatrix,
-                                        not args.keep_repeats, args.seed)
+    training = TrainConfig(
+        epochs=args.epochs,
+        patience=args.patience,
+        seed=args.seed,
+        device=args.device,
+        threads=args.threads,
+    )
+    options = BenchOptions(
+        dataset,
+        training,
+        args.hyper,
+        args.training,
+        args.bkt_python,
+        args.bkt_fits,
+        progress=args.progress,
+    )
+    folds, exercise_skills = load_folds(
+        args.format, args.data, args.prefix, args.qmatrix, not args.keep_repeats, args.seed
+    )
     command = "python -m learnpath.bench " + shlex.join(argv)
     rows = []
     for fold in args.folds:

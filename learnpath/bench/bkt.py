@@ -32,7 +32,9 @@ def _write_rows(
         for window in windows:
             for attempt in window.attempts:
                 for skill in exercise_skills.get(attempt.exercise) or ("unknown",):
-                    writer.writerow([len(row_attempts), window.learner, skill, int(attempt.correct)])
+                    writer.writerow(
+                        [len(row_attempts), window.learner, skill, int(attempt.correct)]
+                    )
                     row_attempts.append(len(labels))
                 labels.append(float(attempt.correct))
     return np.array(row_attempts, dtype=np.int64), np.array(labels)
@@ -49,11 +51,26 @@ def bkt_predictions(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Labels and BKT probabilities of every test attempt, in window order."""
     with tempfile.TemporaryDirectory(prefix="learnpath-bkt-") as folder:
-        train_path, test_path, out_path = (Path(folder) / name for name in ("train.csv", "test.csv", "out.csv"))
+        train_path, test_path, out_path = (
+            Path(folder) / name for name in ("train.csv", "test.csv", "out.csv")
+        )
         _write_rows(train_path, train, exercise_skills)
         row_attempts, labels = _write_rows(test_path, test, exercise_skills)
-        command = [python, str(WORKER), str(train_path), str(test_path), str(out_path), str(fits), str(seed)]
-        subprocess.run(command, check=True, timeout=timeout_seconds, capture_output=True)
+        command = [
+            python,
+            str(WORKER),
+            str(train_path),
+            str(test_path),
+            str(out_path),
+            str(fits),
+            str(seed),
+        ]
+        finished = subprocess.run(command, timeout=timeout_seconds, capture_output=True, text=True)
+        if finished.returncode != 0:
+            raise RuntimeError(
+                f"pyBKT failed under {python} (pass --bkt-python an interpreter with pyBKT and "
+                f"numpy<2): {finished.stderr.strip()[-2000:]}"
+            )
         predicted = np.loadtxt(out_path, delimiter=",", skiprows=1, ndmin=2)
     rows = predicted[:, 0].astype(np.int64)
     sums = np.bincount(row_attempts[rows], weights=predicted[:, 1], minlength=len(labels))

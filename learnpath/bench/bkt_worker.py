@@ -16,7 +16,12 @@ from pyBKT.models import Model
 
 
 def main(train_path: str, test_path: str, out_path: str, fits: str, seed: str) -> None:
-    columns = {"order_id": "order_id", "user_id": "user_id", "skill_name": "skill_name", "correct": "correct"}
+    columns = {
+        "order_id": "order_id",
+        "user_id": "user_id",
+        "skill_name": "skill_name",
+        "correct": "correct",
+    }
     train = pd.read_csv(train_path, dtype={"skill_name": str, "user_id": str})
     test = pd.read_csv(test_path, dtype={"skill_name": str, "user_id": str})
     model = Model(seed=int(seed), num_fits=int(fits))

@@ -14,10 +14,18 @@ from typing import Any
 
 import numpy as np
 
-METRIC_COLUMNS = (("auc", "AUC"), ("acc", "ACC"), ("rmse", "RMSE"), ("hr10", "HR@10"), ("ndcg10", "NDCG@10"))
+METRIC_COLUMNS = (
+    ("auc", "AUC"),
+    ("acc", "ACC"),
+    ("rmse", "RMSE"),
+    ("hr10", "HR@10"),
+    ("ndcg10", "NDCG@10"),
+)
 
 
-def merge_rows(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def merge_rows(
+    old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
     def key(row: Mapping[str, Any]) -> tuple[Any, ...]:
         return row["dataset"], row["fold"], row["model"]
 
@@ -46,8 +54,14 @@ def markdown_table(rows: Sequence[Mapping[str, Any]], commands: Mapping[str, str
         lines += [f"### {dataset} (folds {', '.join(map(str, folds))})", ""]
         if dataset in commands:
             lines += ["```", commands[dataset], "```", ""]
-        header = ["model", *(title for _, title in METRIC_COLUMNS), "train s", "seq/s",
-                  "attempts/s (with loader)", "attempts/s (model only)"]
+        header = [
+            "model",
+            *(title for _, title in METRIC_COLUMNS),
+            "train s",
+            "seq/s",
+            "attempts/s (with loader)",
+            "attempts/s (model only)",
+        ]
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for model in dict.fromkeys(row["model"] for row in subset):
             model_rows = [row for row in subset if row["model"] == model]
@@ -56,14 +70,20 @@ def markdown_table(rows: Sequence[Mapping[str, Any]], commands: Mapping[str, str
                 return [row[key] for row in rows_of_model if row.get(key) is not None]
 
             cells = [model, *(_mean_std(values(key), 4) for key, _ in METRIC_COLUMNS)]
-            cells += [_number(values("train_seconds")), _number(values("sequences_per_second")),
-                      _number(values("attempts_per_second")), _number(values("model_attempts_per_second"))]
+            cells += [
+                _number(values("train_seconds")),
+                _number(values("sequences_per_second")),
+                _number(values("attempts_per_second")),
+                _number(values("model_attempts_per_second")),
+            ]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
 
 
-def write_results(out_dir: Path, rows: Sequence[Mapping[str, Any]], dataset: str, command: str) -> None:
+def write_results(
+    out_dir: Path, rows: Sequence[Mapping[str, Any]], dataset: str, command: str
+) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     results_path, commands_path = out_dir / "results.json", out_dir / "commands.json"
     old = json.loads(results_path.read_text()) if results_path.exists() else []

@@ -27,9 +27,9 @@ from learnpath.seq.formats import (
     read_three_line,
 )
 from learnpath.seq.metrics import answer_metrics
-from learnpath.seq.models import MODEL_REGISTRY
+from learnpath.seq.models import registered_models
 from learnpath.seq.records import Corpus, LearnerSequence
-from learnpath.seq.trainer import TrainConfig, Trainer, new_model
+from learnpath.seq.trainer import FitReport, TrainConfig, Trainer, new_model
 
 FOLD_COUNT = 5
 RESULT_KEYS = ("dataset", "fold", "model", "auc", "acc", "rmse", "hr10", "ndcg10", "train_seconds")
@@ -57,17 +57,27 @@ class FoldData:
 
 
 def load_folds(
-    data_format: str, paths: Sequence[Path], prefix: str, qmatrix: Path | None,
-    collapse_repeats: bool, seed: int,
+    data_format: str,
+    paths: Sequence[Path],
+    prefix: str,
+    qmatrix: Path | None,
+    collapse_repeats: bool,
+    seed: int,
 ) -> tuple[dict[int, list[LearnerSequence]], Mapping[str, tuple[str, ...]]]:
     """Learner sequences by fold (1..5) and the exercise -> skills map of the whole data set."""
     if data_format == "akt-pid":
         folder = paths[0]
-        corpora = [read_akt_pid(folder / f"{prefix}_test{k}.csv", collapse_repeats) for k in range(1, 6)]
+        corpora = [
+            read_akt_pid(folder / f"{prefix}_test{k}.csv", collapse_repeats) for k in range(1, 6)
+        ]
         merged = merge_corpora(corpora)
-        return {k: list(corpus.sequences) for k, corpus in enumerate(corpora, start=1)}, merged.exercise_skills
+        return {
+            k: list(corpus.sequences) for k, corpus in enumerate(corpora, start=1)
+        }, merged.exercise_skills
     readers: dict[str, Callable[[Path], Corpus]] = {
-        "three-line": lambda path: read_three_line(path, read_qmatrix(qmatrix) if qmatrix else None),
+        "three-line": lambda path: read_three_line(
+            path, read_qmatrix(qmatrix) if qmatrix else None
+        ),
         "matrix": read_response_matrix,
     }
     merged = merge_corpora([readers[data_format](path) for path in paths])
@@ -79,8 +89,10 @@ def load_folds(
 
 
 def fold_data(
-    folds: Mapping[int, list[LearnerSequence]], fold: int,
-    exercise_skills: Mapping[str, tuple[str, ...]], config: TrainConfig,
+    folds: Mapping[int, list[LearnerSequence]],
+    fold: int,
+    exercise_skills: Mapping[str, tuple[str, ...]],
+    config: TrainConfig,
 ) -> FoldData:
     valid_fold = fold % FOLD_COUNT + 1
 
@@ -89,7 +101,9 @@ def fold_data(
         return cut_windows(drop_short(sequences, config.min_attempts), config.max_window)
 
     train_folds = [k for k in folds if k not in (fold, valid_fold)]
-    return FoldData(fold, windows(train_folds), windows([valid_fold]), windows([fold]), exercise_skills)
+    return FoldData(
+        fold, windows(train_folds), windows([valid_fold]), windows([fold]), exercise_skills
+    )
 
 
 def result_row(options: BenchOptions, data: FoldData, model: str, **values: Any) -> dict[str, Any]:
@@ -99,26 +113,41 @@ def result_row(options: BenchOptions, data: FoldData, model: str, **values: Any)
     return row
 
 
-def run_harness_model(name: str, data: FoldData, options: BenchOptions) -> dict[str, Any]:
-    """Train and test a registered model in the shared trainer."""
+def train_on_fold(
+    name: str, data: FoldData, options: BenchOptions
+) -> tuple[Trainer, FitReport, EncodedSequences, EncodedSequences]:
+    """Train a registered model on the fold's training windows; returns the encoded valid/test."""
     config = replace(
         options.training,
         model=name,
         hyper=dict(options.hyper_by_model.get(name, {})),
-        **dict(MODEL_REGISTRY[name].training_defaults) | dict(options.training_by_model.get(name, {})),
+        **dict(registered_models()[name].training_defaults)
+        | dict(options.training_by_model.get(name, {})),
     )
     vocab = Vocabulary.build(data.train, data.exercise_skills, config.min_exercise_count)
-    train, valid, test = (EncodedSequences(part, vocab) for part in (data.train, data.valid, data.test))
+    train, valid, test = (
+        EncodedSequences(part, vocab) for part in (data.train, data.valid, data.test)
+    )
     trainer = Trainer(new_model(config, vocab), config)
     report = trainer.fit(train, valid, progress=options.progress)
+    return trainer, report, valid, test
+
+
+def run_harness_model(name: str, data: FoldData, options: BenchOptions) -> dict[str, Any]:
+    """Train and test a registered model in the shared trainer."""
+    trainer, report, _, test = train_on_fold(name, data, options)
     started = time.perf_counter()
     metrics = trainer.evaluate(test)
     return result_row(
-        options, data, name, **metrics,
+        options,
+        data,
+        name,
+        **metrics,
         train_seconds=report.train_seconds,
         eval_seconds=time.perf_counter() - started,
         epochs=report.epochs_run,
         best_epoch=report.best_epoch,
+        valid_score=report.best_valid_score,
         sequences_per_second=report.sequences_per_second,
         attempts_per_second=report.attempts_per_second,
         model_attempts_per_second=report.model_attempts_per_second,
@@ -129,11 +158,18 @@ def run_harness_model(name: str, data: FoldData, options: BenchOptions) -> dict[
 def run_bkt(name: str, data: FoldData, options: BenchOptions) -> dict[str, Any]:
     started = time.perf_counter()
     labels, probabilities = bkt_predictions(
-        data.train, data.test, data.exercise_skills, options.bkt_python,
-        options.bkt_fits, options.training.seed, options.bkt_timeout_seconds,
+        data.train,
+        data.test,
+        data.exercise_skills,
+        options.bkt_python,
+        options.bkt_fits,
+        options.training.seed,
+        options.bkt_timeout_seconds,
     )
     seconds = time.perf_counter() - started
-    return result_row(options, data, name, **answer_metrics(labels, probabilities), train_seconds=seconds)
+    return result_row(
+        options, data, name, **answer_metrics(labels, probabilities), train_seconds=seconds
+    )
 
 
 EXTERNAL_RUNNERS: dict[str, Callable[[str, FoldData, BenchOptions], dict[str, Any]]] = {
@@ -142,9 +178,7 @@ EXTERNAL_RUNNERS: dict[str, Callable[[str, FoldData, BenchOptions], dict[str, An
 
 
 def known_models() -> list[str]:
-    import learnpath.seq.baselines  # noqa: F401  (registers the baseline models)
-
-    return [*MODEL_REGISTRY, *EXTERNAL_RUNNERS]
+    return [*registered_models(), *EXTERNAL_RUNNERS]
 
 
 def run_model(name: str, data: FoldData, options: BenchOptions) -> dict[str, Any]:

@@ -17,6 +17,7 @@ minute, 5 minutes, 30 minutes, 3 hours, a day, a week, a month, longer); bucket 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from learnpath.seq.records import Attempt, Corpus, LearnerSequence
+from learnpath.seq.records import LearnerSequence
 
 PAD_ID = 0
 UNKNOWN_ID = 1
@@ -56,17 +57,23 @@ def cut_windows(sequences: Sequence[LearnerSequence], max_window: int) -> list[L
 def assign_folds(learners: Sequence[str], fold_count: int, seed: int) -> dict[str, int]:
     """Learner -> fold in 1..fold_count, a seeded permutation cut into near-equal parts."""
     order = np.random.default_rng(seed).permutation(len(learners))
-    return {learners[index]: 1 + rank * fold_count // len(learners) for rank, index in enumerate(order)}
+    return {
+        learners[index]: 1 + rank * fold_count // len(learners) for rank, index in enumerate(order)
+    }
 
 
-def data_hash(sequences: Sequence[LearnerSequence], exercise_skills: Mapping[str, Sequence[str]]) -> str:
+def data_hash(
+    sequences: Sequence[LearnerSequence], exercise_skills: Mapping[str, Sequence[str]]
+) -> str:
     digest = hashlib.sha256()
     for sequence in sequences:
         digest.update(repr(sequence.learner).encode())
         for attempt in sequence.attempts:
             fields = (attempt.exercise, attempt.correct, attempt.timestamp, attempt.new_session)
             digest.update(repr(fields).encode())
-    digest.update(repr(sorted((key, tuple(value)) for key, value in exercise_skills.items())).encode())
+    digest.update(
+        repr(sorted((key, tuple(value)) for key, value in exercise_skills.items())).encode()
+    )
     return digest.hexdigest()
 
 
@@ -78,7 +85,9 @@ class Vocabulary:
     max_skills: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_exercise_ids", {key: i + 2 for i, key in enumerate(self.exercises)})
+        object.__setattr__(
+            self, "_exercise_ids", {key: i + 2 for i, key in enumerate(self.exercises)}
+        )
         object.__setattr__(self, "_skill_ids", {key: i + 2 for i, key in enumerate(self.skills)})
 
     @classmethod
@@ -88,8 +97,12 @@ class Vocabulary:
         exercise_skills: Mapping[str, Sequence[str]],
         min_exercise_count: int = 1,
     ) -> Vocabulary:
-        counts = Counter(attempt.exercise for sequence in sequences for attempt in sequence.attempts)
-        exercises = tuple(sorted(key for key, count in counts.items() if count >= min_exercise_count))
+        counts = Counter(
+            attempt.exercise for sequence in sequences for attempt in sequence.attempts
+        )
+        exercises = tuple(
+            sorted(key for key, count in counts.items() if count >= min_exercise_count)
+        )
         skills = sorted({skill for key in counts for skill in exercise_skills.get(key, ())})
         max_skills = max((len(exercise_skills.get(key, ())) for key in counts), default=1)
         known_skills = {key: tuple(value) for key, value in exercise_skills.items()}
@@ -133,7 +146,9 @@ class Vocabulary:
     @classmethod
     def from_dict(cls, payload: Mapping[str, Any]) -> Vocabulary:
         skills = {key: tuple(value) for key, value in payload["exercise_skills"].items()}
-        return cls(tuple(payload["exercises"]), tuple(payload["skills"]), skills, payload["max_skills"])
+        return cls(
+            tuple(payload["exercises"]), tuple(payload["skills"]), skills, payload["max_skills"]
+        )
 
 
 @dataclass(frozen=True)
@@ -155,19 +170,6 @@ class Batch:
         return int(self.exercise.shape[0])
 
 
-def encode_attempt(vocab: Vocabulary, attempt: Attempt, previous_timestamp: float | None) -> tuple:
-    gap = None
-    if attempt.timestamp is not None and previous_timestamp is not None:
-        gap = attempt.timestamp - previous_timestamp
-    return (
-        vocab.exercise_id(attempt.exercise),
-        vocab.skill_ids(attempt.exercise),
-        float(attempt.correct),
-        gap_bucket(gap),
-        int(attempt.new_session),
-    )
-
-
 class EncodedSequences:
     """All windows encoded once into padded numpy arrays, so batching is plain indexing."""
 
@@ -179,12 +181,12 @@ class EncodedSequences:
         self.correct = np.zeros((count, width), dtype=np.float32)
         self.gap = np.zeros((count, width), dtype=np.int64)
         self.session = np.zeros((count, width), dtype=np.int64)
-        skill_rows = {key: vocab.skill_ids(key) for key in vocab.exercise_skills}
+        skill_row = functools.cache(vocab.skill_ids)
         for row, sequence in enumerate(sequences):
             previous = None
             for column, attempt in enumerate(sequence.attempts):
                 self.exercise[row, column] = vocab.exercise_id(attempt.exercise)
-                self.skills[row, column] = skill_rows.get(attempt.exercise) or vocab.skill_ids(attempt.exercise)
+                self.skills[row, column] = skill_row(attempt.exercise)
                 self.correct[row, column] = attempt.correct
                 if attempt.timestamp is not None and previous is not None:
                     self.gap[row, column] = gap_bucket(attempt.timestamp - previous)
@@ -215,7 +217,9 @@ class EncodedSequences:
         for rows in self.batch_rows(batch_size, rng):
             yield self.batch(rows)
 
-    def batch_rows(self, batch_size: int, rng: np.random.Generator | None = None) -> list[np.ndarray]:
+    def batch_rows(
+        self, batch_size: int, rng: np.random.Generator | None = None
+    ) -> list[np.ndarray]:
         if rng is None:
             order = np.argsort(self.lengths, kind="stable")
             return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
@@ -227,7 +231,3 @@ class EncodedSequences:
             chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
             groups.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
         return [groups[i] for i in rng.permutation(len(groups))]
-
-
-def corpus_vocabulary(corpus: Corpus, min_exercise_count: int = 1) -> Vocabulary:
-    return Vocabulary.build(corpus.sequences, corpus.exercise_skills, min_exercise_count)

@@ -117,7 +117,9 @@ def read_three_line(
                 seen_skills[exercise] = (exercise,)
             elif exercise not in exercise_skills:
                 raise FormatError(path, ids_line, f"exercise {exercise} is not in the Q-matrix")
-        attempts = tuple(Attempt(exercise, answer) for exercise, answer in zip(exercises, answers, strict=True))
+        attempts = tuple(
+            Attempt(exercise, answer) for exercise, answer in zip(exercises, answers, strict=True)
+        )
         sequences.append(LearnerSequence(f"{path.stem}:{index}", attempts))
     skills = dict(exercise_skills) if exercise_skills is not None else seen_skills
     used = {attempt.exercise for sequence in sequences for attempt in sequence.attempts}

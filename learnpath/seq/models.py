@@ -4,20 +4,33 @@ Every model takes a ``ModelSpec`` (vocabulary sizes, the exercise -> skills matr
 keyword hyper-parameters, and implements ``calculate_loss(batch)`` and ``predict(batch)``. A
 prediction at step ``t`` uses only attempts before ``t``: ``p_correct[b, t]`` is the probability
 that attempt ``t`` (on its known exercise) is right, ``next_scores[b, t]`` scores every exercise as
-the one attempted at ``t``. Count-based models have no parameters to train and override
-``fit_statistics`` instead.
+the one attempted at ``t``. ``fit_statistics(train)`` runs before training, for models that use
+counts from the training data; count-based models have nothing else to train.
 
-``lstm`` (ours). Each attempt is embedded as the sum of: an (exercise, answer) embedding, the mean
-of its skills' (skill, answer) embeddings, the bucketed time gap since the previous attempt and a
-new-session flag. An LSTM runs over a learned start token followed by the attempts, so its output
-at ``t`` summarises attempts ``< t``; that output is the learner's recurrent state. Two heads read
-it: the knowledge head scores exercise ``e`` with an MLP over [state, e's output embedding] plus
-e's bias (exercise embedding + mean skill embedding, so an unseen exercise is scored through its
-skills); the next-exercise head is a dot product between a projection of the state and every
-exercise's embedding (a softmax over exercises, trained with sampled negatives when there are
-many). During training a fraction of exercise ids is replaced by *unknown*, which teaches the
-skills-only path used for unseen exercises. Loss: binary cross-entropy of the answers plus
-``next_weight`` times the cross-entropy of the next exercise.
+``lstm`` (ours). Exercises are represented Rasch-style, as in AKT-Rasch: a skill vector plus a
+per-exercise scalar times a skill "variation" vector, so an exercise costs one or two numbers
+rather than a whole vector and an unseen exercise falls back to its skills. Each attempt is
+embedded as the sum of: the mean of its skills' (skill, answer) embeddings, the exercise scalar
+times the mean (skill, answer) variation, optionally an exercise embedding
+(``exercise_input="identity"``, or ``"answer"`` for one per (exercise, answer); the default
+``"none"`` scored best on ASSISTments validation), the bucketed time gap since the previous
+attempt and a new-session flag. An LSTM runs over a learned start token followed by the
+attempts, so its output at ``t`` summarises attempts ``< t``; that output is the learner's
+recurrent state. Two heads read it: the knowledge head scores exercise ``e`` with an MLP over
+[state, e's Rasch output embedding] plus e's difficulty bias. The next-exercise head scores
+exercise ``j`` as a dot product between a projection of the state and j's embedding (exercise +
+mean skill vector), plus j's bias, plus a co-occurrence term: learned per-lag weights times the
+cosine co-occurrence (``learnpath.seq.cooccurrence``, counted on the training windows) between
+``j`` and each of the last ``recent_lags`` exercises. The weights start at
+``recent_scale * 0.7**lag``, so training starts from an item-kNN ranking and the LSTM learns what
+to add to it. A softmax over
+exercises is trained with ``sampled_negatives`` distinct uniform negatives when there are more
+exercises than that. During training a fraction ``unknown_rate`` of exercise ids is
+replaced by *unknown*, which trains the skills-only path used for unseen exercises. Loss: binary
+cross-entropy of the answers plus ``next_weight`` times the cross-entropy of the next exercise.
+No benchmark file has timestamps or sessions, so the time inputs and a session-level
+(hierarchical) layer could not be evaluated there; the time inputs are tested on simulated data
+and the session layer is not built.
 
 ``dkt`` (Piech et al., 2015). The published skill-level model: the input is the one-hot of
 (skill, answer) (summed over a multi-skill attempt), an LSTM, and a sigmoid output per skill; an
@@ -36,6 +49,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from learnpath.seq.cooccurrence import (
+    cooccurrence_neighbours,
+    recent_exercises,
+    scores_for_all,
+    scores_for_candidates,
+    scores_for_targets,
+)
 from learnpath.seq.data import GAP_BUCKET_COUNT, PAD_ID, UNKNOWN_ID, Batch, EncodedSequences
 
 
@@ -62,7 +82,9 @@ class SequenceModel(nn.Module):
         super().__init__()
         self.spec = spec
         self.hyper: dict[str, Any] = {}
-        self.register_buffer("exercise_skills", torch.as_tensor(spec.exercise_skill_matrix, dtype=torch.long))
+        self.register_buffer(
+            "exercise_skills", torch.as_tensor(spec.exercise_skill_matrix, dtype=torch.long)
+        )
 
     @property
     def trainable(self) -> bool:
@@ -76,7 +98,7 @@ class SequenceModel(nn.Module):
         """Probabilities of the answers and/or scores of the next exercise, per step."""
 
     def fit_statistics(self, encoded: EncodedSequences) -> None:
-        """Count-based models read the training data here; neural models need nothing."""
+        """Read counts from the training data; the trainer calls it before any gradient step."""
 
 
 MODEL_REGISTRY: dict[str, type[SequenceModel]] = {}
@@ -91,12 +113,17 @@ def register_model(name: str) -> Callable[[type[SequenceModel]], type[SequenceMo
     return decorate
 
 
-def build_model(name: str, spec: ModelSpec, hyper: dict[str, Any] | None = None) -> SequenceModel:
+def registered_models() -> dict[str, type[SequenceModel]]:
     import learnpath.seq.baselines  # noqa: F401  (registers the baseline models)
 
-    if name not in MODEL_REGISTRY:
-        raise KeyError(f"unknown model {name!r}; known: {sorted(MODEL_REGISTRY)}")
-    model = MODEL_REGISTRY[name](spec, **(hyper or {}))
+    return dict(MODEL_REGISTRY)
+
+
+def build_model(name: str, spec: ModelSpec, hyper: dict[str, Any] | None = None) -> SequenceModel:
+    models = registered_models()
+    if name not in models:
+        raise KeyError(f"unknown model {name!r}; known: {sorted(models)}")
+    model = models[name](spec, **(hyper or {}))
     model.hyper = dict(hyper or {})
     return model
 
@@ -118,6 +145,7 @@ def masked_bce(logits: torch.Tensor, batch: Batch) -> torch.Tensor:
 
 @register_model("lstm")
 class KnowledgePathLSTM(SequenceModel):
+    training_defaults: ClassVar[Mapping[str, Any]] = {"batch_size": 32}
     predicts_next = True
 
     def __init__(
@@ -130,43 +158,102 @@ class KnowledgePathLSTM(SequenceModel):
         next_weight: float = 0.1,
         sampled_negatives: int = 2048,
         unknown_rate: float = 0.05,
+        exercise_input: str = "none",
+        exercise_output: str = "scalar",
+        recent_lags: int = 5,
+        recent_neighbours: int = 200,
+        recent_window: int = 5,
+        recent_scale: float = 10.0,
     ) -> None:
         super().__init__(spec)
+        if exercise_input not in ("answer", "identity", "none") or exercise_output not in (
+            "vector",
+            "scalar",
+        ):
+            raise ValueError(
+                f"unknown exercise_input/exercise_output {exercise_input!r}/{exercise_output!r}"
+            )
         exercises, skills = spec.exercise_vocab_size, spec.skill_vocab_size
         self.next_weight = next_weight
         self.sampled_negatives = sampled_negatives
         self.unknown_rate = unknown_rate
-        self.exercise_answer_in = nn.Embedding(2 * exercises, embed_dim)
+        self.exercise_input = exercise_input
+        self.exercise_output = exercise_output
+        self.recent_lags, self.recent_window = recent_lags, recent_window
+        # Co-occurrence neighbour lists, filled from the training data by fit_statistics.
+        neighbours = recent_neighbours if recent_lags else 1
+        self.register_buffer("neighbour_ids", torch.zeros(exercises, neighbours, dtype=torch.long))
+        self.register_buffer("neighbour_scores", torch.zeros(exercises, neighbours))
+        self.recent_weights = nn.Parameter(
+            torch.tensor([recent_scale * 0.7**lag for lag in range(recent_lags)])
+        )
+        # Rasch-style: a skill vector plus an exercise scalar times a skill variation vector.
         self.skill_answer_in = nn.Embedding(2 * skills, embed_dim, padding_idx=PAD_ID)
+        self.skill_answer_variation = nn.Embedding(2 * skills, embed_dim, padding_idx=PAD_ID)
+        self.exercise_in_scale = nn.Embedding(exercises, 1)
+        self.exercise_in = nn.Embedding(2 * exercises, embed_dim)
         self.gap_in = nn.Embedding(GAP_BUCKET_COUNT, embed_dim)
         self.session_in = nn.Embedding(2, embed_dim)
         self.start = nn.Parameter(torch.zeros(1, 1, embed_dim))
         self.lstm = nn.LSTM(embed_dim, hidden_dim, num_layers=layers, batch_first=True)
         self.dropout = nn.Dropout(dropout)
-        self.exercise_out = nn.Embedding(exercises, embed_dim)
         self.skill_out = nn.Embedding(skills, embed_dim, padding_idx=PAD_ID)
+        self.skill_out_variation = nn.Embedding(skills, embed_dim, padding_idx=PAD_ID)
+        self.exercise_out_scale = nn.Embedding(exercises, 1)
+        self.exercise_out = nn.Embedding(exercises, embed_dim)
         self.exercise_bias = nn.Embedding(exercises, 1)
         self.answer_mlp = nn.Sequential(
-            nn.Linear(hidden_dim + embed_dim, 256), nn.ReLU(), nn.Dropout(dropout), nn.Linear(256, 1)
+            nn.Linear(hidden_dim + embed_dim, 256),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(256, 1),
         )
         self.next_query = nn.Linear(hidden_dim, embed_dim)
         self.exercise_next = nn.Embedding(exercises, embed_dim)
         self.skill_next = nn.Embedding(skills, embed_dim, padding_idx=PAD_ID)
         self.next_bias = nn.Embedding(exercises, 1)
-        for table in (self.exercise_bias, self.next_bias):
+        for table in (
+            self.exercise_bias,
+            self.next_bias,
+            self.exercise_in_scale,
+            self.exercise_out_scale,
+        ):
             nn.init.zeros_(table.weight)
-        for table in (self.exercise_answer_in, self.skill_answer_in, self.exercise_out, self.skill_out, self.exercise_next, self.skill_next, self.gap_in, self.session_in):
+        for table in (
+            self.skill_answer_in,
+            self.skill_answer_variation,
+            self.exercise_in,
+            self.gap_in,
+            self.session_in,
+            self.skill_out,
+            self.skill_out_variation,
+            self.exercise_out,
+            self.exercise_next,
+            self.skill_next,
+        ):
             nn.init.normal_(table.weight, std=0.1)
+        self.exercise_in.weight.data.mul_(float(exercise_input != "none"))
+        self.exercise_in.weight.requires_grad_(exercise_input != "none")
+        self.exercise_out.weight.data.mul_(float(exercise_output == "vector"))
+        self.exercise_out.weight.requires_grad_(exercise_output == "vector")
 
     def attempt_inputs(
-        self, exercise: torch.Tensor, skills: torch.Tensor, correct: torch.Tensor,
-        gap: torch.Tensor, session: torch.Tensor,
+        self,
+        exercise: torch.Tensor,
+        skills: torch.Tensor,
+        correct: torch.Tensor,
+        gap: torch.Tensor,
+        session: torch.Tensor,
     ) -> torch.Tensor:
         answer = correct.long()
         skill_answer = torch.where(skills != PAD_ID, 2 * skills + answer.unsqueeze(-1), PAD_ID)
+        # "identity" keeps one embedding per exercise whatever the answer.
+        exercise_row = 2 * exercise + (answer if self.exercise_input == "answer" else 0)
         return (
-            self.exercise_answer_in(2 * exercise + answer)
-            + masked_mean_embedding(self.skill_answer_in, skill_answer)
+            masked_mean_embedding(self.skill_answer_in, skill_answer)
+            + self.exercise_in_scale(exercise)
+            * masked_mean_embedding(self.skill_answer_variation, skill_answer)
+            + self.exercise_in(exercise_row)
             + self.gap_in(gap)
             + self.session_in(session)
         )
@@ -176,12 +263,21 @@ class KnowledgePathLSTM(SequenceModel):
         states, _ = self.lstm(shift_right(self.start, steps))
         return self.dropout(states)
 
-    def answer_logits(self, states: torch.Tensor, exercise: torch.Tensor, skills: torch.Tensor) -> torch.Tensor:
-        target = self.exercise_out(exercise) + masked_mean_embedding(self.skill_out, skills)
+    def answer_logits(
+        self, states: torch.Tensor, exercise: torch.Tensor, skills: torch.Tensor
+    ) -> torch.Tensor:
+        target = (
+            masked_mean_embedding(self.skill_out, skills)
+            + self.exercise_out_scale(exercise)
+            * masked_mean_embedding(self.skill_out_variation, skills)
+            + self.exercise_out(exercise)
+        )
         features = torch.cat([states, target.expand(*states.shape[:-1], -1)], dim=-1)
         return self.answer_mlp(features).squeeze(-1) + self.exercise_bias(exercise).squeeze(-1)
 
-    def next_keys(self, candidates: torch.Tensor, skills: torch.Tensor | None = None) -> torch.Tensor:
+    def next_keys(
+        self, candidates: torch.Tensor, skills: torch.Tensor | None = None
+    ) -> torch.Tensor:
         skills = self.exercise_skills[candidates] if skills is None else skills
         return self.exercise_next(candidates) + masked_mean_embedding(self.skill_next, skills)
 
@@ -195,21 +291,45 @@ class KnowledgePathLSTM(SequenceModel):
         if not self.training or self.unknown_rate <= 0:
             return exercise
         drop = torch.rand(exercise.shape, device=exercise.device) < self.unknown_rate
-        return torch.where(drop & (exercise != PAD_ID), torch.full_like(exercise, UNKNOWN_ID), exercise)
+        return torch.where(
+            drop & (exercise != PAD_ID), torch.full_like(exercise, UNKNOWN_ID), exercise
+        )
+
+    def fit_statistics(self, encoded: EncodedSequences) -> None:
+        if self.recent_lags:
+            vocab, keep = self.spec.exercise_vocab_size, self.neighbour_ids.shape[1]
+            ids, scores = cooccurrence_neighbours(encoded.exercise, vocab, self.recent_window, keep)
+            self.neighbour_ids.copy_(torch.from_numpy(ids))
+            self.neighbour_scores.copy_(torch.from_numpy(scores))
+
+    def recent_scores(self, recent: torch.Tensor) -> torch.Tensor:
+        """Learned-weight co-occurrence scores of every exercise given recent exercises (..., L)."""
+        vocab = self.spec.exercise_vocab_size
+        return scores_for_all(
+            self.neighbour_ids, self.neighbour_scores, recent, self.recent_weights, vocab
+        )
 
     def next_loss(self, states: torch.Tensor, batch: Batch) -> torch.Tensor:
         valid = batch.mask & (batch.exercise > UNKNOWN_ID)
         queries, targets = states[valid], batch.exercise[valid]
+        recent = recent_exercises(batch.exercise, self.recent_lags)[valid]
         vocab = self.spec.exercise_vocab_size
         if vocab - 2 <= self.sampled_negatives:
             logits = self.next_logits(queries, torch.arange(vocab, device=targets.device))
+            logits = logits + self.recent_scores(recent)
             logits[:, : UNKNOWN_ID + 1] = float("-inf")
             return F.cross_entropy(logits, targets)
-        negatives = torch.randint(2, vocab, (self.sampled_negatives,), device=targets.device)
+        negatives = torch.randperm(vocab - 2, device=targets.device)[: self.sampled_negatives] + 2
         target_logits = (self.next_query(queries) * self.next_keys(targets)).sum(-1)
         target_logits = target_logits + self.next_bias(targets).squeeze(-1)
         negative_logits = self.next_logits(queries, negatives)
-        negative_logits = negative_logits.masked_fill(negatives.unsqueeze(0) == targets.unsqueeze(1), float("-inf"))
+        if self.recent_lags:
+            tables = (self.neighbour_ids, self.neighbour_scores, recent, self.recent_weights)
+            target_logits = target_logits + scores_for_targets(*tables, targets)
+            negative_logits = negative_logits + scores_for_candidates(*tables, negatives, vocab)
+        negative_logits = negative_logits.masked_fill(
+            negatives.unsqueeze(0) == targets.unsqueeze(1), float("-inf")
+        )
         logits = torch.cat([target_logits.unsqueeze(1), negative_logits], dim=1)
         return F.cross_entropy(logits, torch.zeros_like(targets))
 
@@ -228,6 +348,10 @@ class KnowledgePathLSTM(SequenceModel):
         if with_next:
             all_exercises = torch.arange(self.spec.exercise_vocab_size, device=states.device)
             next_scores = self.next_logits(states, all_exercises)
+            if self.recent_lags:
+                next_scores = next_scores + self.recent_scores(
+                    recent_exercises(batch.exercise, self.recent_lags)
+                )
         return Prediction(p_correct, next_scores)
 
     def initial_state(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -243,13 +367,20 @@ class KnowledgePathLSTM(SequenceModel):
         return new_state
 
     def score_catalog(
-        self, state: tuple[torch.Tensor, torch.Tensor], exercise: torch.Tensor, skills: torch.Tensor
+        self,
+        state: tuple[torch.Tensor, torch.Tensor],
+        exercise: torch.Tensor,
+        skills: torch.Tensor,
+        recent: torch.Tensor,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """P(correct) and P(next) for every catalog exercise, from one state, in one pass."""
+        """P(correct) and P(next) for every catalog exercise, from one state, in one pass;
+        ``recent`` holds the ids of the last ``recent_lags`` exercises, newest first."""
         top = state[0][-1].expand(len(exercise), -1)
         p_correct = torch.sigmoid(self.answer_logits(top, exercise, skills))
-        p_next = torch.softmax(self.next_logits(top[:1], exercise, skills).squeeze(0), dim=0)
-        return p_correct, p_next
+        next_logits = self.next_logits(top[:1], exercise, skills).squeeze(0)
+        if self.recent_lags:
+            next_logits = next_logits + self.recent_scores(recent.view(1, -1))[0, exercise]
+        return p_correct, torch.softmax(next_logits, dim=0)
 
 
 @register_model("dkt")

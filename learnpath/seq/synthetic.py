@@ -48,7 +48,9 @@ def simulate_corpus(
             correct = bool(rng.random() < 1.0 / (1.0 + math.exp(-logit)))
             attempts.append(Attempt(key, correct, timestamp, new_session))
             for skill in tagged:
-                mastery[skill] = mastery[skill] * (0.8 if new_session else 1.0) + (0.5 if correct else 0.3)
+                mastery[skill] = mastery[skill] * (0.8 if new_session else 1.0) + (
+                    0.5 if correct else 0.3
+                )
             follow = rng.random() < follow_rate
             position = (position + 1) % exercises if follow else int(rng.integers(exercises))
         sequences.append(LearnerSequence(f"learner{learner}", tuple(attempts)))
