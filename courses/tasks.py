@@ -28,13 +28,14 @@ def rebuild_course_charts_task(course_id: int) -> int:
 def retrain_course_model(self: Any, run_id: int) -> str:
     """Trains, registers and (if it earns it) activates a new model; retried on failure."""
     try:
-        return training.run_training(run_id).status
+        run = training.run_training(run_id)
     except Exception as error:
         final = self.request.retries >= self.max_retries
         training.record_failure(run_id, error, final)
         if final:
             raise
         raise self.retry(exc=error, countdown=30 * (self.request.retries + 1)) from error
+    return run.status if run is not None else "missing"
 
 
 @shared_task

@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
 
 from courses.models import Exercise, SkillState
 from courses.services.attempts import record_attempt
@@ -32,6 +33,19 @@ def test_configured_services_are_the_real_ones(db: Any) -> None:
         assert cursor.fetchone() == (1,)
 
 
+def _wait_for(done: Callable[[], bool], seconds: float) -> None:
+    """Polls while a worker thread works. In-memory SQLite shares its cache between threads and
+    refuses a read while the worker writes ("table is locked"): that means "not yet"."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if done():
+                return
+        except OperationalError:
+            pass
+        time.sleep(0.2)
+
+
 @pytest.mark.services
 def test_task_runs_through_the_broker_on_a_real_worker(
     transactional_db: Any, course: Any, enrolled_alice: Any
@@ -41,11 +55,10 @@ def test_task_runs_through_the_broker_on_a_real_worker(
                    client_id=uuid.uuid4())
     expected = list(SkillState.objects.order_by("skill_id").values_list("skill_id", "p_mastery"))
     SkillState.objects.all().delete()
+    app.control.purge()  # messages other tests left in a shared broker are not ours
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         rebuild_course_charts_task.delay(course.pk)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not SkillState.objects.exists():
-            time.sleep(0.2)
+        _wait_for(SkillState.objects.exists, 30)
     rebuilt = list(SkillState.objects.order_by("skill_id").values_list("skill_id", "p_mastery"))
     assert rebuilt == expected
 
@@ -58,14 +71,12 @@ def test_retraining_runs_on_a_real_worker(transactional_db: Any, course: Any) ->
 
     simulate_learners(course, [f"w{n:02d}" for n in range(12)], seed=3, sessions=(2, 3),
                       attempts_per_session=(9, 11))
+    app.control.purge()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=60):
         run, created = open_run(course, TrainingRun.Trigger.ADMIN)
         assert created
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            run.refresh_from_db()
-            if run.status not in (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING):
-                break
-            time.sleep(0.5)
+        unfinished = (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING)
+        _wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status not in unfinished, 120)
+    run.refresh_from_db()
     assert run.status == TrainingRun.Status.ACTIVATED, run.message
     assert ModelVersion.objects.get(course=course).status == ModelVersion.Status.ACTIVE

@@ -241,3 +241,7 @@ def test_a_new_exercise_is_scored_through_its_skills_and_says_so(
     assert path.items[0].exercise_key == "halves-new"
     assert path.items[0].reason.endswith(NEW_EXERCISE_NOTE)
     assert 0.0 < path.items[0].p_success < 1.0
+
+
+def test_a_run_that_no_longer_exists_is_nothing_to_do(db: Any) -> None:
+    assert retrain_course_model.apply(args=[987654]).get() == "missing"

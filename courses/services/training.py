@@ -109,9 +109,13 @@ def _mark(run: TrainingRun, **fields: Any) -> None:
     run.save(update_fields=list(fields))
 
 
-def run_training(run_id: int) -> TrainingRun:
-    """The body of the training task; raises on failure (the task retries)."""
-    run = TrainingRun.objects.select_related("course").get(pk=run_id)
+def run_training(run_id: int) -> TrainingRun | None:
+    """The body of the training task; raises on failure (the task retries). A run that no
+    longer exists (its course was deleted) is nothing to do."""
+    run = TrainingRun.objects.select_related("course").filter(pk=run_id).first()
+    if run is None:
+        logger.info("Training run %s no longer exists; nothing to do", run_id)
+        return None
     if run.status not in (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING):
         return run
     course = run.course
