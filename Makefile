@@ -4,7 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install install-bench demo test lint bench clean
+.PHONY: install install-bench demo serve test lint bench clean
+
+# Production mode on this machine: gunicorn + Celery worker + beat against PostgreSQL and Redis.
+SERVE_ENV = DEBUG=0 \
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/learnpath} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-0} SECURE_COOKIES=$${SECURE_COOKIES:-0}
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,10 +24,41 @@ install: $(VENV)/.installed
 install-bench: install
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 
+# pyBKT 1.4 needs numpy < 2, so the BKT baseline runs in an interpreter of its own.
+BKT_VENV := .venv-bkt
+$(BKT_VENV)/.installed:
+	$(PYTHON) -m venv $(BKT_VENV)
+	$(BKT_VENV)/bin/pip install --quiet "numpy==1.26.4" "pandas==2.2.3" "scipy==1.13.1" \
+		"scikit-learn==1.5.2" "pyBKT==1.4.3"
+	touch $@
+
+SHARED := ../shared/datasets/kt_benchmarks
+# The sequence-model benchmark on ASSISTments 2009 (5 folds), Statics 2011 and Synthetic-5 v0.
+bench: install-bench $(BKT_VENV)/.installed
+	$(PY) -m learnpath.bench --format akt-pid --data $(SHARED)/assist2009/akt_pid \
+		--prefix assist2009_pid --folds 1-5 --models all --threads 1 \
+		--bkt-python $(BKT_VENV)/bin/python --out bench-out/assist
+	$(PY) -m learnpath.bench --format three-line \
+		--data $(SHARED)/statics2011/dkvmn/STATICS_train.csv \
+		$(SHARED)/statics2011/dkvmn/STATICS_test.csv \
+		--qmatrix $(SHARED)/statics2011/dkvmn/Qmatrix.csv --name statics2011 --folds 1-5 \
+		--models lstm,dkt,logistic,popularity,markov,itemknn --threads 1 --out bench-out/other
+	$(PY) -m learnpath.bench --format matrix \
+		--data $(SHARED)/synthetic5/naive_c5_q50_s4000_v0.csv --name synthetic5_v0 --folds 1-5 \
+		--models lstm,dkt,logistic,popularity,markov,itemknn --threads 1 --out bench-out/other
+
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py rundemo
+
+serve: install
+	mkdir -p var
+	test -s var/secret_key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+	export SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} $(SERVE_ENV) && \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py collectstatic --noinput -v0 && \
+	$(PY) manage.py rundemo --production
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -348,9 +348,10 @@ def test_non_staff_are_sent_to_the_admin_login(
 
 
 def test_staff_without_permissions_are_refused(course: Course) -> None:
-    get_user_model().objects.create_user(username="helper", password=PASSWORD, is_staff=True)
+    helper = get_user_model().objects.create_user(username="helper", password=PASSWORD,
+                                                  is_staff=True)
     client = Client()
-    assert client.login(username="helper", password=PASSWORD)
+    client.force_login(helper)
     exercise = course.exercises.first()
     assert client.get(_admin_url(Course, "changelist")).status_code == 403
     assert client.get(_admin_url(Course, "export", course.pk)).status_code == 403

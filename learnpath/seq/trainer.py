@@ -191,7 +191,14 @@ class Trainer:
         seconds = time.perf_counter() - started
         best = best_score if valid is not None else None
         return FitReport(
-            epoch, best_epoch, best, seconds, loop_seconds, model_seconds, attempts, sequences,
+            epoch,
+            best_epoch,
+            best,
+            seconds,
+            loop_seconds,
+            model_seconds,
+            attempts,
+            sequences,
             tuple(history),
         )
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -11,15 +12,24 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Serve the site with a real Celery worker and beat; Ctrl-C stops all three."
+    help = (
+        "Serve the site with a real Celery worker and beat; Ctrl-C stops all three. "
+        "--production serves with gunicorn (WEB_CONCURRENCY workers) instead of runserver."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument("--production", action="store_true")
 
-    def handle(self, *args: Any, addr: str, **options: Any) -> None:
+    def handle(self, *args: Any, addr: str, production: bool, **options: Any) -> None:
         python = sys.executable
+        web = [python, "manage.py", "runserver", addr, "--noreload"]
+        if production:
+            workers = os.environ.get("WEB_CONCURRENCY", "2")
+            web = [python, "-m", "gunicorn", "learnpath.wsgi", "--bind", addr,
+                   "--workers", workers, "--access-logfile", "-"]
         commands = {
-            "web": [python, "manage.py", "runserver", addr, "--noreload"],
+            "web": web,
             "worker": [python, "-m", "celery", "-A", "learnpath", "worker", "-l", "info",
                        "--concurrency", "1", "-n", "demo-worker@%h"],
             "beat": [python, "-m", "celery", "-A", "learnpath", "beat", "-l", "info",
