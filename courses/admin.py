@@ -44,6 +44,7 @@ from courses.services.jobs import schedule_chart_rebuild
 from courses.services.model_dashboard import model_dashboard
 from courses.services.registry import artifact_problems
 from courses.services.training import open_run
+from courses.signals import bump_content_version
 
 
 @admin.register(Course)
@@ -315,13 +316,22 @@ class ExerciseAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retire (keep history, stop offering)")
     def retire(self, request: HttpRequest, queryset: QuerySet[Exercise]) -> None:
-        count = queryset.update(status=Exercise.Status.RETIRED)
+        count = _update_exercises(queryset, Exercise.Status.RETIRED)
         self.message_user(request, f"Retired {count} exercise(s).")
 
     @admin.action(description="Make active again")
     def reactivate(self, request: HttpRequest, queryset: QuerySet[Exercise]) -> None:
-        count = queryset.update(status=Exercise.Status.ACTIVE)
+        count = _update_exercises(queryset, Exercise.Status.ACTIVE)
         self.message_user(request, f"Reactivated {count} exercise(s).")
+
+
+def _update_exercises(queryset: QuerySet[Exercise], status: str) -> int:
+    """A bulk status change sends no signals: bump the courses' content versions here."""
+    course_ids = set(queryset.values_list("course_id", flat=True))
+    count = queryset.update(status=status)
+    for course_id in course_ids:
+        bump_content_version(course_id)
+    return count
 
 
 @admin.register(Cohort)

@@ -7,3 +7,8 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "courses"
     verbose_name = "Courses and learning"
+
+    def ready(self) -> None:
+        from courses import signals
+
+        signals.connect()

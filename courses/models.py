@@ -42,6 +42,10 @@ class Course(models.Model):
     retrain_after_attempts = models.PositiveIntegerField(
         default=500, help_text="Retrain the model once this many new attempts have arrived."
     )
+    content_version = models.PositiveIntegerField(
+        default=0, editable=False,
+        help_text="Rises with every change of skills or exercises (see courses.signals).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -122,3 +122,18 @@ def test_the_path_changes_as_the_learner_practises(course: Course, enrolled_alic
     after = recommend_path(enrolled_alice, course).items
     assert [item.exercise_key for item in after] != before
     assert after[0].skill_key == "quarters"
+
+
+def test_content_changes_reach_the_cached_course_view(course: Course, enrolled_alice: Any,
+                                                       root: Any) -> None:
+    first = recommend_path(enrolled_alice, course).items[0].exercise_key
+    client = Client()
+    client.force_login(root)
+    response = client.post("/admin/courses/exercise/", {
+        "action": "retire", "_selected_action": list(
+            Exercise.objects.filter(key=first).values_list("pk", flat=True))})
+    assert response.status_code == 302
+    assert first not in {i.exercise_key for i in recommend_path(enrolled_alice, course).items}
+    Exercise.objects.get(key=first).skills.clear()
+    Exercise.objects.filter(key=first).update(status="active")
+    assert first not in {i.exercise_key for i in recommend_path(enrolled_alice, course).items}

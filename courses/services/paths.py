@@ -90,6 +90,19 @@ class _CourseView:
     exercises: list[paths.PlanExercise]
 
     @classmethod
+    def of(cls, course: Course) -> _CourseView:
+        """This process's view of the course, reloaded when its content version moved on (read
+        from the database: the caller's course object may be older than the content)."""
+        version = Course.objects.filter(pk=course.pk).values_list(
+            "content_version", flat=True
+        ).first()
+        cached = _views.get(course.pk)
+        if cached is None or cached[0] != version:
+            cached = (version, cls.load(course))
+            _views[course.pk] = cached
+        return cached[1]
+
+    @classmethod
     def load(cls, course: Course) -> _CourseView:
         skills = list(course.skills.order_by("key"))
         skill_keys = exercise_skill_keys(course)
@@ -109,10 +122,18 @@ class _CourseView:
         return {key: skills for key, skills in self.catalog.values() if skills}
 
 
+_views: dict[int, tuple[int | None, _CourseView]] = {}
+
+
+def forget_course_views() -> None:
+    """Drops the cached course views (tests: primary keys repeat across test databases)."""
+    _views.clear()
+
+
 def recommend_path(
     learner: AbstractBaseUser, course: Course, length: int | None = None
 ) -> LearningPath:
-    view = _CourseView.load(course)
+    view = _CourseView.of(course)
     chart = chart_of(learner, course)
     now = timezone.now()
     pins = pinned_exercises(learner, course)
