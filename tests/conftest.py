@@ -19,6 +19,17 @@ from tests.factories import small_course_document
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> Any:
+    """Per-process caches are keyed by primary keys, which repeat across test databases."""
+    from courses.services.paths import forget_course_views
+    from courses.services.registry import forget_loaded_models
+
+    forget_course_views()
+    forget_loaded_models()
+    yield
+
+
 @pytest.fixture
 def course(db: Any) -> Course:
     return import_course(small_course_document()).course

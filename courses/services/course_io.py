@@ -12,15 +12,17 @@ Format ``learnpath-course`` version 1::
                     "accepted": [strings]}]}                # kind "text"
 
 Import validates the whole document first and reports every problem with where it is
-(``exercises[4] (frac-add-02).choices: ...``); nothing is written unless all is well. Importing
-over an existing course (same slug) updates skills and exercises by key in one transaction:
-exercises that are missing from the document and have attempts are retired, not deleted, so
-learners' history is kept.
+(``exercises[4] (frac-add-02).choices: ...``); nothing is written unless all is well. Text must
+fit its column and hold no NUL or lone surrogate anywhere (no database can store them); numbers
+must be finite. Importing over an existing course (same slug) updates skills and exercises by key
+in one transaction: exercises that are missing from the document and have attempts are retired,
+not deleted, so learners' history is kept.
 """
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +38,8 @@ from learnpath.skillgraph import SkillSpec, validate_skills
 FORMAT_NAME = "learnpath-course"
 FORMAT_VERSION = 1
 MAX_PROMPT_LENGTH = 10_000
+MAX_KEY_LENGTH = 80
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class CourseDocumentError(InvalidInput):
@@ -111,6 +115,9 @@ def parse_course_json(raw: bytes | str) -> dict[str, Any]:
         raise CourseDocumentError(
             [f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"]
         ) from error
+    except (ValueError, RecursionError) as error:
+        # Integers of over 4300 digits, or nesting deeper than the parser's recursion limit.
+        raise CourseDocumentError([f"not valid JSON: {error}"]) from error
     if not isinstance(document, dict):
         raise CourseDocumentError(["the document must be a JSON object"])
     return document
@@ -118,7 +125,7 @@ def parse_course_json(raw: bytes | str) -> dict[str, Any]:
 
 def validate_course_document(document: Mapping[str, Any]) -> list[str]:
     """Every problem in the document, each prefixed with where it is; empty when valid."""
-    problems: list[str] = []
+    problems = _unstorable_text(document)
     if document.get("format") != FORMAT_NAME:
         problems.append(f"format: must be {FORMAT_NAME!r}")
     if document.get("version") != FORMAT_VERSION:
@@ -128,13 +135,15 @@ def validate_course_document(document: Mapping[str, Any]) -> list[str]:
         problems.append("course: must be an object with slug and title")
     else:
         problems += _check_key(course.get("slug"), "course.slug")
-        if not _nonempty_str(course.get("title")):
-            problems.append("course.title: must be a non-empty string")
+        problems += _check_name(course.get("title"), "course.title", Course, "title")
+        if not isinstance(course.get("description", ""), str):
+            problems.append("course.description: must be a string")
     skills = _list_of_objects(document.get("skills"), "skills", problems)
     exercises = _list_of_objects(document.get("exercises"), "exercises", problems)
     skill_keys = _validate_skills(skills, problems)
     _validate_exercises(exercises, skill_keys, problems)
-    return problems
+    # Messages quote the document: keep what cannot be shown or stored out of them too.
+    return [_UNSTORABLE.sub("\ufffd", problem) for problem in problems]
 
 
 def _list_of_objects(value: Any, where: str, problems: list[str]) -> list[dict[str, Any]]:
@@ -150,16 +159,55 @@ def _list_of_objects(value: Any, where: str, problems: list[str]) -> list[dict[s
     return good
 
 
+def _unstorable_text(document: Mapping[str, Any]) -> list[str]:
+    """Strings anywhere in the document (keys too) that no database column can hold."""
+    problems = []
+    pending: list[tuple[str, Any]] = [("", document)]
+    while pending:
+        where, value = pending.pop()
+        if isinstance(value, dict):
+            inside = f"{where}." if where else ""
+            pending += [(f"{inside}{name}", item) for name, item in value.items()]
+            pending += [(f"{where or 'document'} key {str(name)[:20]!r}", name) for name in value]
+        elif isinstance(value, list):
+            pending += [(f"{where}[{index}]", item) for index, item in enumerate(value)]
+        elif isinstance(value, str) and _UNSTORABLE.search(value):
+            problems.append(f"{where}: text must not contain NUL or lone surrogate characters")
+    return sorted(problems)
+
+
 def _nonempty_str(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def _max_length(model: type[Any], name: str) -> int:
+    return int(model._meta.get_field(name).max_length)
+
+
+def _fits(value: Any, model: type[Any], field_name: str) -> bool:
+    """A non-empty string that, stripped as it is stored, fits the model's column."""
+    return _nonempty_str(value) and len(value.strip()) <= _max_length(model, field_name)
+
+
+def _check_name(value: Any, where: str, model: type[Any], field_name: str) -> list[str]:
+    if not _fits(value, model, field_name):
+        longest = _max_length(model, field_name)
+        return [f"{where}: must be a non-empty string of at most {longest} characters"]
+    return []
+
+
+def is_key(value: Any) -> bool:
+    """A well-formed course, skill or exercise key: what may be looked up at all."""
+    # fullmatch: the validator's "$" would also accept a key that ends in a newline.
+    return isinstance(value, str) and 0 < len(value) <= MAX_KEY_LENGTH and bool(
+        key_validator.regex.fullmatch(value)
+    )
+
+
 def _check_key(value: Any, where: str) -> list[str]:
-    if not isinstance(value, str) or not value or len(value) > 80:
-        return [f"{where}: must be a key of 1 to 80 characters"]
-    try:
-        key_validator(value)
-    except Exception:
+    if not isinstance(value, str) or not value or len(value) > MAX_KEY_LENGTH:
+        return [f"{where}: must be a key of 1 to {MAX_KEY_LENGTH} characters"]
+    if not is_key(value):
         return [f"{where}: {value!r} must use lowercase letters, digits, '-' and '_'"]
     return []
 
@@ -170,8 +218,8 @@ def _validate_skills(skills: list[dict[str, Any]], problems: list[str]) -> set[s
         where = f"skills[{index}]"
         key_problems = _check_key(skill.get("key"), f"{where}.key")
         problems += key_problems
-        if not _nonempty_str(skill.get("name")):
-            problems.append(f"{where}.name: must be a non-empty string")
+        name_problems = _check_name(skill.get("name"), f"{where}.name", Skill, "name")
+        problems += name_problems
         prerequisites = skill.get("prerequisites", [])
         if not isinstance(prerequisites, list) or not all(
             isinstance(p, str) for p in prerequisites
@@ -181,7 +229,9 @@ def _validate_skills(skills: list[dict[str, Any]], problems: list[str]) -> set[s
         for name in ("description", "area"):
             if not isinstance(skill.get(name, ""), str):
                 problems.append(f"{where}.{name}: must be a string")
-        if not key_problems and _nonempty_str(skill.get("name")):
+        if len(str(skill.get("area", ""))) > _max_length(Skill, "area"):
+            problems.append(f"{where}.area: at most {_max_length(Skill, 'area')} characters")
+        if not key_problems and not name_problems:
             specs.append(
                 SkillSpec(
                     key=skill["key"],
@@ -235,12 +285,12 @@ def _answer_problems(exercise: dict[str, Any], where: str) -> list[str]:
         if not isinstance(choices, list) or len(choices) < 2:
             return [f"{where}.choices: a multiple-choice exercise needs at least 2 options"]
         if not all(
-            isinstance(c, dict) and _nonempty_str(c.get("text")) and isinstance(
-                c.get("correct", False), bool
-            )
+            isinstance(c, dict) and _fits(c.get("text"), Choice, "text")
+            and isinstance(c.get("correct", False), bool)
             for c in choices
         ):
-            return [f"{where}.choices: each option needs a text and correct: true/false"]
+            return [f"{where}.choices: each option needs a text (at most "
+                    f"{_max_length(Choice, 'text')} characters) and correct: true/false"]
         if not any(c.get("correct") for c in choices):
             return [f"{where}.choices: at least one option must be correct"]
         return []
@@ -260,7 +310,12 @@ def _answer_problems(exercise: dict[str, Any], where: str) -> list[str]:
 
 
 def _finite_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def import_course(document: Mapping[str, Any]) -> ImportSummary:
@@ -271,7 +326,7 @@ def import_course(document: Mapping[str, Any]) -> ImportSummary:
     meta = document["course"]
     with transaction.atomic():
         course, created = Course.objects.select_for_update().get_or_create(
-            slug=meta["slug"], defaults={"title": meta["title"]}
+            slug=meta["slug"], defaults={"title": meta["title"].strip()}
         )
         course.title = meta["title"].strip()
         course.description = str(meta.get("description", ""))

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 
 from courses.models import Cohort, Exercise, PathPin
+from courses.services.course_io import is_key
 from courses.services.errors import InvalidInput, NotFound
 
 
@@ -17,6 +18,8 @@ def add_pin(
     learner: AbstractBaseUser | None = None,
 ) -> PathPin:
     """Pins an active exercise of the class's course, for one learner of it or for all."""
+    if not is_key(exercise_key):  # Garbage (a NUL above all) never reaches the database.
+        raise NotFound(f"There is no such exercise in {cohort.course.title}.")
     exercise = Exercise.objects.filter(course=cohort.course, key=exercise_key).first()
     if exercise is None:
         raise NotFound(f"There is no exercise {exercise_key!r} in {cohort.course.title}.")

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,6 +16,7 @@ from courses import access
 from courses.models import Attempt, Course, Exercise
 from courses.services import charts, practice
 from courses.services.attempts import check_can_practise, record_attempt
+from courses.services.course_io import is_key
 from courses.services.enrolment import enrol
 from courses.services.errors import InvalidInput, ServiceError
 from courses.services.paths import recommend_path
@@ -88,6 +89,8 @@ def practice_next(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def exercise_view(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     course = access.enrolled_course(request.user, slug)
+    if not is_key(key):  # No exercise has it, and PostgreSQL cannot even compare a NUL.
+        raise Http404("There is no such exercise.")
     exercise = get_object_or_404(
         Exercise.objects.prefetch_related("skills", "choices"), course=course, key=key
     )

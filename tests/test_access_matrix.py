@@ -1,0 +1,431 @@
+"""The access matrix: every URL of the site and the admin, for each of six roles, with the
+expected outcome.
+
+Roles (columns, in this order): anonymous; learner (alice, in tess's class); other learner
+(bob, in ted's class); class teacher (tess, teaches alice); other teacher (ted); admin (root,
+a superuser). Outcomes: a status code, and for a redirect where it goes (the sign-in pages also
+carry ``?next=`` the page asked for).
+
+Every URL pattern the resolver knows must have an entry: a new URL without one fails
+``test_every_url_has_an_entry``, naming it. The admin's standard model pages are generated for
+each model in ``ADMIN_MODELS`` (which must list every registered model); its own pages are
+listed one by one. Each check runs in a savepoint rolled back afterwards, so a POST by one role
+does not change what the next role sees.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.core import signing
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.utils import timezone
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, SolarSchedule
+
+from courses.models import (
+    Attempt,
+    Choice,
+    Cohort,
+    Course,
+    Enrollment,
+    Exercise,
+    ModelVersion,
+    PathPin,
+    TrainingRun,
+)
+from courses.services import pins
+from courses.services.attempts import record_attempt
+from courses.views.learner import TICKET_SALT
+
+ROLES = ("anonymous", "learner", "other_learner", "class_teacher", "other_teacher", "admin")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    to: str = ""  # for a redirect: the view name of its target
+    comes_back: bool = False  # a sign-in redirect: ?next= is the page asked for
+
+    def __str__(self) -> str:
+        return f"{self.status} -> {self.to}" if self.to else str(self.status)
+
+
+OK = Outcome(200)
+FORBIDDEN = Outcome(403)
+NOT_FOUND = Outcome(404)
+LOGIN = Outcome(302, "login", comes_back=True)
+ADMIN_LOGIN = Outcome(302, "admin:login", comes_back=True)
+
+
+def redirect(view_name: str) -> Outcome:
+    return Outcome(302, view_name)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One request, made by each role in turn: ``expect`` has one outcome per role."""
+
+    method: str
+    url: str  # formatted with the scene's ids
+    expect: tuple[Outcome, ...]
+    data: dict[str, str] = field(default_factory=dict)  # values formatted with the scene's ids
+    wrong_method: str = ""  # a method the view refuses with 405
+
+    def __post_init__(self) -> None:
+        assert len(self.expect) == len(ROLES), self.url
+
+
+def get(url: str, *expect: Outcome, wrong_method: str = "post") -> Check:
+    return Check("get", url, expect, wrong_method=wrong_method)
+
+
+def post(url: str, data: dict[str, str], *expect: Outcome, wrong_method: str = "get") -> Check:
+    return Check("post", url, expect, data=data, wrong_method=wrong_method)
+
+
+T_ONLY = (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK)  # the class's teacher and the admin
+ANSWER = {"choice": "{choice}", "client_id": "{client_id}", "ticket": "{ticket}"}
+
+#                  anonymous  learner  other learner  class teacher  other teacher  admin
+SITE_MATRIX: dict[str, tuple[Check, ...]] = {
+    "": (get("/", LOGIN, OK, OK, redirect("teacher_classes"), redirect("teacher_classes"), OK),),
+    "courses/<slug:slug>/": (get("/courses/{slug}/", LOGIN, OK, OK, OK, OK, OK),),
+    "courses/<slug:slug>/enrol/": (
+        post("/courses/{slug}/enrol/", {}, LOGIN, *[redirect("course_detail")] * 5),
+    ),
+    "courses/<slug:slug>/practice/": (
+        get("/courses/{slug}/practice/", LOGIN, redirect("exercise"), redirect("exercise"),
+            FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ),
+    "courses/<slug:slug>/exercises/<str:key>/": (
+        get("/courses/{slug}/exercises/{key}/", LOGIN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN,
+            wrong_method="put"),
+        post("/courses/{slug}/exercises/{key}/", ANSWER, LOGIN, redirect("attempt_feedback"),
+             redirect("attempt_feedback"), FORBIDDEN, FORBIDDEN, FORBIDDEN, wrong_method="put"),
+    ),
+    "courses/<slug:slug>/attempts/<int:attempt_id>/": (
+        get("/courses/{slug}/attempts/{attempt}/", LOGIN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN,
+            FORBIDDEN),
+    ),
+    "courses/<slug:slug>/dashboard/": (
+        get("/courses/{slug}/dashboard/", LOGIN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ),
+    "teach/": (get("/teach/", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),),
+    "teach/classes/<int:cohort_id>/": (get("/teach/classes/{cohort}/", *T_ONLY),),
+    "teach/classes/<int:cohort_id>/learners/<int:learner_id>/": (
+        get("/teach/classes/{cohort}/learners/{learner}/", *T_ONLY),
+    ),
+    "teach/classes/<int:cohort_id>/pins/": (
+        post("/teach/classes/{cohort}/pins/", {"exercise": "quarters-numeric",
+                                               "learner": "{learner}"},
+             LOGIN, FORBIDDEN, FORBIDDEN, redirect("teacher_learner"), FORBIDDEN,
+             redirect("teacher_learner")),
+    ),
+    "teach/classes/<int:cohort_id>/pins/<int:pin_id>/delete/": (
+        post("/teach/classes/{cohort}/pins/{pin}/delete/", {}, LOGIN, FORBIDDEN, FORBIDDEN,
+             redirect("teacher_class"), FORBIDDEN, redirect("teacher_class")),
+    ),
+    "teach/classes/<int:cohort_id>/dashboard/": (
+        get("/teach/classes/{cohort}/dashboard/", *T_ONLY),
+    ),
+    "teach/classes/<int:cohort_id>/dashboard/exercises/": (
+        get("/teach/classes/{cohort}/dashboard/exercises/", *T_ONLY),
+    ),
+    "teach/classes/<int:cohort_id>/learners/<int:learner_id>/dashboard/": (
+        get("/teach/classes/{cohort}/learners/{learner}/dashboard/", *T_ONLY),
+    ),
+    "teach/classes/<int:cohort_id>/mastery.csv": (
+        get("/teach/classes/{cohort}/mastery.csv", *T_ONLY),
+    ),
+    "accounts/login/": (get("/accounts/login/", *[OK] * 6, wrong_method="delete"),),
+    "accounts/logout/": (
+        post("/accounts/logout/", {}, *[redirect("login")] * 6),
+    ),
+    "accounts/password_change/": (
+        get("/accounts/password_change/", LOGIN, *[OK] * 5, wrong_method="delete"),
+    ),
+    "accounts/password_change/done/": (
+        get("/accounts/password_change/done/", LOGIN, *[OK] * 5),
+    ),
+    "accounts/password_reset/": (
+        get("/accounts/password_reset/", *[OK] * 6, wrong_method="delete"),
+    ),
+    "accounts/password_reset/done/": (
+        get("/accounts/password_reset/done/", *[OK] * 6),
+    ),
+    "accounts/reset/<uidb64>/<token>/": (
+        get("/accounts/reset/bm90LWEtdXNlcg/not-a-token/", *[OK] * 6, wrong_method=""),
+    ),
+    "accounts/reset/done/": (get("/accounts/reset/done/", *[OK] * 6),),
+}
+
+# Every model registered in the admin, and what the admin may do with it: "editable"; "log"
+# (look, change and delete, but not add); "read-only" (look only).
+ADMIN_MODELS = {
+    "auth.group": "editable",
+    "auth.user": "editable",
+    "django_celery_beat.periodictask": "editable",
+    "django_celery_beat.clockedschedule": "editable",
+    "django_celery_beat.crontabschedule": "editable",
+    "django_celery_beat.solarschedule": "editable",
+    "django_celery_beat.intervalschedule": "editable",
+    "courses.course": "editable",
+    "courses.skill": "editable",
+    "courses.exercise": "editable",
+    "courses.cohort": "editable",
+    "courses.enrollment": "editable",
+    "courses.pathpin": "editable",
+    "courses.attempt": "read-only",
+    "courses.studysession": "read-only",
+    "courses.modelversion": "read-only",
+    "courses.trainingrun": "read-only",
+    "axes.accessattempt": "log",
+    "axes.accesslog": "log",
+    "axes.accessfailurelog": "log",
+}
+
+
+def admin_only(url: str, outcome: Outcome = OK, wrong_method: str = "") -> Check:
+    """An admin page: everyone but a staff member is sent to the admin's sign-in."""
+    return get(url, *[ADMIN_LOGIN] * 5, outcome, wrong_method=wrong_method)
+
+
+def _model_admin_checks(label: str, access: str) -> dict[str, tuple[Check, ...]]:
+    app, model = label.split(".")
+    base = f"admin/{app}/{model}/"
+    obj = f"/{base}{{{app}_{model}}}/"
+    addable = OK if access == "editable" else FORBIDDEN
+    deletable = FORBIDDEN if access == "read-only" else OK
+    return {
+        base: (admin_only(f"/{base}"),),
+        f"{base}add/": (admin_only(f"/{base}add/", addable),),
+        f"{base}<path:object_id>/history/": (admin_only(f"{obj}history/"),),
+        f"{base}<path:object_id>/delete/": (admin_only(f"{obj}delete/", deletable),),
+        f"{base}<path:object_id>/change/": (admin_only(f"{obj}change/"),),
+        f"{base}<path:object_id>/": (admin_only(obj, redirect(f"admin:{app}_{model}_change")),),
+    }
+
+
+ADMIN_MATRIX: dict[str, tuple[Check, ...]] = {
+    "admin/": (admin_only("/admin/"),),
+    "admin/login/": (
+        get("/admin/login/", OK, OK, OK, OK, OK, redirect("admin:index"), wrong_method=""),
+    ),
+    "admin/logout/": (
+        post("/admin/logout/", {}, *[redirect("admin:index")] * 5, redirect("login"),
+             wrong_method="get"),
+    ),
+    "admin/password_change/": (admin_only("/admin/password_change/"),),
+    "admin/password_change/done/": (admin_only("/admin/password_change/done/"),),
+    "admin/autocomplete/": (admin_only("/admin/autocomplete/", FORBIDDEN),),
+    "admin/jsi18n/": (admin_only("/admin/jsi18n/"),),
+    "admin/r/<path:content_type_id>/<path:object_id>/": (
+        admin_only("/admin/r/{course_type}/{courses_course}/", NOT_FOUND),
+    ),
+    "admin/(?P<app_label>auth|django_celery_beat|axes|courses)/$": (admin_only("/admin/courses/"),),
+    "admin/(?P<url>.*)$": (admin_only("/admin/no-such-page/", NOT_FOUND),),
+    "admin/auth/user/<id>/password/": (admin_only("/admin/auth/user/{auth_user}/password/"),),
+    "admin/courses/course/import/": (admin_only("/admin/courses/course/import/"),),
+    "admin/courses/course/<int:course_id>/export/": (
+        admin_only("/admin/courses/course/{courses_course}/export/"),
+    ),
+    "admin/courses/exercise/<int:exercise_id>/preview/": (
+        admin_only("/admin/courses/exercise/{courses_exercise}/preview/"),
+    ),
+    "admin/courses/modelversion/dashboard/": (
+        admin_only("/admin/courses/modelversion/dashboard/", wrong_method="post"),
+    ),
+    "admin/courses/modelversion/dashboard/<int:course_id>/": (
+        admin_only("/admin/courses/modelversion/dashboard/{courses_course}/"),
+    ),
+}
+for _label, _access in ADMIN_MODELS.items():
+    ADMIN_MATRIX.update(_model_admin_checks(_label, _access))
+
+MATRIX = {**SITE_MATRIX, **ADMIN_MATRIX}
+
+
+def _join_route(prefix: str, route: str) -> str:
+    # As Django's resolver joins them: a nested regex loses its leading "^".
+    return prefix + route.removeprefix("^") if prefix else route
+
+
+def _all_routes(patterns: list[Any], prefix: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        route = _join_route(prefix, str(pattern.pattern))
+        if isinstance(pattern, URLResolver):
+            yield from _all_routes(pattern.url_patterns, route)
+        else:
+            assert isinstance(pattern, URLPattern)
+            yield route
+
+
+@dataclass(frozen=True)
+class Scene:
+    users: dict[str, Any]  # role -> user; None for anonymous
+    ids: dict[str, Any]  # what URL templates and form data are filled with
+
+
+@pytest.fixture
+def scene(
+    course: Course, cohort: Cohort, other_cohort: Cohort, alice: Any, bob: Any, tess: Any,
+    ted: Any, root: Any,
+) -> Scene:
+    exercise = Exercise.objects.get(course=course, key="halves-choice")
+    correct = Choice.objects.get(exercise=exercise, is_correct=True)
+    attempt = record_attempt(
+        learner=alice, exercise=exercise, given=[str(correct.pk)], client_id=uuid.uuid4()
+    ).attempt
+    pin = pins.add_pin(tess, cohort, "quarters-text", alice)
+    _objects_for_every_admin_page(course)
+    ids: dict[str, Any] = {
+        "slug": course.slug, "key": exercise.key, "attempt": attempt.pk, "cohort": cohort.pk,
+        "learner": alice.pk, "pin": pin.pk, "choice": correct.pk, "client_id": uuid.uuid4(),
+        "course_type": ContentType.objects.get_for_model(Course).pk,
+        "ticket": signing.dumps(
+            {"exercise": exercise.pk, "started": timezone.now().isoformat()}, salt=TICKET_SALT
+        ),
+    }
+    for label in ADMIN_MODELS:
+        model = _admin_model(label)
+        first = model._default_manager.order_by("pk").first()
+        assert first is not None, f"the scene needs a {label} for its admin pages"
+        ids[label.replace(".", "_")] = first.pk
+    users = dict(zip(ROLES, (None, alice, bob, tess, ted, root), strict=True))
+    return Scene(users=users, ids=ids)
+
+
+def _admin_model(label: str) -> Any:
+    app, name = label.split(".")
+    return next(
+        model for model in admin.site._registry
+        if (model._meta.app_label, model._meta.model_name) == (app, name)
+    )
+
+
+def _objects_for_every_admin_page(course: Course) -> None:
+    ClockedSchedule.objects.create(clocked_time=timezone.now())
+    CrontabSchedule.objects.create(minute="0", hour="3")
+    SolarSchedule.objects.create(event="sunrise", latitude=52.0, longitude=4.0)
+    version = ModelVersion.objects.create(
+        course=course, number=1, artifact_path="models/none.pt", checksum="0" * 64,
+        training_attempts=1, training_learners=1,
+    )
+    TrainingRun.objects.create(course=course, trigger=TrainingRun.Trigger.ADMIN,
+                               model_version=version)
+    sign_in = {"username": "alice", "ip_address": "192.0.2.1", "user_agent": "test",
+               "http_accept": "text/html", "path_info": "/accounts/login/"}
+    AccessAttempt.objects.create(**sign_in, get_data="", post_data="", failures_since_start=1)
+    AccessFailureLog.objects.create(**sign_in)
+    AccessLog.objects.create(**sign_in)
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _problem(response: Any, url: str, expected: Outcome) -> str:
+    """Empty when the response is the expected outcome, else what differs."""
+    if response.status_code != expected.status:
+        return f"status {response.status_code}, expected {expected}"
+    if not expected.to:
+        return ""
+    target = urlsplit(response["Location"])
+    reached = resolve(target.path).view_name
+    if reached != expected.to:
+        return f"redirected to {response['Location']} ({reached}), expected {expected.to}"
+    if expected.comes_back and parse_qs(target.query).get("next") != [url]:
+        return f"sign-in redirect {response['Location']} does not come back to {url}"
+    return ""
+
+
+def _request(user: Any, method: str, url: str, data: dict[str, str]) -> Any:
+    send = getattr(_client(user), method)
+    with transaction.atomic():
+        response = send(url, data) if data else send(url)
+        transaction.set_rollback(True)
+    return response
+
+
+def _mismatches(route: str, scene: Scene) -> list[str]:
+    found = []
+    for check in MATRIX[route]:
+        url = check.url.format(**scene.ids)
+        assert resolve(url).route == route, f"{url} does not reach {route!r}"
+        data = {name: value.format(**scene.ids) for name, value in check.data.items()}
+        for role, expected in zip(ROLES, check.expect, strict=True):
+            problem = _problem(_request(scene.users[role], check.method, url, data), url, expected)
+            if problem:
+                found.append(f"{check.method.upper()} {url} as {role}: {problem}")
+            if check.wrong_method and _reaches_the_view(role, expected):
+                status = _request(scene.users[role], check.wrong_method, url, {}).status_code
+                if status != 405:
+                    found.append(f"{check.wrong_method.upper()} {url} as {role}: {status}, "
+                                 "expected 405")
+    return found
+
+
+def _reaches_the_view(role: str, expected: Outcome) -> bool:
+    """Signed in and past the admin's staff check: the method check comes before any other."""
+    return role != "anonymous" and expected.to not in {"admin:login", "admin:index"}
+
+
+def test_every_url_has_an_entry() -> None:
+    routes = set(_all_routes(get_resolver().url_patterns))
+    missing = sorted(routes - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - routes)
+    assert not missing, f"URLs without an access-matrix entry: {missing}"
+    assert not stale, f"access-matrix entries for URLs that no longer exist: {stale}"
+
+
+def test_every_admin_model_is_listed() -> None:
+    registered = {f"{m._meta.app_label}.{m._meta.model_name}" for m in admin.site._registry}
+    assert registered == ADMIN_MODELS.keys()
+
+
+@pytest.mark.parametrize("route", sorted(SITE_MATRIX))
+def test_site_url(route: str, scene: Scene) -> None:
+    mismatches = _mismatches(route, scene)
+    assert not mismatches, "\n".join(mismatches)
+
+
+def _admin_groups() -> dict[str, list[str]]:
+    """The admin's routes by model (its own pages under "site"): one test each."""
+    groups: dict[str, list[str]] = {}
+    for route in ADMIN_MATRIX:
+        group = next((label for label in ADMIN_MODELS
+                      if route.startswith(f"admin/{label.replace('.', '/')}/")), "site")
+        groups.setdefault(group, []).append(route)
+    return groups
+
+
+@pytest.mark.parametrize("group", sorted(_admin_groups()))
+def test_admin_urls(group: str, scene: Scene) -> None:
+    mismatches = [m for route in _admin_groups()[group] for m in _mismatches(route, scene)]
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_the_roles_are_who_the_matrix_says(scene: Scene) -> None:
+    users = scene.users
+    cohort = Cohort.objects.get(pk=scene.ids["cohort"])
+    assert cohort.teacher == users["class_teacher"]
+    assert list(cohort.learners.all()) == [users["learner"]]
+    assert Attempt.objects.get(pk=scene.ids["attempt"]).learner == users["learner"]
+    assert PathPin.objects.get(pk=scene.ids["pin"]).learner == users["learner"]
+    assert Enrollment.objects.filter(learner=users["other_learner"]).exists()
+    taught_by_ted = Cohort.objects.filter(teacher=users["other_teacher"])
+    assert not taught_by_ted.filter(learners=users["learner"]).exists()
+    assert users["admin"].is_superuser
+    assert not any(users[role].is_staff for role in ROLES[1:-1])
