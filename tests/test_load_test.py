@@ -1,0 +1,29 @@
+"""The load-test command, run briefly against the live test server."""
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from courses.models import Attempt, Course
+from courses.services.course_io import import_course
+from tests.factories import small_course_document
+
+
+def test_a_short_run_reports_and_checks_every_attempt(live_server: Any,
+                                                      transactional_db: Any) -> None:
+    course: Course = import_course(small_course_document()).course
+    out = StringIO()
+    call_command("load_test", "--url", live_server.url, "--course", course.slug,
+                 "--learners", "2", "--seconds", "2", stdout=out)
+    report = out.getvalue()
+    assert "errors: 0" in report
+    assert "every one exactly once" in report
+    assert Attempt.objects.filter(learner__username__startswith="load-").exists()
+
+
+def test_only_loopback_is_a_target(db: Any) -> None:
+    with pytest.raises(CommandError, match="loopback"):
+        call_command("load_test", "--url", "http://example.invalid:8000", stdout=StringIO())
