@@ -31,7 +31,11 @@ def retrain_course_model(self: Any, run_id: int) -> str:
         run = training.run_training(run_id)
     except Exception as error:
         final = self.request.retries >= self.max_retries
-        training.record_failure(run_id, error, final)
+        try:
+            training.record_failure(run_id, error, final)
+        except Exception:
+            # The database itself may be what failed: the retry must happen all the same.
+            logger.exception("Could not record the failure of training run %s", run_id)
         if final:
             raise
         raise self.retry(exc=error, countdown=30 * (self.request.retries + 1)) from error

@@ -245,3 +245,20 @@ def test_a_new_exercise_is_scored_through_its_skills_and_says_so(
 
 def test_a_run_that_no_longer_exists_is_nothing_to_do(db: Any) -> None:
     assert retrain_course_model.apply(args=[987654]).get() == "missing"
+
+
+def test_a_failure_that_cannot_be_recorded_is_still_retried(
+    populated: Course, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("connection is closed")
+
+    def unrecordable(*args: Any) -> None:
+        raise RuntimeError("the database is down too")
+
+    monkeypatch.setattr(training, "_train", broken)
+    monkeypatch.setattr(training, "record_failure", unrecordable)
+    run, _ = training.open_run(populated, TrainingRun.Trigger.ADMIN)
+    result = retrain_course_model.apply(args=[run.pk])
+    assert result.failed() and "connection is closed" in str(result.result)
+    assert TrainingRun.objects.get(pk=run.pk).tries == 3  # all three tries happened

@@ -1,0 +1,131 @@
+"""Fault drill on this machine: learners keep practising while Redis stops and comes back and
+PostgreSQL restarts. Bounded in time, loopback only; prints what each phase saw.
+
+Run it against a running ``make serve`` (same ``DATABASE_URL``), as root on a machine where the
+services were started with the commands below — it stops and starts them:
+
+    python manage.py fault_test --url http://127.0.0.1:8000
+
+Stated behaviour: with Redis down, answers are still stored (queuing the follow-up jobs fails
+and is logged; the schedule catches up once Redis is back); while PostgreSQL restarts, requests
+fail cleanly (an error page, never a hang) and the site recovers without restarting anything;
+every acknowledged attempt is stored exactly once.
+"""
+from __future__ import annotations
+
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections
+
+from courses.management.commands.load_test import PASSWORD, _Learner
+from courses.models import Attempt, Course
+from courses.services.enrolment import enrol
+
+REDIS_START = [
+    "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
+    "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
+    "--logfile", "/var/log/redis/ci.log",
+]
+
+
+def _postgres_restart() -> list[str]:
+    version = sorted(path.name for path in Path("/etc/postgresql").iterdir())[0]
+    return ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"]
+
+
+class _Drill(_Learner):
+    """A learner whose every request is tagged with the phase the drill is in."""
+
+    phase = "normal"
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.statuses: Counter[tuple[str, Any]] = Counter()
+
+    def request(self, kind: str, path: str, data: dict[str, Any] | None = None) -> Any:
+        try:
+            result = super().request(kind, path, data)
+        except OSError as error:  # connection refused or reset while a service restarts
+            self.statuses[(_Drill.phase, "no answer")] += 1
+            raise RuntimeError(f"{kind}: {error}") from error
+        self.statuses[(_Drill.phase, result[0])] += 1
+        return result
+
+    def run(self) -> None:
+        while time.monotonic() < self.deadline:
+            try:
+                self.sign_in()
+                while time.monotonic() < self.deadline:
+                    self.practise_once()
+            except Exception as error:
+                self.errors.append(f"{_Drill.phase}: {error}")
+                time.sleep(0.5)
+
+
+class Command(BaseCommand):
+    help = "Stop/start Redis and restart PostgreSQL while learners practise; print outcomes."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--url", default="http://127.0.0.1:8000")
+        parser.add_argument("--course", default="fractions")
+        parser.add_argument("--learners", type=int, default=5)
+        parser.add_argument("--phase-seconds", type=int, default=15)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        course = Course.objects.filter(slug=options["course"]).first()
+        if course is None:
+            raise CommandError(f"No course {options['course']!r} in this database.")
+        names = [f"fault-{n:02d}" for n in range(options["learners"])]
+        for name in names:
+            user, _ = get_user_model().objects.get_or_create(username=name)
+            user.set_password(PASSWORD)
+            user.save()
+            enrol(user, course)
+        step = options["phase_seconds"]
+        deadline = time.monotonic() + 5 * step
+        learners = [_Drill(options["url"], name, course.slug, deadline, seed)
+                    for seed, name in enumerate(names)]
+        for learner in learners:
+            learner.start()
+        self._phase("normal", step)
+        _Drill.phase = "redis down"
+        subprocess.run(["redis-cli", "-h", "127.0.0.1", "shutdown", "nosave"], check=False)
+        self._phase("redis down", step)
+        subprocess.run(REDIS_START, check=True)
+        self._phase("redis back", step)
+        _Drill.phase = "postgres restarting"
+        started = time.monotonic()
+        subprocess.run(_postgres_restart(), check=True)
+        self.stdout.write(f"  PostgreSQL restart took {time.monotonic() - started:.1f} s")
+        self._phase("postgres back", step)
+        self._phase("after", step)
+        for learner in learners:
+            learner.join(30)
+        close_old_connections()
+        self._report(learners)
+
+    def _phase(self, name: str, seconds: int) -> None:
+        _Drill.phase = name
+        self.stdout.write(f"{time.strftime('%H:%M:%S')} phase: {name}")
+        time.sleep(seconds)
+
+    def _report(self, learners: list[_Drill]) -> None:
+        totals: Counter[tuple[str, Any]] = Counter()
+        for learner in learners:
+            totals.update(learner.statuses)
+        for phase in ("normal", "redis down", "redis back", "postgres restarting",
+                      "postgres back", "after"):
+            seen = {status: count for (p, status), count in totals.items() if p == phase}
+            self.stdout.write(f"  {phase:19s} {dict(sorted(seen.items(), key=str))}")
+        acknowledged = {cid for learner in learners for cid in learner.acknowledged}
+        stored = Attempt.objects.filter(client_id__in=acknowledged).count()
+        self.stdout.write(
+            f"acknowledged attempts: {len(acknowledged)}; stored: {stored} "
+            f"({'every one exactly once' if stored == len(acknowledged) else 'MISMATCH'})"
+        )
