@@ -13,6 +13,8 @@ every acknowledged attempt is stored exactly once.
 """
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import time
 from collections import Counter
@@ -24,14 +26,42 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from courses.management.commands.load_test import PASSWORD, _Learner
-from courses.models import Attempt, Course
+from courses.models import Attempt, Course, TrainingRun
 from courses.services.enrolment import enrol
+from courses.services.registry import active_version
+from courses.services.training import open_run
 
 REDIS_START = [
     "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
     "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
     "--logfile", "/var/log/redis/ci.log",
 ]
+
+
+def _status(run_id: int) -> str:
+    close_old_connections()
+    return TrainingRun.objects.filter(pk=run_id).values_list("status", flat=True).first() or ""
+
+
+def _wait(done: Any, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if done():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def _kill_pool_processes() -> list[int]:
+    """SIGKILL the children of each running Celery worker main process (its pool)."""
+    table = subprocess.run(["ps", "-eo", "pid=,ppid=,args="], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    rows = [line.split(None, 2) for line in table if "celery" in line and "worker" in line]
+    pids = {int(pid) for pid, _, _ in rows}
+    children = [int(pid) for pid, ppid, _ in rows if int(ppid) in pids]
+    for pid in children:
+        os.kill(pid, signal.SIGKILL)
+    return children
 
 
 def _postgres_restart() -> list[str]:
@@ -76,6 +106,9 @@ class Command(BaseCommand):
         parser.add_argument("--course", default="fractions")
         parser.add_argument("--learners", type=int, default=5)
         parser.add_argument("--phase-seconds", type=int, default=15)
+        parser.add_argument("--kill-worker", action="store_true",
+                            help="Also kill the worker's pool process in the middle of a "
+                                 "training run and watch the run come back")
 
     def handle(self, *args: Any, **options: Any) -> None:
         course = Course.objects.filter(slug=options["course"]).first()
@@ -109,6 +142,38 @@ class Command(BaseCommand):
             learner.join(30)
         close_old_connections()
         self._report(learners)
+        if options["kill_worker"]:
+            self._kill_worker_during_training(course)
+
+    def _kill_worker_during_training(self, course: Course) -> None:
+        """The pool process dies (as if killed for memory) while it trains: the main worker
+        process rejects the unacknowledged task, which runs again; the active model stays until
+        the new one is promoted."""
+        before = active_version(course)
+        run, _ = open_run(course, TrainingRun.Trigger.ADMIN)
+        if not _wait(lambda: _status(run.pk) == TrainingRun.Status.RUNNING, 120):
+            self.stdout.write(f"worker kill: run #{run.pk} never started ({_status(run.pk)})")
+            return
+        time.sleep(2)
+        killed = _kill_pool_processes()
+        self.stdout.write(f"worker kill: killed pool process(es) {killed} of run #{run.pk}")
+        unchanged = True
+
+        def finished() -> bool:
+            nonlocal unchanged
+            current = active_version(course)
+            status = _status(run.pk)
+            if status == TrainingRun.Status.RUNNING and current != before:
+                unchanged = False
+            return status not in (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING)
+
+        _wait(finished, 600)
+        run.refresh_from_db()
+        self.stdout.write(
+            f"worker kill: run #{run.pk} ended {run.status} after {run.tries} tries; active "
+            f"model unchanged until then: {unchanged}; now v"
+            f"{active_version(course).number if active_version(course) else '-'}"
+        )
 
     def _phase(self, name: str, seconds: int) -> None:
         _Drill.phase = name
