@@ -21,13 +21,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from courses.management.commands.load_test import PASSWORD, _Learner
+from courses.management.commands.load_test import _Learner, course_or_error, throwaway_learners
 from courses.models import Attempt, Course, TrainingRun
-from courses.services.enrolment import enrol
 from courses.services.registry import active_version
 from courses.services.training import open_run
 
@@ -111,15 +109,8 @@ class Command(BaseCommand):
                                  "training run and watch the run come back")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        course = Course.objects.filter(slug=options["course"]).first()
-        if course is None:
-            raise CommandError(f"No course {options['course']!r} in this database.")
-        names = [f"fault-{n:02d}" for n in range(options["learners"])]
-        for name in names:
-            user, _ = get_user_model().objects.get_or_create(username=name)
-            user.set_password(PASSWORD)
-            user.save()
-            enrol(user, course)
+        course = course_or_error(options["course"])
+        names = throwaway_learners(course, "fault", options["learners"])
         step = options["phase_seconds"]
         deadline = time.monotonic() + 5 * step
         learners = [_Drill(options["url"], name, course.slug, deadline, seed)

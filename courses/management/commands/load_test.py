@@ -111,6 +111,24 @@ class _Learner(threading.Thread):
         self.request("path", f"/courses/{self.slug}/")
 
 
+def course_or_error(slug: str) -> Course:
+    course = Course.objects.filter(slug=slug).first()
+    if course is None:
+        raise CommandError(f"No course {slug!r} in this database.")
+    return course
+
+
+def throwaway_learners(course: Course, prefix: str, count: int) -> list[str]:
+    """Usernames of ``count`` throwaway learners enrolled in the course (created if needed)."""
+    names = [f"{prefix}-{n:03d}" for n in range(count)]
+    for name in names:
+        user, _ = get_user_model().objects.get_or_create(username=name)
+        user.set_password(PASSWORD)
+        user.save()
+        enrol(user, course)
+    return names
+
+
 class Command(BaseCommand):
     help = "Simulated learners practising at once against a running server (loopback only)."
 
@@ -124,15 +142,8 @@ class Command(BaseCommand):
         host = urllib.parse.urlparse(options["url"]).hostname or ""
         if not (host == "localhost" or host.startswith("127.") or host == "::1"):
             raise CommandError("The load test only targets this machine (loopback addresses).")
-        course = Course.objects.filter(slug=options["course"]).first()
-        if course is None:
-            raise CommandError(f"No course {options['course']!r} in this database.")
-        names = [f"load-{n:03d}" for n in range(options["learners"])]
-        for name in names:
-            user, _ = get_user_model().objects.get_or_create(username=name)
-            user.set_password(PASSWORD)
-            user.save()
-            enrol(user, course)
+        course = course_or_error(options["course"])
+        names = throwaway_learners(course, "load", options["learners"])
         deadline = time.monotonic() + options["seconds"]
         learners = [_Learner(options["url"], name, course.slug, deadline, seed)
                     for seed, name in enumerate(names)]
