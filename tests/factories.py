@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import copy
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
+
+from django.utils import timezone
 
 SMALL_COURSE: dict[str, Any] = {
     "format": "learnpath-course",
@@ -54,3 +58,23 @@ def small_course_document(**course_changes: Any) -> dict[str, Any]:
     document = copy.deepcopy(SMALL_COURSE)
     document["course"].update(course_changes)
     return document
+
+
+RIGHT_ANSWERS = {"quarters-numeric": "0.75", "quarters-text": "one quarter",
+                 "adding-numeric": "0.75"}
+
+
+def answer(learner: Any, course: Any, key: str, right: bool, at: datetime | None = None,
+           seconds: float = 20.0) -> None:
+    """Records a right or wrong answer to an exercise of the small course, through the service."""
+    from courses.models import Exercise
+    from courses.services.attempts import record_attempt
+
+    exercise = Exercise.objects.get(course=course, key=key)
+    if exercise.kind == Exercise.Kind.CHOICE:
+        given: Any = [c.pk for c in exercise.choices.all() if c.is_correct == right][:1]
+    else:
+        given = RIGHT_ANSWERS[key] if right else "999"
+    submitted = at or timezone.now()
+    record_attempt(learner=learner, exercise=exercise, given=given, client_id=uuid.uuid4(),
+                   started_at=submitted - timedelta(seconds=seconds), submitted_at=submitted)

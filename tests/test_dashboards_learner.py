@@ -5,8 +5,7 @@ the small one from ``tests.factories``: halves -> quarters -> adding.
 """
 from __future__ import annotations
 
-import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -18,28 +17,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import Cohort, Course, Exercise, SkillState
+from courses.models import Cohort, Course, SkillState
 from courses.services import dashboards
-from courses.services.attempts import record_attempt
 from courses.services.enrolment import add_to_cohort
 from courses.services.paths import forget_course_views
 from learnpath import mastery
 from learnpath.skillgraph import SkillGraph, SkillSpec
-
-RIGHT = {"halves-choice": None, "quarters-numeric": "0.75", "quarters-text": "one quarter",
-         "adding-numeric": "0.75"}
-
-
-def _answer(learner: Any, course: Course, key: str, right: bool, at: datetime | None = None,
-            seconds: float = 20.0) -> None:
-    exercise = Exercise.objects.get(course=course, key=key)
-    if exercise.kind == Exercise.Kind.CHOICE:
-        given: Any = [c.pk for c in exercise.choices.all() if c.is_correct == right][:1]
-    else:
-        given = RIGHT[key] if right else "999"
-    submitted = at or timezone.now()
-    record_attempt(learner=learner, exercise=exercise, given=given, client_id=uuid.uuid4(),
-                   started_at=submitted - timedelta(seconds=seconds), submitted_at=submitted)
+from tests.factories import answer
 
 
 def _client_for(user: Any) -> Client:
@@ -76,8 +60,8 @@ def test_layout_orders_a_level_by_its_prerequisites_so_edges_do_not_cross() -> N
 def test_dashboard_shows_the_chart_radar_frontier_and_path(
     course: Course, cohort: Cohort, alice: Any
 ) -> None:
-    _answer(alice, course, "halves-choice", True)
-    _answer(alice, course, "halves-choice", True)
+    answer(alice, course, "halves-choice", True)
+    answer(alice, course, "halves-choice", True)
     data = dashboards.learner_dashboard(alice, course)
     assert [row.key for row in data.chart.rows] == ["halves", "quarters", "adding"]
     assert data.class_name == "Class 1"
@@ -106,7 +90,7 @@ def test_class_average_counts_learners_without_answers_as_zero(
 ) -> None:
     carol = get_user_model().objects.create_user("carol")
     add_to_cohort(cohort, carol)
-    _answer(alice, course, "halves-choice", True)
+    answer(alice, course, "halves-choice", True)
     graph = dashboards.skill_graph_for(course)
     own = dashboards.learner_dashboard(alice, course).chart.ability
     average = dashboards.class_ability(cohort, graph)
@@ -117,8 +101,8 @@ def test_class_average_counts_learners_without_answers_as_zero(
 def test_timeline_shows_chosen_skills_and_hides_the_others(
     course: Course, enrolled_alice: Any
 ) -> None:
-    _answer(enrolled_alice, course, "halves-choice", True)
-    _answer(enrolled_alice, course, "quarters-numeric", False)
+    answer(enrolled_alice, course, "halves-choice", True)
+    answer(enrolled_alice, course, "quarters-numeric", False)
     default = dashboards.learner_dashboard(enrolled_alice, course)
     assert [(item.key, item.chosen) for item in default.timeline] == [
         ("halves", True), ("quarters", True)
@@ -135,15 +119,15 @@ def test_timeline_shows_chosen_skills_and_hides_the_others(
     assert quarters.updates == 1
 
 
-def test_practice_per_day_counts_answers_and_caps_the_time_of_one_answer(
+def test_practice_per_day_counts_answers_and_caps_the_time_of_oneanswer(
     course: Course, enrolled_alice: Any
 ) -> None:
     today = timezone.localdate()
     two_days_ago = timezone.now() - timedelta(days=2)
-    _answer(enrolled_alice, course, "halves-choice", True, at=two_days_ago, seconds=30)
-    _answer(enrolled_alice, course, "halves-choice", False, at=two_days_ago + timedelta(minutes=5),
+    answer(enrolled_alice, course, "halves-choice", True, at=two_days_ago, seconds=30)
+    answer(enrolled_alice, course, "halves-choice", False, at=two_days_ago + timedelta(minutes=5),
             seconds=2 * 3600)
-    _answer(enrolled_alice, course, "quarters-text", True, at=timezone.now() - timedelta(days=40))
+    answer(enrolled_alice, course, "quarters-text", True, at=timezone.now() - timedelta(days=40))
     data = dashboards.learner_dashboard(enrolled_alice, course, today=today)
     assert len(data.days) == dashboards.ACTIVITY_DAYS
     assert data.days[-1].day == today
@@ -161,8 +145,8 @@ def test_practice_per_day_counts_answers_and_caps_the_time_of_one_answer(
 
 
 def test_every_learner_figure_is_valid_plotly(course: Course, cohort: Cohort, alice: Any) -> None:
-    _answer(alice, course, "halves-choice", True)
-    _answer(alice, course, "adding-numeric", False)
+    answer(alice, course, "halves-choice", True)
+    answer(alice, course, "adding-numeric", False)
     for name, figure in dashboards.learner_dashboard(alice, course).figures.items():
         checked = go.Figure(figure)  # raises on any property plotly does not know
         assert checked.layout.title.text, name
@@ -201,10 +185,10 @@ def test_queries_do_not_grow_with_the_history(course: Course, enrolled_alice: An
             dashboards.learner_dashboard(enrolled_alice, course)
         return len(queries)
 
-    _answer(enrolled_alice, course, "halves-choice", True)
+    answer(enrolled_alice, course, "halves-choice", True)
     few = count()
     for n in range(12):
-        _answer(enrolled_alice, course, ["quarters-text", "adding-numeric"][n % 2], n % 3 == 0)
+        answer(enrolled_alice, course, ["quarters-text", "adding-numeric"][n % 2], n % 3 == 0)
     assert count() == few
 
 
@@ -214,7 +198,7 @@ def test_queries_do_not_grow_with_the_history(course: Course, enrolled_alice: An
 def test_learner_sees_her_dashboard_with_plotly_from_static_files(
     course: Course, cohort: Cohort, alice: Any
 ) -> None:
-    _answer(alice, course, "halves-choice", True)
+    answer(alice, course, "halves-choice", True)
     response = _client_for(alice).get(reverse("learner_dashboard", args=[course.slug]))
     assert response.status_code == 200
     page = response.content.decode()
@@ -236,8 +220,8 @@ def test_plotly_js_is_served_by_the_app(client: Client, db: Any) -> None:
 def test_learner_dashboard_chooses_skills_from_the_query(
     course: Course, enrolled_alice: Any
 ) -> None:
-    _answer(enrolled_alice, course, "halves-choice", True)
-    _answer(enrolled_alice, course, "quarters-text", True)
+    answer(enrolled_alice, course, "halves-choice", True)
+    answer(enrolled_alice, course, "quarters-text", True)
     url = reverse("learner_dashboard", args=[course.slug]) + "?skill=halves"
     timeline = _client_for(enrolled_alice).get(url).context["dashboard"].timeline
     assert [(item.key, item.chosen) for item in timeline] == [("halves", True),
@@ -270,7 +254,7 @@ def test_wrong_method_is_405(course: Course, cohort: Cohort, alice: Any, tess: A
 def test_teacher_sees_the_dashboard_of_a_learner_in_her_class(
     course: Course, cohort: Cohort, alice: Any, tess: Any, root: Any
 ) -> None:
-    _answer(alice, course, "halves-choice", False)
+    answer(alice, course, "halves-choice", False)
     url = reverse("teacher_learner_dashboard", args=[cohort.pk, alice.pk])
     for viewer in (tess, root):
         response = _client_for(viewer).get(url)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -21,25 +20,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import Cohort, Course, Exercise, MasteryEvent, Skill, SkillState
+from courses.models import Cohort, Course, MasteryEvent, Skill, SkillState
 from courses.services import dashboards
-from courses.services.attempts import record_attempt
 from courses.services.enrolment import add_to_cohort
 from learnpath import mastery
-
-RIGHT = {"quarters-numeric": "0.75", "quarters-text": "one quarter", "adding-numeric": "0.75"}
-
-
-def _answer(learner: Any, course: Course, key: str, right: bool,
-            at: datetime | None = None) -> None:
-    exercise = Exercise.objects.get(course=course, key=key)
-    if exercise.kind == Exercise.Kind.CHOICE:
-        given: Any = [c.pk for c in exercise.choices.all() if c.is_correct == right][:1]
-    else:
-        given = RIGHT[key] if right else "999"
-    submitted = at or timezone.now()
-    record_attempt(learner=learner, exercise=exercise, given=given, client_id=uuid.uuid4(),
-                   started_at=submitted - timedelta(seconds=20), submitted_at=submitted)
+from tests.factories import answer
 
 
 def _client_for(user: Any) -> Client:
@@ -68,8 +53,8 @@ def test_heatmap_has_a_row_per_learner_and_a_column_per_skill(
 ) -> None:
     (zoe,) = _learners(cohort, ["zoe"])
     for _ in range(6):
-        _answer(zoe, course, "halves-choice", True)
-    _answer(alice, course, "quarters-text", False)
+        answer(zoe, course, "halves-choice", True)
+    answer(alice, course, "quarters-text", False)
     data = dashboards.class_dashboard(cohort)
     assert [s.key for s in data.skills] == ["halves", "quarters", "adding"]
     assert [row.username for row in data.rows] == ["alice", "zoe"]
@@ -91,8 +76,8 @@ def test_heatmap_sorts_rows_and_ignores_unknown_orders(
 ) -> None:
     strong, _idle = _learners(cohort, ["strong", "idle"])
     for _ in range(6):
-        _answer(strong, course, "halves-choice", True)
-    _answer(alice, course, "halves-choice", False, at=timezone.now() - timedelta(days=3))
+        answer(strong, course, "halves-choice", True)
+    answer(alice, course, "halves-choice", False, at=timezone.now() - timedelta(days=3))
     names = {sort: [r.username for r in dashboards.class_dashboard(cohort, sort=sort).rows]
              for sort in ("name", "mastery", "activity", "help", "drop table")}
     assert names["name"] == names["drop table"] == ["alice", "idle", "strong"]
@@ -117,8 +102,8 @@ def test_heatmap_queries_do_not_depend_on_class_size(
     two = queries_for_page()
     more = _learners(cohort, [f"l{n:02d}" for n in range(2, 20)])
     for learner in more[:6]:
-        _answer(learner, course, "halves-choice", True)
-        _answer(learner, course, "quarters-numeric", False)
+        answer(learner, course, "halves-choice", True)
+        answer(learner, course, "quarters-numeric", False)
     assert cohort.learners.count() == 20
     assert queries_for_page() == two
     with CaptureQueriesContext(connection) as service_queries:
@@ -128,15 +113,15 @@ def test_heatmap_queries_do_not_depend_on_class_size(
 
 def test_who_needs_help_names_each_reason(course: Course, cohort: Cohort, alice: Any) -> None:
     _idle, falling, stuck, fine = _learners(cohort, ["idle", "falling", "stuck", "fine"])
-    _answer(alice, course, "halves-choice", True, at=timezone.now() - timedelta(days=10))
+    answer(alice, course, "halves-choice", True, at=timezone.now() - timedelta(days=10))
     for _ in range(6):
-        _answer(falling, course, "halves-choice", True)
+        answer(falling, course, "halves-choice", True)
     SkillState.objects.filter(learner=falling, skill__key="halves").update(
         peak_p_mastery=0.97, p_mastery=0.7, level="familiar"
     )
     for _ in range(dashboards.STRUGGLING_FAILURES):
-        _answer(stuck, course, "quarters-text", False)
-    _answer(fine, course, "halves-choice", True)
+        answer(stuck, course, "quarters-text", False)
+    answer(fine, course, "halves-choice", True)
     reasons = {row.username: row.reasons for row in dashboards.class_dashboard(cohort).rows}
     assert reasons["idle"] == ["no attempts yet"]
     assert reasons["alice"] == ["no activity for 10 days"]
@@ -152,7 +137,7 @@ def test_reasons_name_the_worst_skills_and_count_the_rest(
     course: Course, cohort: Cohort, alice: Any
 ) -> None:
     for key in ("halves-choice", "quarters-numeric", "adding-numeric"):
-        _answer(alice, course, key, True)
+        answer(alice, course, key, True)
     for key, p in (("halves", 0.6), ("quarters", 0.3), ("adding", 0.75)):
         SkillState.objects.filter(learner=alice, skill__key=key).update(
             peak_p_mastery=0.95, p_mastery=p, level="attempted"
@@ -169,8 +154,8 @@ def test_exercise_statistics_flag_the_exercise_nobody_gets_right(
     learners = [alice, *_learners(cohort, ["l1", "l2", "l3"])]
     for learner in learners:
         for _ in range(2):
-            _answer(learner, course, "quarters-text", False)
-        _answer(learner, course, "quarters-numeric", True)
+            answer(learner, course, "quarters-text", False)
+        answer(learner, course, "quarters-numeric", True)
     stats = dashboards.item_stats(cohort)
     by_key = {e.key: e for e in stats.exercises}
     text = by_key["quarters-text"]
@@ -190,8 +175,8 @@ def test_exercise_statistics_flag_the_exercise_nobody_gets_right(
 def test_predicted_success_is_bkt_before_each_attempt(
     course: Course, cohort: Cohort, alice: Any
 ) -> None:
-    _answer(alice, course, "quarters-numeric", True)
-    _answer(alice, course, "quarters-numeric", True)
+    answer(alice, course, "quarters-numeric", True)
+    answer(alice, course, "quarters-numeric", True)
     params = mastery.DEFAULT_PARAMS
     first = mastery.predict_correct(params.p_init, params)
     after_one = MasteryEvent.objects.filter(learner=alice, skill__key="quarters").first()
@@ -207,7 +192,7 @@ def test_predicted_success_uses_fitted_parameters_and_averages_skills(
 ) -> None:
     fitted = mastery.BKTParams(p_init=0.5, p_learn=0.1, p_guess=0.3, p_slip=0.1)
     Skill.objects.filter(course=course, key="adding").update(bkt_params=fitted.__dict__)
-    _answer(alice, course, "adding-numeric", False)
+    answer(alice, course, "adding-numeric", False)
     stats = dashboards.item_stats(cohort)
     adding = next(e for e in stats.exercises if e.key == "adding-numeric")
     expected = (mastery.predict_correct(0.5, fitted)
@@ -218,7 +203,7 @@ def test_predicted_success_uses_fitted_parameters_and_averages_skills(
 def test_another_model_plugs_in_as_the_predictor(
     course: Course, cohort: Cohort, alice: Any
 ) -> None:
-    _answer(alice, course, "halves-choice", True)
+    answer(alice, course, "halves-choice", True)
     stats = dashboards.item_stats(
         cohort, predictor=lambda history: {a.attempt_id: 0.25 for a in history.attempts}
     )
@@ -231,9 +216,9 @@ def test_attempts_to_mastery_counts_answers_until_mastered(
 ) -> None:
     (zoe,) = _learners(cohort, ["zoe"])
     for n in range(12):
-        _answer(alice, course, "halves-choice", n >= 3)
+        answer(alice, course, "halves-choice", n >= 3)
     for _ in range(8):
-        _answer(zoe, course, "halves-choice", True)
+        answer(zoe, course, "halves-choice", True)
     needed = {}
     for learner in (alice, zoe):
         events = MasteryEvent.objects.filter(learner=learner, skill__key="halves").order_by("id")
@@ -252,11 +237,11 @@ def test_item_statistics_run_a_fixed_number_of_queries(
             dashboards.item_stats(cohort)
         return len(queries)
 
-    _answer(alice, course, "halves-choice", True)
+    answer(alice, course, "halves-choice", True)
     few = count()
     for learner in _learners(cohort, ["l1", "l2", "l3"]):
-        _answer(learner, course, "quarters-text", False)
-        _answer(learner, course, "adding-numeric", True)
+        answer(learner, course, "quarters-text", False)
+        answer(learner, course, "adding-numeric", True)
     assert count() == few
 
 
@@ -264,7 +249,7 @@ def test_csv_export_is_the_mastery_table(
     course: Course, cohort: Cohort, tess: Any, alice: Any
 ) -> None:
     _learners(cohort, ["=HYPERLINK(1)"])
-    _answer(alice, course, "halves-choice", True)
+    answer(alice, course, "halves-choice", True)
     response = _client_for(tess).get(reverse("class_mastery_csv", args=[cohort.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -285,7 +270,7 @@ def test_csv_export_is_the_mastery_table(
 def test_class_pages_render_heatmap_links_and_tables(
     course: Course, cohort: Cohort, tess: Any, alice: Any
 ) -> None:
-    _answer(alice, course, "halves-choice", True)
+    answer(alice, course, "halves-choice", True)
     client = _client_for(tess)
     page = client.get(reverse("class_dashboard", args=[cohort.pk])).content.decode()
     learner_url = reverse("teacher_learner_dashboard", args=[cohort.pk, alice.pk])
