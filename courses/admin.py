@@ -235,6 +235,8 @@ class ChoiceFormSet(forms.BaseInlineFormSet):
         )]
         if len(kept) < 2:
             raise ValidationError("A multiple-choice exercise needs at least 2 options.")
+        if len(kept) > Choice.MAX_PER_EXERCISE:
+            raise ValidationError(f"At most {Choice.MAX_PER_EXERCISE} options are allowed.")
         if not any(option.get("is_correct") for option in kept):
             raise ValidationError("Mark at least one option as correct.")
 
@@ -243,6 +245,7 @@ class ChoiceInline(admin.TabularInline):
     model = Choice
     formset = ChoiceFormSet
     extra = 2
+    max_num = Choice.MAX_PER_EXERCISE
 
 
 class ExerciseForm(forms.ModelForm):
@@ -441,7 +444,8 @@ class ModelVersionAdmin(ReadOnlyAdmin):
 @admin.register(TrainingRun)
 class TrainingRunAdmin(ReadOnlyAdmin):
     list_display = ["id", "course", "trigger", "status", "progress_display", "tries",
-                    "model_version", "created_at", "finished_at", "message"]
+                    "model_version", "created_at", "touched_at", "finished_at", "worker",
+                    "message"]
     list_filter = ["course", "status", "trigger"]
     readonly_fields = [f.name for f in TrainingRun._meta.fields]
 

@@ -162,6 +162,9 @@ class Exercise(models.Model):
 
 
 class Choice(models.Model):
+    # Options shown for one exercise: enough for any real question, and a bound on the page.
+    MAX_PER_EXERCISE = 50
+
     exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="choices")
     text = models.CharField(max_length=500)
     is_correct = models.BooleanField(default=False)
@@ -399,6 +402,15 @@ class TrainingRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(
+        max_length=200, blank=True,
+        help_text="host:pid of the process that claimed the run (the latest try).",
+    )
+    touched_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the run was last queued or showed signs of life (each epoch). A run "
+        "silent for longer than the lease is taken to be lost and is queued again.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import OperationalError
 
 from courses.models import Course
@@ -29,6 +30,9 @@ def retrain_course_model(self: Any, run_id: int) -> str:
     """Trains, registers and (if it earns it) activates a new model; retried on failure."""
     try:
         run = training.run_training(run_id)
+    except training.RunTakenOver:
+        logger.warning("Training run %s was taken over by another worker; this try stops", run_id)
+        return "taken over"
     except Exception as error:
         final = self.request.retries >= self.max_retries
         try:
@@ -40,6 +44,21 @@ def retrain_course_model(self: Any, run_id: int) -> str:
             raise
         raise self.retry(exc=error, countdown=30 * (self.request.retries + 1)) from error
     return run.status if run is not None else "missing"
+
+
+@shared_task
+def recover_lost_training_runs() -> list[int]:
+    """Scheduled, and queued when a worker starts: runs lost with a killed worker, or whose
+    message the broker lost, are queued again."""
+    return training.recover_lost_runs()
+
+
+@worker_ready.connect
+def _recover_when_a_worker_starts(**kwargs: Any) -> None:
+    try:
+        recover_lost_training_runs.delay()
+    except Exception:
+        logger.exception("Could not queue the recovery of lost training runs")
 
 
 @shared_task

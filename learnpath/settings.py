@@ -169,6 +169,10 @@ LEARNPATH_TRAINING = {
     "device": os.environ.get("LEARNPATH_TRAIN_DEVICE", "cpu"),
 }
 
+# A training run silent for this long (no epoch finished) is taken to be lost with its worker and
+# is queued again; on the worker's own machine a dead process is noticed at once.
+LEARNPATH_TRAINING_LEASE_SECONDS = envint("LEARNPATH_TRAINING_LEASE_SECONDS", 900)
+
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "filesystem://"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = DATA_DIR / "broker"

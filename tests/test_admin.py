@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from courses.models import Attempt, Course, Exercise, Prerequisite, Skill, StudySession
+from courses.models import Attempt, Choice, Course, Exercise, Prerequisite, Skill, StudySession
 from courses.services.attempts import record_attempt
 from courses.services.course_io import export_course, import_course, validate_course_document
 from tests.conftest import PASSWORD
@@ -284,6 +284,25 @@ def test_skill_prerequisite_inline_saves_an_acyclic_edit(
     response = root_client.post(url, data)
     assert response.status_code == 302
     assert set(adding.prerequisites.values_list("key", flat=True)) == {"quarters", "halves"}
+
+
+def test_exercise_with_too_many_options_is_refused_and_keeps_its_options(
+    root_client: Client, course: Course
+) -> None:
+    exercise = Exercise.objects.get(course=course, key="halves-choice")
+    before = list(exercise.choices.values_list("id", "text", "is_correct"))
+    url = _admin_url(Exercise, "change", exercise.pk)
+    data = _change_form_data(root_client.get(url))
+    prefix = "choices"
+    for index in range(int(data[f"{prefix}-INITIAL_FORMS"]), Choice.MAX_PER_EXERCISE + 1):
+        data[f"{prefix}-{index}-exercise"] = exercise.pk
+        data[f"{prefix}-{index}-text"] = f"extra option {index}"
+        data[f"{prefix}-{index}-position"] = index
+    data[f"{prefix}-TOTAL_FORMS"] = Choice.MAX_PER_EXERCISE + 1  # one too many
+    response = root_client.post(url, data)
+    assert response.status_code == 200
+    assert f"At most {Choice.MAX_PER_EXERCISE} options are allowed" in response.content.decode()
+    assert list(exercise.choices.values_list("id", "text", "is_correct")) == before
 
 
 def test_prerequisite_choices_are_other_skills_of_the_same_course(

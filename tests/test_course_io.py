@@ -76,6 +76,9 @@ def test_demo_course_is_valid_and_rich_enough(db: Any) -> None:
         (lambda d: d["skills"][1].update(name="Halves"), "Halves"),
         (lambda d: d["exercises"][0]["choices"][0].update(correct=False),
          "exercises[0] (halves-choice).choices: at least one option must be correct"),
+        (lambda d: d["exercises"][0].update(
+            choices=[{"text": f"option {i}", "correct": i == 0} for i in range(40000)]),
+         "exercises[0] (halves-choice).choices: 40000 options; at most 50 are allowed"),
         (lambda d: d["exercises"][2].update(answer="0.75"),
          "exercises[2] (quarters-numeric).answer"),
         (lambda d: d["exercises"][3].update(accepted=[]), "exercises[3] (quarters-text).accepted"),

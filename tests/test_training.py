@@ -100,13 +100,6 @@ def test_a_failing_run_is_retried_then_failed_and_changes_nothing(
     assert ModelVersion.objects.count() == 1
 
 
-def test_a_killed_run_is_picked_up_again(populated: Course) -> None:
-    run, _ = training.open_run(populated, TrainingRun.Trigger.ADMIN)
-    TrainingRun.objects.filter(pk=run.pk).update(status=TrainingRun.Status.RUNNING, tries=1)
-    assert retrain_course_model.apply(args=[run.pk]).get() == TrainingRun.Status.ACTIVATED
-    assert TrainingRun.objects.get(pk=run.pk).tries == 2
-
-
 @pytest.mark.parametrize("damage", ["corrupt", "missing", "loaded"])
 def test_a_broken_artifact_falls_back_and_warns(
     populated: Course, damage: str, client: Any

@@ -284,6 +284,9 @@ def _answer_problems(exercise: dict[str, Any], where: str) -> list[str]:
         choices = exercise.get("choices")
         if not isinstance(choices, list) or len(choices) < 2:
             return [f"{where}.choices: a multiple-choice exercise needs at least 2 options"]
+        if len(choices) > Choice.MAX_PER_EXERCISE:
+            return [f"{where}.choices: {len(choices)} options; at most "
+                    f"{Choice.MAX_PER_EXERCISE} are allowed"]
         if not all(
             isinstance(c, dict) and _fits(c.get("text"), Choice, "text")
             and isinstance(c.get("correct", False), bool)

@@ -13,7 +13,7 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from courses.models import Attempt, Course, ModelVersion, TrainingRun
+from courses.services import leases
 from courses.services.history import learner_histories
 from courses.services.jobs import enqueue_after_commit
 from courses.services.learner_state import exercise_catalog, store_all_states
@@ -32,8 +33,8 @@ logger = logging.getLogger(__name__)
 
 MIN_LEARNERS = 10
 MIN_ATTEMPTS = 200
-# A run "running" for longer than this was killed with its worker; a new one may start.
-STALE_RUN_AFTER = timedelta(hours=2)
+# A run is tried at most this often (failures and lost workers together), then it fails.
+MAX_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -67,21 +68,69 @@ def course_training_data(course: Course) -> CourseData:
 
 
 def open_run(course: Course, trigger: str) -> tuple[TrainingRun, bool]:
-    """A queued run for the course (a new one, or the one already queued or running)."""
+    """A queued run for the course (a new one, or the one already queued or running; one that
+    was lost with its worker or its message is queued again)."""
     with transaction.atomic():
         list(Course.objects.select_for_update().filter(pk=course.pk))
         busy = TrainingRun.objects.filter(
             course=course, status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING],
-            created_at__gte=timezone.now() - STALE_RUN_AFTER,
         ).first()
         if busy is not None:
+            _requeue_if_lost(busy, timezone.now())
             return busy, False
         newest = Attempt.objects.filter(course=course).aggregate(top=Max("id"))["top"] or 0
-        run = TrainingRun.objects.create(course=course, trigger=trigger, last_attempt_id=newest)
-        from courses.tasks import retrain_course_model
-
-        enqueue_after_commit(retrain_course_model, run.pk)
+        run = TrainingRun.objects.create(course=course, trigger=trigger, last_attempt_id=newest,
+                                         touched_at=timezone.now())
+        _enqueue(run.pk)
         return run, True
+
+
+def _enqueue(run_id: int) -> None:
+    from courses.tasks import retrain_course_model
+
+    enqueue_after_commit(retrain_course_model, run_id)
+
+
+def _requeue_if_lost(run: TrainingRun, now: datetime) -> bool:
+    """Queues the run's task again if its worker or its message was lost; fails it instead once
+    it has been tried MAX_TRIES times (a run that kills its worker each time, e.g. for memory)."""
+    if not leases.lost(run, now):
+        return False
+    if _failed_for_good(run, now):
+        return True
+    was = "its worker was lost" if run.status == TrainingRun.Status.RUNNING else \
+        "its queued task never arrived"
+    _mark(run, status=TrainingRun.Status.QUEUED, touched_at=now,
+          message=f"Queued again: {was} (try {run.tries}).")
+    _enqueue(run.pk)
+    return True
+
+
+def _failed_for_good(run: TrainingRun, now: datetime) -> bool:
+    if run.tries < MAX_TRIES:
+        return False
+    _mark(run, status=TrainingRun.Status.FAILED, finished_at=now,
+          message=f"The worker was lost during try {run.tries} of {MAX_TRIES} (killed, perhaps "
+                  "for lack of memory); not tried again.")
+    return True
+
+
+def recover_lost_runs() -> list[int]:
+    """Every run lost with its worker or its message, queued again (or failed after MAX_TRIES);
+    run by the schedule and when a worker starts. Returns the ids it touched."""
+    touched = []
+    for run_id in TrainingRun.objects.filter(
+        status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING]
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            run = TrainingRun.objects.select_for_update().filter(
+                pk=run_id, status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING]
+            ).first()
+            if run is not None and _requeue_if_lost(run, timezone.now()):
+                touched.append(run.pk)
+    if touched:
+        logger.warning("Training runs %s were lost and are queued again (or failed)", touched)
+    return touched
 
 
 def new_attempts_since_last_training(course: Course) -> int:
@@ -109,27 +158,70 @@ def _mark(run: TrainingRun, **fields: Any) -> None:
     run.save(update_fields=list(fields))
 
 
+class RunTakenOver(Exception):
+    """Another worker took this run over (it took this one for lost): stop, record nothing."""
+
+
+def claim_run(run_id: int) -> tuple[TrainingRun | None, bool]:
+    """The run, and whether this process now holds it. Not claimed: it no longer exists, it has
+    finished (a duplicate delivery), a live worker holds it, or it failed here for good after
+    losing its worker MAX_TRIES times."""
+    now = timezone.now()
+    with transaction.atomic():
+        run = (TrainingRun.objects.select_for_update(of=("self",)).select_related("course")
+               .filter(pk=run_id).first())
+        if run is None or run.status not in (TrainingRun.Status.QUEUED,
+                                             TrainingRun.Status.RUNNING):
+            return run, False
+        if leases.holder_alive(run, now):
+            logger.info("Training run %s is held by %s; this delivery does nothing", run_id,
+                        run.worker)
+            return run, False
+        if run.status == TrainingRun.Status.RUNNING and _failed_for_good(run, now):
+            return run, False
+        _mark(run, status=TrainingRun.Status.RUNNING, started_at=now, touched_at=now,
+              worker=leases.this_worker(), tries=run.tries + 1, progress=0.05,
+              message="Reading attempts")
+    return run, True
+
+
+def _touch(run: TrainingRun, **fields: Any) -> None:
+    """A sign of life with progress; raises RunTakenOver if the run is no longer ours."""
+    now = timezone.now()
+    held = TrainingRun.objects.filter(
+        pk=run.pk, worker=run.worker, status=TrainingRun.Status.RUNNING
+    ).update(touched_at=now, **fields)
+    if not held:
+        raise RunTakenOver(f"training run {run.pk} was taken over by another worker")
+    for name, value in {"touched_at": now, **fields}.items():
+        setattr(run, name, value)
+
+
 def run_training(run_id: int) -> TrainingRun | None:
     """The body of the training task; raises on failure (the task retries). A run that no
-    longer exists (its course was deleted) is nothing to do."""
-    run = TrainingRun.objects.select_related("course").filter(pk=run_id).first()
+    longer exists (its course was deleted), has finished, or is held by a live worker is
+    nothing to do."""
+    run, claimed = claim_run(run_id)
     if run is None:
         logger.info("Training run %s no longer exists; nothing to do", run_id)
         return None
-    if run.status not in (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING):
+    if not claimed:
         return run
     course = run.course
-    _mark(run, status=TrainingRun.Status.RUNNING, started_at=timezone.now(),
-          tries=run.tries + 1, progress=0.05, message="Reading attempts")
     data = course_training_data(course)
     if len(data.sequences) < MIN_LEARNERS or data.attempts < MIN_ATTEMPTS:
         _mark(run, status=TrainingRun.Status.SKIPPED, finished_at=timezone.now(), progress=1.0,
               message=f"{len(data.sequences)} learners and {data.attempts} attempts: at least "
                       f"{MIN_LEARNERS} learners and {MIN_ATTEMPTS} attempts are needed.")
         return run
-    _mark(run, progress=0.1, message=f"Training on {data.attempts} attempts")
-    result, artifact = _train(course, data)
-    _mark(run, progress=0.9, message="Registering the new version")
+    _touch(run, progress=0.1, message=f"Training on {data.attempts} attempts")
+
+    def epoch_done(epoch: int, epochs: int, row: dict[str, float]) -> None:
+        _touch(run, progress=round(0.1 + 0.8 * epoch / epochs, 3),
+               message=f"Training on {data.attempts} attempts: epoch {epoch} of at most {epochs}")
+
+    result, artifact = _train(course, data, epoch_done)
+    _touch(run, progress=0.9, message="Registering the new version")
     version = _register(course, data, result, artifact)
     activated, decision = promote(version)
     status = TrainingRun.Status.ACTIVATED if activated else TrainingRun.Status.KEPT_CANDIDATE
@@ -143,7 +235,7 @@ def run_training(run_id: int) -> TrainingRun | None:
     return run
 
 
-def _train(course: Course, data: CourseData) -> tuple[Any, Path]:
+def _train(course: Course, data: CourseData, on_epoch: Any = None) -> tuple[Any, Path]:
     from learnpath.seq import TrainConfig, train_from_sequences
 
     config = TrainConfig(**settings.LEARNPATH_TRAINING)
@@ -153,7 +245,8 @@ def _train(course: Course, data: CourseData) -> tuple[Any, Path]:
     os.close(handle)
     try:
         result = train_from_sequences(
-            data.sequences, data.exercise_skills, config, checkpoint_path=temporary
+            data.sequences, data.exercise_skills, config, checkpoint_path=temporary,
+            on_epoch=on_epoch,
         )
         number = _next_number(course)
         final = directory / f"v{number:04d}-{file_checksum(Path(temporary))[:12]}.pt"
@@ -239,14 +332,14 @@ def promote(candidate: ModelVersion) -> tuple[bool, str]:
 
 def record_failure(run_id: int, error: BaseException, final: bool) -> None:
     run = TrainingRun.objects.filter(pk=run_id).first()
-    if run is None:
-        return
+    if run is None or run.worker != leases.this_worker():
+        return  # gone, or taken over by another worker: that one records how it ends
     if final:
         _mark(run, status=TrainingRun.Status.FAILED, finished_at=timezone.now(),
               message=f"Failed after {run.tries} tries: {error}")
     else:
-        _mark(run, status=TrainingRun.Status.QUEUED, message=f"Try {run.tries} failed: {error}; "
-                                                             "retrying")
+        _mark(run, status=TrainingRun.Status.QUEUED, touched_at=timezone.now(),
+              message=f"Try {run.tries} failed: {error}; retrying")
 
 
 def start_run_if_due(course: Course) -> TrainingRun | None:

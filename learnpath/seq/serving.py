@@ -33,7 +33,14 @@ from learnpath.seq.data import (
     gap_bucket,
 )
 from learnpath.seq.records import Attempt, LearnerSequence
-from learnpath.seq.trainer import TrainConfig, Trainer, load_model, new_model, save_checkpoint
+from learnpath.seq.trainer import (
+    EpochCallback,
+    TrainConfig,
+    Trainer,
+    load_model,
+    new_model,
+    save_checkpoint,
+)
 
 STATE_MAGIC = b"LPS1"
 _HEADER = struct.Struct("<4sdI")
@@ -225,6 +232,7 @@ def train_from_sequences(
     config: TrainConfig | None = None,
     progress: bool = False,
     checkpoint_path: Path | str | None = None,
+    on_epoch: EpochCallback | None = None,
 ) -> TrainingResult:
     """Train the LSTM from plain per-learner sequences; report validation AUC and HR@10."""
     config = config or TrainConfig()
@@ -236,7 +244,7 @@ def train_from_sequences(
     train_data = EncodedSequences(train_windows, vocab)
     valid_data = EncodedSequences(cut_windows(valid, config.max_window), vocab) if valid else None
     trainer = Trainer(new_model(config, vocab), config)
-    report = trainer.fit(train_data, valid_data, progress=progress)
+    report = trainer.fit(train_data, valid_data, progress=progress, on_epoch=on_epoch)
     metrics: dict[str, Any] = {
         "train_learners": len(train),
         "valid_learners": len(valid),

@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,9 @@ from tqdm import tqdm
 from learnpath.seq.data import EncodedSequences, Vocabulary
 from learnpath.seq.metrics import answer_metrics, ranking_metrics, target_ranks
 from learnpath.seq.models import ModelSpec, SequenceModel, build_model
+
+# on_epoch(epoch, epochs, history row): progress reports, liveness signals.
+EpochCallback = Callable[[int, int, dict[str, float]], None]
 
 CHECKPOINT_FORMAT = 1
 
@@ -124,15 +127,21 @@ class Trainer:
             torch.cuda.synchronize(self.device)
 
     def fit(
-        self, train: EncodedSequences, valid: EncodedSequences | None, progress: bool = False
+        self,
+        train: EncodedSequences,
+        valid: EncodedSequences | None,
+        progress: bool = False,
+        on_epoch: EpochCallback | None = None,
     ) -> FitReport:
+        """Trains with early stopping on ``valid``. ``on_epoch(epoch, epochs, row)`` is called
+        after each epoch with its history row (a caller may raise there to stop training)."""
         started = time.perf_counter()
         self.model.fit_statistics(train)
         self.model.to(self.device)
         if not self.model.trainable:
             seconds = time.perf_counter() - started
             return FitReport(1, 1, None, seconds, seconds, seconds, train.attempt_count, len(train))
-        return self._fit_gradient(train, valid, progress, started)
+        return self._fit_gradient(train, valid, progress, started, on_epoch)
 
     def _fit_gradient(
         self,
@@ -140,6 +149,7 @@ class Trainer:
         valid: EncodedSequences | None,
         progress: bool,
         started: float,
+        on_epoch: EpochCallback | None,
     ) -> FitReport:
         config = self.config
         torch.manual_seed(config.seed)
@@ -173,11 +183,14 @@ class Trainer:
                 bar.set_postfix(loss=f"{loss:.4f}", best_score=f"{best_score:.4f}")
             loop_seconds += time.perf_counter() - loop_started
             history.append({"epoch": epoch, "train_loss": float(np.mean(losses or [0.0]))})
+            if valid is not None:
+                history[-1]["valid_score"] = self.validation_score(valid)
+            if on_epoch is not None:
+                on_epoch(epoch, config.epochs, dict(history[-1]))
             if valid is None:
                 best_epoch = epoch
                 continue
-            score = self.validation_score(valid)
-            history[-1]["valid_score"] = score
+            score = history[-1]["valid_score"]
             if score > best_score:
                 best_score, best_epoch, stale = score, epoch, 0
                 best_state = copy.deepcopy(self.model.state_dict())

@@ -114,6 +114,28 @@ def test_evaluate_scores_both_heads_of_the_lstm(tiny) -> None:
     assert report.model_seconds <= report.loop_seconds <= report.train_seconds
 
 
+def test_each_epoch_is_reported_and_a_report_can_stop_training(tiny) -> None:
+    vocab, train, valid = tiny
+    config = config_for("lstm", epochs=3, patience=5)
+    seen: list[tuple[int, int, dict[str, float]]] = []
+    report = Trainer(new_model(config, vocab), config).fit(
+        train, valid, on_epoch=lambda *args: seen.append(args)
+    )
+    assert [(epoch, epochs) for epoch, epochs, _ in seen] == [(1, 3), (2, 3), (3, 3)]
+    assert [row for _, _, row in seen] == list(report.history)
+    assert all("valid_score" in row for _, _, row in seen)
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_two(epoch: int, epochs: int, row: dict[str, float]) -> None:
+        if epoch == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        Trainer(new_model(config, vocab), config).fit(train, valid, on_epoch=stop_after_two)
+
+
 def test_markov_learns_what_follows_what(tiny) -> None:
     vocab, train, valid = tiny
     metrics = {}

@@ -9,10 +9,13 @@ services were started with the commands below — it stops and starts them:
 Stated behaviour: with Redis down, answers are still stored (queuing the follow-up jobs fails
 and is logged; the schedule catches up once Redis is back); while PostgreSQL restarts, requests
 fail cleanly (an error page, never a hang) and the site recovers without restarting anything;
-every acknowledged attempt is stored exactly once.
+every acknowledged attempt is stored exactly once. With ``--kill-worker`` (or only that, with
+``--only-worker``): a worker killed in the middle of training leaves the active model as it was,
+and the run is tried again and ends once.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -36,9 +39,13 @@ REDIS_START = [
 ]
 
 
-def _status(run_id: int) -> str:
+def _field(run_id: int, name: str) -> str:
     close_old_connections()
-    return TrainingRun.objects.filter(pk=run_id).values_list("status", flat=True).first() or ""
+    return TrainingRun.objects.filter(pk=run_id).values_list(name, flat=True).first() or ""
+
+
+def _status(run_id: int) -> str:
+    return _field(run_id, "status")
 
 
 def _wait(done: Any, seconds: float) -> bool:
@@ -50,16 +57,37 @@ def _wait(done: Any, seconds: float) -> bool:
     return False
 
 
-def _kill_pool_processes() -> list[int]:
-    """SIGKILL the children of each running Celery worker main process (its pool)."""
+def _active_versions_until_done(run: TrainingRun, course: Course, seconds: float) -> set[Any]:
+    """Waits for the run to end; the ids of the active model seen while it had not."""
+    seen: set[Any] = set()
+
+    def finished() -> bool:
+        if _status(run.pk) in (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING):
+            seen.add(getattr(active_version(course), "pk", None))
+            return False
+        return True
+
+    _wait(finished, seconds)
+    return seen
+
+
+def _worker_main_pids() -> list[int]:
+    """The main processes of the running Celery workers (those whose parent is no worker)."""
     table = subprocess.run(["ps", "-eo", "pid=,ppid=,args="], capture_output=True, text=True,
                            check=True).stdout.splitlines()
-    rows = [line.split(None, 2) for line in table if "celery" in line and "worker" in line]
+    rows = [line.split(None, 2) for line in table if "celery" in line and " worker" in line]
     pids = {int(pid) for pid, _, _ in rows}
-    children = [int(pid) for pid, ppid, _ in rows if int(ppid) in pids]
-    for pid in children:
+    return [int(pid) for pid, ppid, _ in rows if int(ppid) not in pids]
+
+
+def _kill_tree(pid: int) -> None:
+    """SIGKILL a process and its children, children first (nothing gets to clean up)."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    for child in children.stdout.split():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(child), signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    return children
 
 
 def _postgres_restart() -> list[str]:
@@ -105,11 +133,16 @@ class Command(BaseCommand):
         parser.add_argument("--learners", type=int, default=5)
         parser.add_argument("--phase-seconds", type=int, default=15)
         parser.add_argument("--kill-worker", action="store_true",
-                            help="Also kill the worker's pool process in the middle of a "
-                                 "training run and watch the run come back")
+                            help="Also kill the worker (its pool process, then all of it) in "
+                                 "the middle of a training run and watch the run come back")
+        parser.add_argument("--only-worker", action="store_true",
+                            help="Only the worker drill: leave Redis and PostgreSQL running")
 
     def handle(self, *args: Any, **options: Any) -> None:
         course = course_or_error(options["course"])
+        if options["only_worker"]:
+            self._kill_worker_during_training(course)
+            return
         names = throwaway_learners(course, "fault", options["learners"])
         step = options["phase_seconds"]
         deadline = time.monotonic() + 5 * step
@@ -137,34 +170,34 @@ class Command(BaseCommand):
             self._kill_worker_during_training(course)
 
     def _kill_worker_during_training(self, course: Course) -> None:
-        """The pool process dies (as if killed for memory) while it trains: the main worker
-        process rejects the unacknowledged task, which runs again; the active model stays until
-        the new one is promoted."""
-        before = active_version(course)
-        run, _ = open_run(course, TrainingRun.Trigger.ADMIN)
-        if not _wait(lambda: _status(run.pk) == TrainingRun.Status.RUNNING, 120):
-            self.stdout.write(f"worker kill: run #{run.pk} never started ({_status(run.pk)})")
-            return
-        time.sleep(2)
-        killed = _kill_pool_processes()
-        self.stdout.write(f"worker kill: killed pool process(es) {killed} of run #{run.pk}")
-        unchanged = True
-
-        def finished() -> bool:
-            nonlocal unchanged
-            current = active_version(course)
-            status = _status(run.pk)
-            if status == TrainingRun.Status.RUNNING and current != before:
-                unchanged = False
-            return status not in (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING)
-
-        _wait(finished, 600)
-        run.refresh_from_db()
-        self.stdout.write(
-            f"worker kill: run #{run.pk} ended {run.status} after {run.tries} tries; active "
-            f"model unchanged until then: {unchanged}; now v"
-            f"{active_version(course).number if active_version(course) else '-'}"
-        )
+        """Twice, a run is killed in the middle of training: first its pool process (as the
+        out-of-memory killer would), then the whole worker (a supervisor, here ``rundemo``,
+        starts it again). Each time the active model must stay until the run, tried again,
+        ends; the run must end exactly once."""
+        for what in ("pool process", "whole worker"):
+            before = active_version(course)
+            run, _ = open_run(course, TrainingRun.Trigger.ADMIN)
+            if not _wait(lambda run=run: "epoch" in _field(run.pk, "message"), 300):
+                self.stdout.write(f"kill {what}: run #{run.pk} never reached an epoch "
+                                  f"({_status(run.pk)})")
+                return
+            holder = _field(run.pk, "worker")
+            started = time.monotonic()
+            if what == "pool process":
+                os.kill(int(holder.rpartition(":")[2]), signal.SIGKILL)
+            else:
+                for pid in _worker_main_pids():
+                    _kill_tree(pid)
+            self.stdout.write(f"kill {what}: killed {holder} during run #{run.pk}")
+            versions_while_unfinished = _active_versions_until_done(run, course, 900)
+            run.refresh_from_db()
+            unchanged = versions_while_unfinished <= {getattr(before, "pk", None)}
+            self.stdout.write(
+                f"kill {what}: run #{run.pk} ended {run.status} {time.monotonic() - started:.0f}"
+                f" s after the kill, after {run.tries} tries; active model unchanged until "
+                f"then: {unchanged}; versions registered by the run: "
+                f"{1 if run.model_version_id else 0}"
+            )
 
     def _phase(self, name: str, seconds: int) -> None:
         _Drill.phase = name

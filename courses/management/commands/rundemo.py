@@ -8,12 +8,18 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+# A process that exits (killed, crashed) is started again, as a supervisor would, unless it
+# keeps exiting: more than MAX_RESTARTS within RESTART_WINDOW seconds stops everything.
+MAX_RESTARTS = 5
+RESTART_WINDOW = 300.0
 
 
 class Command(BaseCommand):
     help = (
-        "Serve the site with a real Celery worker and beat; Ctrl-C stops all three. "
+        "Serve the site with a real Celery worker and beat, restarting any that exits; Ctrl-C "
+        "stops all three. "
         "--production serves with gunicorn (WEB_CONCURRENCY workers) instead of runserver."
     )
 
@@ -35,15 +41,25 @@ class Command(BaseCommand):
             "beat": [python, "-m", "celery", "-A", "learnpath", "beat", "-l", "info",
                      "--schedule", str(settings.DATA_DIR / "celerybeat-schedule")],
         }
-        processes = {name: subprocess.Popen(command, cwd=settings.BASE_DIR)
-                     for name, command in commands.items()}
+        processes = {name: self._start(command) for name, command in commands.items()}
         self.stdout.write(f"Serving http://{addr}/ with a Celery worker and beat. Ctrl-C stops.")
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        restarts: list[float] = []
         try:
-            while all(process.poll() is None for process in processes.values()):
+            while True:
                 time.sleep(0.5)
-            stopped = [name for name, process in processes.items() if process.poll() is not None]
-            self.stderr.write(f"{', '.join(stopped)} stopped; shutting the others down.")
+                for name, process in list(processes.items()):
+                    if process.poll() is None:
+                        continue
+                    now = time.monotonic()
+                    restarts = [at for at in restarts if at > now - RESTART_WINDOW] + [now]
+                    if len(restarts) > MAX_RESTARTS:
+                        raise CommandError(
+                            f"{name} exited with {process.returncode}; {MAX_RESTARTS} restarts "
+                            f"in {RESTART_WINDOW:.0f} s already: stopping everything."
+                        )
+                    self.stderr.write(f"{name} exited with {process.returncode}; restarting it.")
+                    processes[name] = self._start(commands[name])
         except (KeyboardInterrupt, SystemExit):
             self.stdout.write("Stopping…")
         finally:
@@ -55,3 +71,7 @@ class Command(BaseCommand):
                     process.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     process.kill()
+
+    @staticmethod
+    def _start(command: list[str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(command, cwd=settings.BASE_DIR)
