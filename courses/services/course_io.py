@@ -7,7 +7,7 @@ Format ``learnpath-course`` version 1::
      "skills": [{"key", "name", "description", "area", "prerequisites": [skill keys]}],
      "exercises": [{"key", "skills": [skill keys], "prompt", "kind", "difficulty" (1-5),
                     "hint", "solution", "status" ("active" | "retired"),
-                    "choices": [{"text", "correct"}]        # kind "choice"
+                    "choices": [{"text", "correct"}]        # kind "choice", 2 to 50
                     "answer": number, "tolerance": number   # kind "numeric"
                     "accepted": [strings]}]}                # kind "text"
 
