@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -32,6 +33,7 @@ from courses.models import (
     StudySession,
     TrainingRun,
 )
+from courses.services.attempt_log import AttemptLogError, import_attempt_log, read_attempt_log
 from courses.services.course_io import (
     CourseDocumentError,
     export_course,
@@ -49,7 +51,8 @@ from courses.signals import bump_content_version
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "skill_count", "exercise_count", "export_link"]
+    list_display = ["title", "slug", "skill_count", "exercise_count", "export_link",
+                    "attempt_log_link"]
     prepopulated_fields = {"slug": ["title"]}
     actions = ["export_json", "retrain_model"]
     change_list_template = "admin/courses/course/change_list.html"
@@ -85,12 +88,22 @@ class CourseAdmin(admin.ModelAdmin):
         url = reverse("admin:courses_course_export", args=[course.pk])
         return format_html('<a href="{}">JSON</a>', url)
 
+    @admin.display(description="attempt log")
+    def attempt_log_link(self, course: Course) -> str:
+        url = reverse("admin:courses_course_import_attempts", args=[course.pk])
+        return format_html('<a href="{}">Import (CSV)</a>', url)
+
     def get_urls(self) -> list[URLPattern]:
         own = [
             path(
                 "import/",
                 self.admin_site.admin_view(self.import_view),
                 name="courses_course_import",
+            ),
+            path(
+                "<int:course_id>/import-attempts/",
+                self.admin_site.admin_view(self.import_attempts_view),
+                name="courses_course_import_attempts",
             ),
             path(
                 "<int:course_id>/export/",
@@ -135,6 +148,33 @@ class CourseAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/courses/course/import.html", context, status=status)
 
 
+    def import_attempts_view(self, request: HttpRequest, course_id: int) -> HttpResponse:
+        course = get_object_or_404(Course, pk=course_id)
+        if not self.has_change_permission(request, course):
+            return HttpResponse("Not allowed.", status=403)
+        posted = request.method == "POST"
+        form = AttemptLogForm(course, request.POST, request.FILES) if posted else \
+            AttemptLogForm(course)
+        status = 200
+        if posted:
+            if form.is_valid():
+                summary = form.cleaned_data["summary"]
+                created = (f", {summary.created_learners} learner accounts created"
+                           if summary.created_learners else "")
+                self.message_user(
+                    request,
+                    f"{course.title}: {summary.imported} attempts of {summary.learners} learners "
+                    f"imported, {summary.already_stored} already stored{created}.",
+                )
+                return HttpResponseRedirect(reverse("admin:courses_course_changelist"))
+            status = 400
+        context = {**self.admin_site.each_context(request), "form": form, "course": course,
+                   "title": f"Import an attempt log into {course.title}",
+                   "max_rows": settings.ATTEMPT_LOG_WEB_MAX_ROWS}
+        return TemplateResponse(request, "admin/courses/course/import_attempts.html", context,
+                                status=status)
+
+
 def _json_download(course: Course) -> HttpResponse:
     body = json.dumps(export_course(course), indent=2, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
@@ -146,8 +186,6 @@ class CourseImportForm(forms.Form):
     file = forms.FileField(help_text="A course exported as JSON (learnpath-course format).")
 
     def clean(self) -> dict[str, Any]:
-        from django.conf import settings
-
         cleaned = super().clean()
         upload = cleaned.get("file")
         if upload is None:
@@ -160,6 +198,35 @@ class CourseImportForm(forms.Form):
         try:
             cleaned["summary"] = import_course(parse_course_json(upload.read()))
         except CourseDocumentError as error:
+            raise ValidationError(error.problems) from error
+        return cleaned
+
+
+class AttemptLogForm(forms.Form):
+    file = forms.FileField(help_text="CSV with a header: learner, exercise, submitted_at, and "
+                                     "answer and/or correct (optional: started_at, hint_used).")
+    create_learners = forms.BooleanField(
+        required=False, help_text="Create accounts (no usable password) for unknown usernames."
+    )
+
+    def __init__(self, course: Course, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.course = course
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is None:
+            return cleaned
+        if upload.size > settings.COURSE_IMPORT_MAX_BYTES:
+            raise ValidationError(f"The file is {upload.size} bytes; the limit is "
+                                  f"{settings.COURSE_IMPORT_MAX_BYTES} bytes.")
+        create = cleaned.get("create_learners", False)
+        try:
+            rows = read_attempt_log(upload.read(), self.course, create_learners=create,
+                                    max_rows=settings.ATTEMPT_LOG_WEB_MAX_ROWS)
+            cleaned["summary"] = import_attempt_log(self.course, rows, create_learners=create)
+        except AttemptLogError as error:
             raise ValidationError(error.problems) from error
         return cleaned
 

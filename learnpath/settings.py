@@ -155,6 +155,9 @@ LOGOUT_REDIRECT_URL = "login"
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 COURSE_IMPORT_MAX_BYTES = envint("COURSE_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+# Rows of an attempt log uploaded in the admin (stored within the request, a few ms per row);
+# `manage.py import_attempts` takes longer logs.
+ATTEMPT_LOG_WEB_MAX_ROWS = envint("ATTEMPT_LOG_WEB_MAX_ROWS", 2000)
 
 # Minutes of inactivity after which a learner's next attempt opens a new study session.
 LEARNPATH_SESSION_GAP_MINUTES = envint("LEARNPATH_SESSION_GAP_MINUTES", 30)

@@ -235,6 +235,9 @@ ADMIN_MATRIX: dict[str, tuple[Check, ...]] = {
     "admin/(?P<url>.*)$": (admin_only("/admin/no-such-page/", NOT_FOUND),),
     "admin/auth/user/<id>/password/": (admin_only("/admin/auth/user/{auth_user}/password/"),),
     "admin/courses/course/import/": (admin_only("/admin/courses/course/import/"),),
+    "admin/courses/course/<int:course_id>/import-attempts/": (
+        admin_only("/admin/courses/course/{courses_course}/import-attempts/"),
+    ),
     "admin/courses/course/<int:course_id>/export/": (
         admin_only("/admin/courses/course/{courses_course}/export/"),
     ),
