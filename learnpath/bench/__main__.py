@@ -34,7 +34,9 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m learnpath.bench", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--format", required=True, choices=["akt-pid", "three-line", "matrix"])
+    parser.add_argument(
+        "--format", required=True, choices=["akt-pid", "three-line", "matrix", "attempts-csv"]
+    )
     parser.add_argument(
         "--data",
         required=True,

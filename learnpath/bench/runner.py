@@ -22,6 +22,7 @@ from learnpath.seq.data import EncodedSequences, Vocabulary, assign_folds, cut_w
 from learnpath.seq.formats import (
     merge_corpora,
     read_akt_pid,
+    read_attempts_csv,
     read_qmatrix,
     read_response_matrix,
     read_three_line,
@@ -79,6 +80,7 @@ def load_folds(
             path, read_qmatrix(qmatrix) if qmatrix else None
         ),
         "matrix": read_response_matrix,
+        "attempts-csv": read_attempts_csv,
     }
     merged = merge_corpora([readers[data_format](path) for path in paths])
     fold_of = assign_folds([sequence.learner for sequence in merged.sequences], FOLD_COUNT, seed)

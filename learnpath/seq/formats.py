@@ -9,6 +9,9 @@
   with all the skills, so it is predicted once and never from its own answer.
 - **response matrix** (DKT Synthetic-5): one learner per row, one 0/1 column per question, all
   learners answering the questions in column order.
+- **attempts CSV** (learnpath's own, with time): a header, then one attempt per row:
+  ``learner,exercise,skills,correct[,timestamp][,new_session]``; ``skills`` separated by ``;``,
+  ``timestamp`` in seconds, ``new_session`` 0/1. Each learner's rows in time order.
 
 Trailing commas and blank lines between records are accepted. Anything else malformed raises
 ``FormatError`` naming the file and the 1-based line number.
@@ -180,6 +183,50 @@ def read_response_matrix(path: Path) -> Corpus:
         sequences.append(LearnerSequence(f"{path.stem}:{len(sequences)}", attempts))
     exercise_skills = {str(column): (str(column),) for column in range(width or 0)}
     return Corpus(tuple(sequences), exercise_skills)
+
+
+ATTEMPT_COLUMNS = ("learner", "exercise", "skills", "correct", "timestamp", "new_session")
+
+
+def read_attempts_csv(path: Path) -> Corpus:
+    lines = _numbered_lines(path)
+    number, header_text = next(lines, (1, ""))
+    header = header_text.split(",")
+    if header[:4] != list(ATTEMPT_COLUMNS[:4]) or any(
+        name not in ATTEMPT_COLUMNS for name in header
+    ):
+        raise FormatError(path, number, f"expected the header {','.join(ATTEMPT_COLUMNS)} "
+                                        "(the last two optional)")
+    by_learner: dict[str, list[Attempt]] = {}
+    skills_of: dict[str, set[str]] = {}
+    for number, text in lines:
+        if not text:
+            continue
+        fields = text.split(",")
+        if len(fields) != len(header):
+            raise FormatError(path, number, f"{len(fields)} fields, the header has {len(header)}")
+        row = dict(zip(header, fields, strict=True))
+        if not row["learner"] or not row["exercise"]:
+            raise FormatError(path, number, "learner and exercise are needed")
+        correct = _answers(path, number, row["correct"])[0]
+        timestamp = None
+        if row.get("timestamp"):
+            try:
+                timestamp = float(row["timestamp"])
+            except ValueError:
+                raise FormatError(path, number, "timestamp: seconds expected") from None
+        session = row.get("new_session", "0")
+        if session not in ("0", "1", ""):
+            raise FormatError(path, number, "new_session: 0 or 1 expected")
+        previous = by_learner.setdefault(row["learner"], [])
+        if timestamp is not None and previous and (previous[-1].timestamp or 0) > timestamp:
+            raise FormatError(path, number, "a learner's rows must be in time order")
+        previous.append(Attempt(row["exercise"], correct, timestamp, session == "1"))
+        skills = {skill for skill in row["skills"].split(";") if skill}
+        skills_of.setdefault(row["exercise"], set()).update(skills or {row["exercise"]})
+    sequences = tuple(LearnerSequence(learner, tuple(attempts))
+                      for learner, attempts in by_learner.items())
+    return Corpus(sequences, {key: tuple(sorted(skills)) for key, skills in skills_of.items()})
 
 
 def merge_corpora(corpora: list[Corpus]) -> Corpus:

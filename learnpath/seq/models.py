@@ -164,6 +164,7 @@ class KnowledgePathLSTM(SequenceModel):
         recent_neighbours: int = 200,
         recent_window: int = 5,
         recent_scale: float = 10.0,
+        session_layer: int = 0,
     ) -> None:
         super().__init__(spec)
         if exercise_input not in ("answer", "identity", "none") or exercise_output not in (
@@ -196,6 +197,13 @@ class KnowledgePathLSTM(SequenceModel):
         self.session_in = nn.Embedding(2, embed_dim)
         self.start = nn.Parameter(torch.zeros(1, 1, embed_dim))
         self.lstm = nn.LSTM(embed_dim, hidden_dim, num_layers=layers, batch_first=True)
+        # Hierarchical option: a GRU over whole sessions (each summarised by the mean of its
+        # attempts' inputs) whose state after the learner's completed sessions is added to every
+        # attempt's input; 0 turns it off.
+        self.session_layer = session_layer
+        if session_layer:
+            self.session_gru = nn.GRU(embed_dim, session_layer, batch_first=True)
+            self.session_proj = nn.Linear(session_layer, embed_dim)
         self.dropout = nn.Dropout(dropout)
         self.skill_out = nn.Embedding(skills, embed_dim, padding_idx=PAD_ID)
         self.skill_out_variation = nn.Embedding(skills, embed_dim, padding_idx=PAD_ID)
@@ -260,8 +268,31 @@ class KnowledgePathLSTM(SequenceModel):
 
     def run(self, batch: Batch, exercise: torch.Tensor) -> torch.Tensor:
         steps = self.attempt_inputs(exercise, batch.skills, batch.correct, batch.gap, batch.session)
+        if self.session_layer:
+            steps = steps + self.session_context(steps, batch.session, batch.mask)
         states, _ = self.lstm(shift_right(self.start, steps))
         return self.dropout(states)
+
+    def session_context(
+        self, steps: torch.Tensor, new_session: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
+        """For each attempt, the session GRU's state after the sessions completed before the
+        attempt's own session (so nothing of the current session leaks), projected to inputs."""
+        session = torch.cumsum(new_session.long(), dim=1)
+        session = session - session[:, :1]  # the window's first attempt opens session 0
+        count = int(session.max()) + 1
+        width = steps.shape[-1]
+        weights = mask.to(steps.dtype)
+        totals = steps.new_zeros(steps.shape[0], count, width).scatter_add_(
+            1, session.unsqueeze(-1).expand(-1, -1, width), steps * weights.unsqueeze(-1)
+        )
+        sizes = steps.new_zeros(steps.shape[0], count).scatter_add_(1, session, weights)
+        means = totals / sizes.clamp(min=1.0).unsqueeze(-1)
+        after, _ = self.session_gru(means)
+        before = torch.cat([after.new_zeros(after.shape[0], 1, after.shape[-1]),
+                            after[:, :-1]], dim=1)
+        context = before.gather(1, session.unsqueeze(-1).expand(-1, -1, before.shape[-1]))
+        return self.session_proj(context)
 
     def answer_logits(
         self, states: torch.Tensor, exercise: torch.Tensor, skills: torch.Tensor
@@ -354,21 +385,35 @@ class KnowledgePathLSTM(SequenceModel):
                 )
         return Prediction(p_correct, next_scores)
 
-    def initial_state(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Recurrent (h, c) after the start token: the state of a learner with no history."""
+    def initial_state(self) -> tuple[torch.Tensor, ...]:
+        """The recurrent state after the start token: that of a learner with no history.
+        (h, c) of the LSTM; with the session layer also the session GRU's state, and the sum and
+        count of the current session's attempt inputs."""
         _, state = self.lstm(self.start)
-        return state
+        if not self.session_layer:
+            return state
+        width = self.start.shape[-1]
+        return (*state, self.start.new_zeros(1, 1, self.session_layer),
+                self.start.new_zeros(1, 1, width), self.start.new_zeros(1, 1, 1))
 
     def advance(
-        self, state: tuple[torch.Tensor, torch.Tensor], attempt: tuple[torch.Tensor, ...]
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """One LSTM step for one attempt given as (exercise, skills, correct, gap, session)."""
-        _, new_state = self.lstm(self.attempt_inputs(*attempt), state)
-        return new_state
+        self, state: tuple[torch.Tensor, ...], attempt: tuple[torch.Tensor, ...]
+    ) -> tuple[torch.Tensor, ...]:
+        """One step for one attempt given as (exercise, skills, correct, gap, session)."""
+        inputs = self.attempt_inputs(*attempt)
+        if not self.session_layer:
+            _, new_state = self.lstm(inputs, state)
+            return new_state
+        hidden, cell, session, total, count = state
+        if bool(attempt[4].reshape(-1)[0]) and float(count.reshape(-1)[0]) > 0:
+            _, session = self.session_gru(total / count, session)
+            total, count = torch.zeros_like(total), torch.zeros_like(count)
+        _, (hidden, cell) = self.lstm(inputs + self.session_proj(session), (hidden, cell))
+        return hidden, cell, session, total + inputs, count + 1
 
     def score_catalog(
         self,
-        state: tuple[torch.Tensor, torch.Tensor],
+        state: tuple[torch.Tensor, ...],
         exercise: torch.Tensor,
         skills: torch.Tensor,
         recent: torch.Tensor,

@@ -48,17 +48,17 @@ _HEADER = struct.Struct("<4sdI")
 
 @runtime_checkable
 class RecurrentServable(Protocol):
-    def initial_state(self) -> tuple[torch.Tensor, torch.Tensor]: ...
+    def initial_state(self) -> tuple[torch.Tensor, ...]: ...
 
     def advance(
-        self, state: tuple[torch.Tensor, torch.Tensor], attempt: tuple[torch.Tensor, ...]
-    ) -> tuple[torch.Tensor, torch.Tensor]: ...
+        self, state: tuple[torch.Tensor, ...], attempt: tuple[torch.Tensor, ...]
+    ) -> tuple[torch.Tensor, ...]: ...
 
     recent_lags: int
 
     def score_catalog(
         self,
-        state: tuple[torch.Tensor, torch.Tensor],
+        state: tuple[torch.Tensor, ...],
         exercise: torch.Tensor,
         skills: torch.Tensor,
         recent: torch.Tensor,
@@ -132,8 +132,8 @@ class ServingModel:
         )
         self._device = device
         with torch.no_grad():
-            hidden, _ = model.initial_state()
-        self._shape = tuple(hidden.shape)
+            self._shapes = [tuple(part.shape) for part in model.initial_state()]
+        self._sizes = [int(np.prod(shape)) for shape in self._shapes]
 
     @property
     def metrics(self) -> dict[str, Any]:
@@ -143,20 +143,21 @@ class ServingModel:
         """The same model scoring these exercises; unseen ones are scored through their skills."""
         return ServingModel(self.model, self.vocab, self.metadata, exercise_skills)
 
-    def _to_tensors(self, state: LearnerState) -> tuple[torch.Tensor, torch.Tensor]:
-        size = int(np.prod(self._shape))
-        if state.vector.shape != (2 * size,):
-            raise ValueError(f"state has {state.vector.size} values, this model needs {2 * size}")
+    def _to_tensors(self, state: LearnerState) -> tuple[torch.Tensor, ...]:
+        if state.vector.shape != (sum(self._sizes),):
+            raise ValueError(f"state has {state.vector.size} values, this model needs "
+                             f"{sum(self._sizes)}")
         values = torch.from_numpy(np.ascontiguousarray(state.vector)).to(self._device)
-        return values[:size].view(self._shape), values[size:].view(self._shape)
+        parts = torch.split(values, self._sizes)
+        return tuple(part.view(shape) for part, shape in zip(parts, self._shapes, strict=True))
 
     def _from_tensors(
         self,
-        state: tuple[torch.Tensor, torch.Tensor],
+        state: tuple[torch.Tensor, ...],
         timestamp: float | None,
         recent: tuple[str, ...] = (),
     ) -> LearnerState:
-        vector = torch.cat([state[0].reshape(-1), state[1].reshape(-1)]).cpu().numpy()
+        vector = torch.cat([part.reshape(-1) for part in state]).cpu().numpy()
         return LearnerState(vector.astype(np.float32), timestamp, recent)
 
     @torch.no_grad()

@@ -7,6 +7,7 @@ import pytest
 from learnpath.seq.formats import (
     FormatError,
     read_akt_pid,
+    read_attempts_csv,
     read_qmatrix,
     read_response_matrix,
     read_three_line,
@@ -103,3 +104,42 @@ def test_response_matrix_reads_questions_in_column_order(tmp_path: Path) -> None
     assert [a.correct for a in corpus.sequences[1].attempts] == [True, True, False]
     with pytest.raises(FormatError, match=r"syn2.csv:2: 2 answers where 3"):
         read_response_matrix(write(tmp_path, "syn2.csv", "0,1,1\n1,1\n"))
+
+
+ATTEMPTS_HEADER = "learner,exercise,skills,correct,timestamp,new_session\n"
+
+
+def test_attempts_csv_reads_times_sessions_and_skills(tmp_path: Path) -> None:
+    path = write(tmp_path, "log.csv", ATTEMPTS_HEADER
+                  + "a,e1,s1;s2,1,100,1\na,e2,,0,160,0\nb,e1,s1,0,50,1\n\na,e1,s1,1,9000,1\n")
+    corpus = read_attempts_csv(path)
+    first = corpus.sequences[0]
+    assert first.learner == "a" and [x.exercise for x in first.attempts] == ["e1", "e2", "e1"]
+    assert [x.timestamp for x in first.attempts] == [100.0, 160.0, 9000.0]
+    assert [x.new_session for x in first.attempts] == [True, False, True]
+    assert [x.correct for x in first.attempts] == [True, False, True]
+    assert corpus.exercise_skills == {"e1": ("s1", "s2"), "e2": ("e2",)}
+    short = read_attempts_csv(write(tmp_path, "short.csv", "learner,exercise,skills,correct\n"
+                                                             "a,e1,s1,1\n"))
+    assert short.sequences[0].attempts[0].timestamp is None
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("learner,exercise,correct\n", 1, "expected the header"),
+        (ATTEMPTS_HEADER + "a,e1,s1,1,100\n", 2, "5 fields, the header has 6"),
+        (ATTEMPTS_HEADER + "a,e1,s1,2,100,0\n", 2, "is not 0 or 1"),
+        (ATTEMPTS_HEADER + "a,e1,s1,1,soon,0\n", 2, "timestamp: seconds expected"),
+        (ATTEMPTS_HEADER + "a,e1,s1,1,100,yes\n", 2, "new_session: 0 or 1 expected"),
+        (ATTEMPTS_HEADER + "a,e1,s1,1,100,0\n,e1,s1,1,100,0\n", 3, "learner and exercise"),
+        (ATTEMPTS_HEADER + "a,e1,s1,1,100,0\na,e2,s1,1,99,0\n", 3, "in time order"),
+    ],
+)
+def test_attempts_csv_errors_name_file_and_line(
+    tmp_path: Path, text: str, line: int, message: str
+) -> None:
+    path = write(tmp_path, "bad.csv", text)
+    with pytest.raises(FormatError, match=message) as raised:
+        read_attempts_csv(path)
+    assert raised.value.line_number == line and raised.value.path == path

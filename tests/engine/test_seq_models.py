@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -134,6 +135,51 @@ def test_each_epoch_is_reported_and_a_report_can_stop_training(tiny) -> None:
 
     with pytest.raises(Stop):
         Trainer(new_model(config, vocab), config).fit(train, valid, on_epoch=stop_after_two)
+
+
+def _session_model(tiny):
+    vocab, _, _ = tiny
+    config = replace(config_for("lstm"), hyper={**SMALL_HYPER["lstm"], "session_layer": 8})
+    return new_model(config, vocab).eval()
+
+
+def test_the_session_layer_sees_only_completed_sessions(tiny) -> None:
+    model = _session_model(tiny)
+    torch.manual_seed(0)
+    steps = torch.randn(2, 7, 16)
+    new_session = torch.tensor([[1, 0, 0, 1, 0, 1, 0], [0, 0, 1, 0, 0, 0, 0]])
+    mask = torch.tensor([[True] * 7, [True] * 5 + [False] * 2])
+    with torch.no_grad():
+        context = model.session_context(steps, new_session, mask)
+        changed = steps.clone()
+        changed[0, 3:5] += 1.0  # the second session of learner 0
+        changed[1, 5:] += 9.0  # padding of learner 1
+        after = model.session_context(changed, new_session, mask)
+    # Within a session the context is constant; the first session's is the same for everyone.
+    assert torch.equal(context[0, 0], context[0, 2]) and torch.equal(context[0, 3], context[0, 4])
+    assert torch.equal(context[0, 0], context[1, 0])
+    # Changing session 2 changes only what comes after it; padding changes nothing.
+    assert torch.equal(after[0, :5], context[0, :5])
+    assert not torch.allclose(after[0, 5:], context[0, 5:])
+    assert torch.equal(after[1], context[1])
+
+
+def test_the_session_layer_trains(tiny) -> None:
+    _, train, _ = tiny
+    model = _session_model(tiny).train()
+    batch = train.batch(np.arange(len(train)))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
+    torch.manual_seed(0)
+    losses = []
+    for _ in range(30):
+        optimizer.zero_grad()
+        loss = model.calculate_loss(batch)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0] - 0.01
+    assert model.session_gru.weight_hh_l0.grad is not None
+    assert float(model.session_gru.weight_hh_l0.grad.abs().sum()) > 0
 
 
 def test_markov_learns_what_follows_what(tiny) -> None:

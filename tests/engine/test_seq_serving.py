@@ -35,12 +35,14 @@ CONFIG = TrainConfig(
 )
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory):
+@pytest.fixture(scope="module", params=[0, 8], ids=["lstm", "with-session-layer"])
+def trained(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     corpus = simulate_corpus(learners=24, exercises=10, skills=3, length=(8, 20), seed=2)
     path = tmp_path_factory.mktemp("model") / "model.pt"
+    config = TrainConfig(**{**CONFIG.__dict__,
+                            "hyper": {**CONFIG.hyper, "session_layer": request.param}})
     result = train_from_sequences(
-        corpus.sequences, corpus.exercise_skills, CONFIG, checkpoint_path=path
+        corpus.sequences, corpus.exercise_skills, config, checkpoint_path=path
     )
     return corpus, result
 
