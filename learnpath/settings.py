@@ -157,7 +157,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 COURSE_IMPORT_MAX_BYTES = envint("COURSE_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 # Rows of an attempt log uploaded in the admin (stored within the request, a few ms per row);
 # `manage.py import_attempts` takes longer logs.
-ATTEMPT_LOG_WEB_MAX_ROWS = envint("ATTEMPT_LOG_WEB_MAX_ROWS", 2000)
+ATTEMPT_LOG_WEB_MAX_ROWS = envint("ATTEMPT_LOG_WEB_MAX_ROWS", 500)
 
 # Minutes of inactivity after which a learner's next attempt opens a new study session.
 LEARNPATH_SESSION_GAP_MINUTES = envint("LEARNPATH_SESSION_GAP_MINUTES", 30)

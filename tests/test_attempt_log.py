@@ -74,6 +74,23 @@ def test_a_log_is_stored_in_time_order_with_sessions_and_charts(
     assert SkillState.objects.filter(learner=alice, course=course, attempts__gt=0).exists()
 
 
+def test_model_state_and_retraining_follow_once_per_learner(
+    course: Course, alice: Any, monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from courses.services import attempt_log, attempts
+
+    followed: list[Attempt] = []
+    per_row: list[Attempt] = []
+    monkeypatch.setattr(attempt_log, "follow_up_attempt", followed.append)
+    monkeypatch.setattr(attempts, "follow_up_attempt", per_row.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        _import(course, GOOD, create_learners=True)
+    assert per_row == []
+    assert sorted((a.learner.username, a.exercise.key) for a in followed) == [
+        ("alice", "quarters-text"), ("newbie", "adding-numeric")]
+
+
 def test_importing_the_same_log_again_stores_nothing_twice(course: Course, alice: Any) -> None:
     _import(course, GOOD, create_learners=True)
     before = _snapshot()

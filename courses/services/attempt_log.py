@@ -40,7 +40,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from courses.models import Attempt, Course, Exercise
-from courses.services.attempts import answer_key_for, record_attempt
+from courses.services.attempts import answer_key_for, follow_up_attempt, record_attempt
 from courses.services.enrolment import enrol
 from courses.services.errors import InvalidInput
 from courses.services.simulation import answer_for
@@ -298,22 +298,29 @@ def import_attempt_log(
     for row in rows:
         by_learner[row.username].append(row)
     imported = already = created = done = 0
+    newest: list[Attempt] = []
     with transaction.atomic():
         for username, learner_rows in by_learner.items():
             learner, new = _learner(username, create_learners)
             created += new
             enrol(learner, course)
+            last = None
             for row in sorted(learner_rows, key=lambda r: (r.submitted_at, r.line)):
                 outcome = record_attempt(
                     learner=learner, exercise=row.exercise, given=row.given,
                     client_id=row.client_id, started_at=row.started_at,
-                    submitted_at=row.submitted_at, hint_used=row.hint_used,
+                    submitted_at=row.submitted_at, hint_used=row.hint_used, follow_up=False,
                 )
                 imported += outcome.created
                 already += not outcome.created
+                last = outcome.attempt if outcome.created else last
                 done += 1
                 if progress is not None and done % 500 == 0:
                     progress(done, len(rows))
+            if last is not None:
+                newest.append(last)
+        # Once per learner, not per row: the model state catches up over all the new attempts.
+        transaction.on_commit(lambda: [follow_up_attempt(attempt) for attempt in newest])
     return LogSummary(len(by_learner), imported, already, created)
 
 

@@ -66,8 +66,11 @@ def record_attempt(
     started_at: datetime | None = None,
     submitted_at: datetime | None = None,
     hint_used: bool = False,
+    follow_up: bool = True,
 ) -> AttemptOutcome:
-    """Checks and stores one attempt; a known ``client_id`` returns the stored one unchanged."""
+    """Checks and stores one attempt; a known ``client_id`` returns the stored one unchanged.
+    ``follow_up=False`` leaves the model state and the retraining check to the caller (a bulk
+    import does them once per learner); the skill chart is always updated."""
     stored = _stored_attempt(learner, client_id, exercise)
     if stored is not None:
         return AttemptOutcome(stored, created=False)
@@ -103,20 +106,23 @@ def record_attempt(
         session.last_activity_at = max(session.last_activity_at, submitted_at)
         session.attempt_count += 1
         session.save(update_fields=["last_activity_at", "attempt_count"])
-        _after_attempt(attempt)
+        _after_attempt(attempt, follow_up)
     return AttemptOutcome(attempt, created=True)
 
 
-def _after_attempt(attempt: Attempt) -> None:
+def _after_attempt(attempt: Attempt, follow_up: bool) -> None:
     """Keeps the skill chart current in the attempt's transaction; the model state and the
     retraining check follow after commit, where a failure cannot cost the attempt."""
     from courses.services.charts import apply_attempt_to_chart
 
     apply_attempt_to_chart(attempt)
-    transaction.on_commit(lambda: _follow_up(attempt))
+    if follow_up:
+        transaction.on_commit(lambda: follow_up_attempt(attempt))
 
 
-def _follow_up(attempt: Attempt) -> None:
+def follow_up_attempt(attempt: Attempt) -> None:
+    """After commit: steps the learner's model state up to this attempt and queues retraining
+    if it is due. Failures are logged: the attempt is stored whatever happens here."""
     from courses.services.learner_state import advance_after_attempt
     from courses.services.training import start_run_if_due
 
