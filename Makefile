@@ -33,7 +33,8 @@ $(BKT_VENV)/.installed:
 	touch $@
 
 SHARED := ../shared/datasets/kt_benchmarks
-# The sequence-model benchmark on ASSISTments 2009 (5 folds), Statics 2011 and Synthetic-5 v0.
+# The sequence-model benchmark on ASSISTments 2009 (5 folds), Statics 2011, Synthetic-5 v0 and
+# simulated learners with sessions (the LSTM with and without its session-level layer).
 bench: install-bench $(BKT_VENV)/.installed
 	$(PY) -m learnpath.bench --format akt-pid --data $(SHARED)/assist2009/akt_pid \
 		--prefix assist2009_pid --folds 1-5 --models all --threads 1 \
@@ -46,6 +47,14 @@ bench: install-bench $(BKT_VENV)/.installed
 	$(PY) -m learnpath.bench --format matrix \
 		--data $(SHARED)/synthetic5/naive_c5_q50_s4000_v0.csv --name synthetic5_v0 --folds 1-5 \
 		--models lstm,dkt,logistic,popularity,markov,itemknn --threads 1 --out bench-out/other
+	$(PY) -m learnpath.scripts.simulated_log --course courses/demo/fractions_course.json \
+		--learners 1000 --out bench-out/simulated.csv
+	$(PY) -m learnpath.bench --format attempts-csv --data bench-out/simulated.csv \
+		--name simulated_sessions --folds 1-5 --models lstm,dkt,logistic,markov,itemknn \
+		--threads 1 --out bench-out/sim-plain
+	$(PY) -m learnpath.bench --format attempts-csv --data bench-out/simulated.csv \
+		--name simulated_sessions_layer --folds 1-5 --models lstm \
+		--hyper '{"lstm": {"session_layer": 32}}' --threads 1 --out bench-out/sim-session
 
 demo: install
 	$(PY) manage.py migrate --noinput
