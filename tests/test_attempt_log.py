@@ -99,6 +99,14 @@ def test_importing_the_same_log_again_stores_nothing_twice(course: Course, alice
     assert _snapshot() == before
 
 
+def test_the_same_instant_in_another_zone_is_the_same_row(course: Course, alice: Any) -> None:
+    _import(course, GOOD, create_learners=True)
+    shifted = GOOD.replace(_at(0), (T0.astimezone(timezone.get_fixed_timezone(90))).isoformat())
+    assert shifted != GOOD
+    summary = _import(course, shifted, create_learners=True)
+    assert (summary.imported, summary.already_stored) == (0, 6)
+
+
 def test_a_log_extends_history_and_never_rewrites_it(course: Course, enrolled_alice: Any) -> None:
     exercise = Exercise.objects.get(course=course, key="quarters-numeric")
     record_attempt(learner=enrolled_alice, exercise=exercise, given="0.75",

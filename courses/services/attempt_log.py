@@ -29,7 +29,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -71,8 +71,9 @@ class LogRow:
 
     @property
     def client_id(self) -> uuid.UUID:
+        # The instant, not how it was written: the same time with another offset is the same row.
         key = f"{self.exercise.course_id}:{self.username}:{self.exercise.key}:" \
-              f"{self.submitted_at.isoformat()}"
+              f"{self.submitted_at.astimezone(UTC).isoformat()}"
         return uuid.uuid5(_NAMESPACE, key)
 
 
