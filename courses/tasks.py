@@ -36,7 +36,7 @@ def retrain_course_model(self: Any, run_id: int) -> str:
     except Exception as error:
         final = self.request.retries >= self.max_retries
         try:
-            training.record_failure(run_id, error, final)
+            final = training.record_failure(run_id, error, final)
         except Exception:
             # The database itself may be what failed: the retry must happen all the same.
             logger.exception("Could not record the failure of training run %s", run_id)

@@ -163,6 +163,79 @@ def test_bad_logs_say_where_and_change_nothing(
     assert _snapshot() == before
 
 
+def test_accounts_that_are_not_learners_are_refused(course: Course, alice: Any) -> None:
+    staff = get_user_model().objects.create_user(username="tina", is_staff=True)
+    gone = get_user_model().objects.create_user(username="gone", is_active=False)
+    text = HEADER + f"tina,quarters-text,{_at(0)},,1\ngone,quarters-text,{_at(1)},,1\n" \
+        + f"ALICE,quarters-text,{_at(2)},,1\n"
+    before = _snapshot()
+    with pytest.raises(AttemptLogError) as raised:
+        _import(course, text, create_learners=True)
+    assert raised.value.problems == [
+        "line 2: 'tina' is a staff account, not a learner",
+        "line 3: 'gone' is an inactive account, not a learner",
+        "line 4: 'ALICE' would be a new account next to 'alice'; use that name",
+    ]
+    assert _snapshot() == before and staff.pk and gone.pk
+
+
+def test_only_correct_is_refused_when_no_such_answer_exists(course: Course, alice: Any) -> None:
+    # The stand-in wrong answer ("not sure") is accepted here: storing it would flip the row.
+    Exercise.objects.filter(course=course, key="quarters-text").update(
+        accepted_answers=["one quarter", "not sure"])
+    with pytest.raises(AttemptLogError, match="quarters-text has no wrong answer to store"):
+        _import(course, HEADER + f"alice,quarters-text,{_at(0)},,0\n")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("0001-01-01T00:30:00+01:00", "is before 1970"),
+     ("2026-10-25T02:30:00", "happens twice in the site's time zone"),
+     ("2026-03-29T02:30:00", "does not exist in the site's time zone")],
+)
+def test_times_that_cannot_be_placed_are_refused(
+    course: Course, alice: Any, settings: Any, value: str, expected: str
+) -> None:
+    settings.TIME_ZONE = "Europe/Paris"
+    with pytest.raises(AttemptLogError, match=expected):
+        _import(course, HEADER + f"alice,quarters-text,{value},,1\n")
+
+
+def test_an_answer_given_while_the_log_was_checked_stops_the_import(
+    course: Course, enrolled_alice: Any,
+) -> None:
+    rows = read_attempt_log(GOOD.encode(), course, create_learners=True)
+    exercise = Exercise.objects.get(course=course, key="quarters-numeric")
+    record_attempt(learner=enrolled_alice, exercise=exercise, given="0.75",
+                   client_id=uuid.uuid4(), submitted_at=T0 + timedelta(minutes=3))
+    before = _snapshot()
+    with pytest.raises(AttemptLogError, match="after this row was checked"):
+        import_attempt_log(course, rows, create_learners=True)
+    assert _snapshot() == before
+
+
+def test_a_refusal_while_writing_is_clear_and_leaves_nothing(
+    course: Course, alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from courses.services import attempt_log
+    from courses.services.errors import Conflict
+
+    rows = read_attempt_log(GOOD.encode(), course, create_learners=True)
+    real, calls = attempt_log.record_attempt, []
+
+    def third_is_refused(**kwargs: Any) -> Any:
+        calls.append(kwargs)
+        if len(calls) == 3:
+            raise Conflict("This submission id was already used for another exercise.")
+        return real(**kwargs)
+
+    monkeypatch.setattr(attempt_log, "record_attempt", third_is_refused)
+    before = _snapshot()
+    with pytest.raises(AttemptLogError, match=r"\(nothing was written\): This submission"):
+        import_attempt_log(course, rows, create_learners=True)
+    assert _snapshot() == before
+
+
 def test_every_problem_is_listed_up_to_a_bound(course: Course, enrolled_alice: Any) -> None:
     text = HEADER + "".join(f"alice,nope{n},{_at(n)},,1\n" for n in range(80))
     with pytest.raises(AttemptLogError) as raised:

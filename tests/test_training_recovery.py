@@ -77,7 +77,7 @@ def test_a_run_whose_worker_died_here_is_taken_over_at_once(populated: Course) -
     run = _running(populated, f"{HERE}:{_dead_pid()}")
     assert retrain_course_model.apply(args=[run.pk]).get() == TrainingRun.Status.ACTIVATED
     run.refresh_from_db()
-    assert run.tries == 2 and run.worker == leases.this_worker()
+    assert run.tries == 2 and run.worker.startswith(leases.this_process() + ":")
     assert ModelVersion.objects.filter(course=populated).count() == 1
 
 
@@ -119,6 +119,44 @@ def test_a_run_that_loses_its_worker_three_times_fails(populated: Course) -> Non
     run.refresh_from_db()
     assert "lost during try 3 of 3" in run.message and run.finished_at is not None
     assert not ModelVersion.objects.exists()
+
+
+def test_no_run_is_tried_more_than_three_times_over_all_deliveries(populated: Course) -> None:
+    run = TrainingRun.objects.create(course=populated, trigger="admin", tries=training.MAX_TRIES,
+                                     touched_at=timezone.now(), message="Try 3 failed: boom")
+    assert retrain_course_model.apply(args=[run.pk]).get() == TrainingRun.Status.FAILED
+    run.refresh_from_db()
+    assert run.message == "Tried 3 times; not tried again. Try 3 failed: boom"
+    assert not ModelVersion.objects.exists()
+
+
+def test_a_failure_on_the_last_try_is_final_whatever_the_message_count(
+    populated: Course,
+) -> None:
+    run = _running(populated, leases.new_claim(), tries=training.MAX_TRIES)
+    assert training.record_failure(run.pk, RuntimeError("boom"), final=False) is True
+    assert TrainingRun.objects.get(pk=run.pk).status == TrainingRun.Status.FAILED
+    other = _running(populated, "elsewhere:1:abc", tries=1)
+    assert training.record_failure(other.pk, RuntimeError("boom"), final=False) is False
+    assert TrainingRun.objects.get(pk=other.pk).status == TrainingRun.Status.RUNNING
+
+
+def test_a_run_taken_over_after_training_registers_nothing(
+    populated: Course, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_train = training._train
+
+    def taken_over_at_the_end(course: Course, data: Any, on_epoch: Any) -> Any:
+        result = real_train(course, data, on_epoch)
+        TrainingRun.objects.filter(course=course).update(worker="elsewhere:7:abc")
+        return result
+
+    monkeypatch.setattr(training, "_train", taken_over_at_the_end)
+    monkeypatch.setattr(training, "_touch", lambda run, **fields: None)
+    run, _ = training.open_run(populated, TrainingRun.Trigger.ADMIN)
+    assert retrain_course_model.apply(args=[run.pk]).get() == "taken over"
+    assert not ModelVersion.objects.exists()
+    assert TrainingRun.objects.get(pk=run.pk).status == TrainingRun.Status.RUNNING
 
 
 def test_recovery_queues_again_exactly_the_lost_runs(

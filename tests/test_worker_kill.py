@@ -107,7 +107,7 @@ def test_a_killed_pool_process_leaves_the_model_and_the_run_is_tried_again(
         run, _ = open_run(trained_course, TrainingRun.Trigger.ADMIN)
         _wait(lambda: _mid_training(run.pk), 180, "the first epoch", log)
         first = _run(run.pk)
-        pool_pid = int(first.worker.rpartition(":")[2])
+        pool_pid = int(first.worker.split(":")[1])
         assert pool_pid != worker.process.pid
         os.kill(pool_pid, signal.SIGKILL)
         versions_while_running = set()

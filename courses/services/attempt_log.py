@@ -35,14 +35,14 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from courses.models import Attempt, Course, Exercise
+from courses.models import Attempt, Course, Enrollment, Exercise
 from courses.services.attempts import answer_key_for, follow_up_attempt, record_attempt
 from courses.services.enrolment import enrol
-from courses.services.errors import InvalidInput
+from courses.services.errors import InvalidInput, ServiceError
 from courses.services.simulation import answer_for
 from learnpath.answers import AnswerError, check_answer
 
@@ -211,9 +211,21 @@ class _RowParser:
         except ValueError:
             errors.append(f"{name}: {value[:40]!r} is not an ISO 8601 time")
             return None
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        return moment
+        if moment.year < 1970:
+            errors.append(f"{name}: {value[:40]!r} is before 1970")
+            return None
+        if timezone.is_aware(moment):
+            return moment
+        aware = timezone.make_aware(moment)
+        if aware.astimezone(UTC).astimezone(aware.tzinfo).replace(tzinfo=None) != moment:
+            errors.append(f"{name}: {value[:40]!r} does not exist in the site's time zone "
+                          "(clocks went forward); give the UTC offset")
+            return None
+        if timezone.make_aware(moment.replace(fold=1)).utcoffset() != aware.utcoffset():
+            errors.append(f"{name}: {value[:40]!r} happens twice in the site's time zone "
+                          "(clocks went back); give the UTC offset")
+            return None
+        return aware
 
     @staticmethod
     def _flag(value: str, name: str, errors: list[str], default: bool | None) -> bool | None:
@@ -233,7 +245,11 @@ class _RowParser:
             if correct is None:
                 errors.append("answer or correct: one of them is needed")
                 return None
-            return answer_for(exercise, correct)
+            generated = _canonical_answer(exercise, correct)
+            if generated is None:
+                errors.append(f"correct: {exercise.key} has no {'right' if correct else 'wrong'}"
+                              " answer to store for it; give the answer")
+            return generated
         given: str | list[int] = answer
         if exercise.kind == Exercise.Kind.CHOICE:
             by_text = {choice.text.strip(): choice.pk for choice in exercise.choices.all()}
@@ -255,6 +271,16 @@ class _RowParser:
         return given
 
 
+def _canonical_answer(exercise: Exercise, correct: bool) -> str | list[int] | None:
+    """A right or wrong answer to store when the log has only ``correct``; None if there is
+    none that checks as such (e.g. a wrong answer to a choice with no wrong option)."""
+    try:
+        given = answer_for(exercise, correct)
+        return given if check_answer(answer_key_for(exercise), given) == correct else None
+    except (AnswerError, IndexError):
+        return None
+
+
 def _check_learners_and_order(rows: list[LogRow], course: Course, create_learners: bool,
                               problems: _Problems) -> None:
     users = get_user_model().objects.in_bulk({row.username for row in rows},
@@ -272,7 +298,8 @@ def _check_learners_and_order(rows: list[LogRow], course: Course, create_learner
     )
     validator = get_user_model().username_validator
     for row in rows:
-        if row.username not in users:
+        user = users.get(row.username)
+        if user is None:
             if not create_learners:
                 problems.add(f"line {row.line}: no user {row.username!r} (allow creating "
                              "learners to add them)")
@@ -282,6 +309,15 @@ def _check_learners_and_order(rows: list[LogRow], course: Course, create_learner
             except ValidationError:
                 problems.add(f"line {row.line}: {row.username!r} cannot be a username "
                              "(letters, digits and @.+-_ only)")
+                continue
+            twin = get_user_model().objects.filter(username__iexact=row.username).first()
+            if twin is not None:
+                problems.add(f"line {row.line}: {row.username!r} would be a new account next "
+                             f"to {twin.get_username()!r}; use that name")
+            continue
+        if user.is_staff or user.is_superuser or not user.is_active:
+            kind = "an inactive" if not user.is_active else "a staff"
+            problems.add(f"line {row.line}: {row.username!r} is {kind} account, not a learner")
             continue
         newest = latest.get(row.username)
         if row.client_id not in stored and newest is not None and row.submitted_at <= newest:
@@ -300,29 +336,56 @@ def import_attempt_log(
         by_learner[row.username].append(row)
     imported = already = created = done = 0
     newest: list[Attempt] = []
-    with transaction.atomic():
-        for username, learner_rows in by_learner.items():
-            learner, new = _learner(username, create_learners)
-            created += new
-            enrol(learner, course)
-            last = None
-            for row in sorted(learner_rows, key=lambda r: (r.submitted_at, r.line)):
-                outcome = record_attempt(
-                    learner=learner, exercise=row.exercise, given=row.given,
-                    client_id=row.client_id, started_at=row.started_at,
-                    submitted_at=row.submitted_at, hint_used=row.hint_used, follow_up=False,
-                )
-                imported += outcome.created
-                already += not outcome.created
-                last = outcome.attempt if outcome.created else last
-                done += 1
-                if progress is not None and done % 500 == 0:
-                    progress(done, len(rows))
-            if last is not None:
-                newest.append(last)
-        # Once per learner, not per row: the model state catches up over all the new attempts.
-        transaction.on_commit(lambda: [follow_up_attempt(attempt) for attempt in newest])
+    try:
+        with transaction.atomic():
+            for username, learner_rows in by_learner.items():
+                learner, new = _learner(username, create_learners)
+                created += new
+                enrol(learner, course)
+                # Live answers of this learner wait for the import (record_attempt takes the
+                # same lock), so the order check below stays true until the commit.
+                Enrollment.objects.select_for_update().get(learner=learner, course=course)
+                _still_newer(course, learner, learner_rows)
+                last = None
+                for row in sorted(learner_rows,
+                                  key=lambda r: (r.submitted_at.astimezone(UTC), r.line)):
+                    outcome = record_attempt(
+                        learner=learner, exercise=row.exercise, given=row.given,
+                        client_id=row.client_id, started_at=row.started_at,
+                        submitted_at=row.submitted_at, hint_used=row.hint_used,
+                        follow_up=False,
+                    )
+                    imported += outcome.created
+                    already += not outcome.created
+                    last = outcome.attempt if outcome.created else last
+                    done += 1
+                    if progress is not None and done % 500 == 0:
+                        progress(done, len(rows))
+                if last is not None:
+                    newest.append(last)
+            # Once per learner, not per row: the model state catches up over the new attempts.
+            transaction.on_commit(lambda: [follow_up_attempt(attempt) for attempt in newest])
+    except (ServiceError, IntegrityError) as error:
+        # Something changed between the check and the write (an exercise retired, an account
+        # created, an answer given meanwhile): nothing was written.
+        raise AttemptLogError([f"The log was not imported (nothing was written): "
+                               f"{error}"]) from error
     return LogSummary(len(by_learner), imported, already, created)
+
+
+def _still_newer(course: Course, learner: AbstractBaseUser, rows: list[LogRow]) -> None:
+    """The date-order check again, inside the import's transaction (after the enrolment
+    lock), against anything stored since the file was checked."""
+    stored = set(Attempt.objects.filter(course=course, learner=learner,
+                                        client_id__in=[row.client_id for row in rows])
+                 .values_list("client_id", flat=True))
+    latest = Attempt.objects.filter(course=course, learner=learner).exclude(
+        client_id__in=stored).aggregate(top=Max("submitted_at"))["top"]
+    for row in rows:
+        if row.client_id not in stored and latest is not None and row.submitted_at <= latest:
+            raise AttemptLogError([f"line {row.line}: {row.username} answered at "
+                                   f"{latest.isoformat()}, after this row was checked; "
+                                   "a log can only add newer history"])
 
 
 def _learner(username: str, create: bool) -> tuple[AbstractBaseUser, bool]:

@@ -1,15 +1,18 @@
 """Who is training a run, and whether they still are.
 
-A worker that claims a training run writes its ``host:pid`` and touches the run after every
-epoch. The run belongs to that process while it lives: on the same machine "lives" is asked of
-the operating system (so a pool process killed for memory is noticed at once), elsewhere it means
-"touched within the lease" (``LEARNPATH_TRAINING_LEASE_SECONDS``). A duplicate delivery of the
-task (the broker's redelivery, a recovery) finds the run held, or finished, and does nothing.
+A worker that claims a training run writes its ``host:pid`` (and a token for this try) and
+touches the run after every epoch. The run belongs to that process while it lives: on the same
+machine "lives" is asked of the operating system (so a pool process killed for memory is noticed
+at once), elsewhere it means "touched within the lease" (``LEARNPATH_TRAINING_LEASE_SECONDS``,
+which must exceed the longest epoch). A duplicate delivery of the task (the broker's redelivery,
+a recovery) finds the run held, or finished, and does nothing. Assumes the prefork pool: one
+task at a time per process.
 """
 from __future__ import annotations
 
 import os
 import socket
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -22,8 +25,23 @@ def lease() -> timedelta:
     return timedelta(seconds=settings.LEARNPATH_TRAINING_LEASE_SECONDS)
 
 
-def this_worker() -> str:
+def this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def new_claim() -> str:
+    """``host:pid:token``: the token tells this try from any other of the same process."""
+    return f"{this_process()}:{uuid.uuid4().hex[:12]}"
+
+
+def claimed_by_this_process(run: TrainingRun) -> bool:
+    host, pid = _host_and_pid(run.worker)
+    return f"{host}:{pid}" == this_process()
+
+
+def _host_and_pid(worker: str) -> tuple[str, str]:
+    host, _, rest = worker.partition(":")
+    return host, rest.split(":")[0]
 
 
 def process_alive(pid: int) -> bool:
@@ -47,10 +65,10 @@ def holder_alive(run: TrainingRun, now: datetime) -> bool:
         return False
     if run.touched_at is None or run.touched_at < now - lease():
         return False
-    host, _, pid = run.worker.rpartition(":")
+    host, pid = _host_and_pid(run.worker)
     if host != socket.gethostname() or not pid.isdigit():
         return True
-    # This very process runs one task at a time: if it holds the run, that try is over.
+    # A prefork pool process runs one task at a time: if it holds the run, that try is over.
     return int(pid) != os.getpid() and process_alive(int(pid))
 
 

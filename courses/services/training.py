@@ -72,7 +72,7 @@ def open_run(course: Course, trigger: str) -> tuple[TrainingRun, bool]:
     was lost with its worker or its message is queued again)."""
     with transaction.atomic():
         list(Course.objects.select_for_update().filter(pk=course.pk))
-        busy = TrainingRun.objects.filter(
+        busy = TrainingRun.objects.select_for_update(of=("self",)).filter(
             course=course, status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING],
         ).first()
         if busy is not None:
@@ -109,9 +109,12 @@ def _requeue_if_lost(run: TrainingRun, now: datetime) -> bool:
 def _failed_for_good(run: TrainingRun, now: datetime) -> bool:
     if run.tries < MAX_TRIES:
         return False
-    _mark(run, status=TrainingRun.Status.FAILED, finished_at=now,
-          message=f"The worker was lost during try {run.tries} of {MAX_TRIES} (killed, perhaps "
-                  "for lack of memory); not tried again.")
+    if run.status == TrainingRun.Status.RUNNING:
+        message = (f"The worker was lost during try {run.tries} of {MAX_TRIES} (killed, perhaps "
+                   "for lack of memory); not tried again.")
+    else:
+        message = f"Tried {run.tries} times; not tried again. {run.message}".strip()
+    _mark(run, status=TrainingRun.Status.FAILED, finished_at=now, message=message)
     return True
 
 
@@ -177,12 +180,21 @@ def claim_run(run_id: int) -> tuple[TrainingRun | None, bool]:
             logger.info("Training run %s is held by %s; this delivery does nothing", run_id,
                         run.worker)
             return run, False
-        if run.status == TrainingRun.Status.RUNNING and _failed_for_good(run, now):
+        if _failed_for_good(run, now):
             return run, False
         _mark(run, status=TrainingRun.Status.RUNNING, started_at=now, touched_at=now,
-              worker=leases.this_worker(), tries=run.tries + 1, progress=0.05,
+              worker=leases.new_claim(), tries=run.tries + 1, progress=0.05,
               message="Reading attempts")
     return run, True
+
+
+def _hold(run: TrainingRun) -> None:
+    """Inside a transaction: locks the run and makes sure this try still holds it."""
+    held = TrainingRun.objects.select_for_update().filter(
+        pk=run.pk, worker=run.worker, status=TrainingRun.Status.RUNNING
+    ).exists()
+    if not held:
+        raise RunTakenOver(f"training run {run.pk} was taken over by another worker")
 
 
 def _touch(run: TrainingRun, **fields: Any) -> None:
@@ -210,9 +222,9 @@ def run_training(run_id: int) -> TrainingRun | None:
     course = run.course
     data = course_training_data(course)
     if len(data.sequences) < MIN_LEARNERS or data.attempts < MIN_ATTEMPTS:
-        _mark(run, status=TrainingRun.Status.SKIPPED, finished_at=timezone.now(), progress=1.0,
-              message=f"{len(data.sequences)} learners and {data.attempts} attempts: at least "
-                      f"{MIN_LEARNERS} learners and {MIN_ATTEMPTS} attempts are needed.")
+        _touch(run, status=TrainingRun.Status.SKIPPED, finished_at=timezone.now(), progress=1.0,
+               message=f"{len(data.sequences)} learners and {data.attempts} attempts: at least "
+                       f"{MIN_LEARNERS} learners and {MIN_ATTEMPTS} attempts are needed.")
         return run
     _touch(run, progress=0.1, message=f"Training on {data.attempts} attempts")
 
@@ -222,11 +234,15 @@ def run_training(run_id: int) -> TrainingRun | None:
 
     result, artifact = _train(course, data, epoch_done)
     _touch(run, progress=0.9, message="Registering the new version")
-    version = _register(course, data, result, artifact)
-    activated, decision = promote(version)
-    status = TrainingRun.Status.ACTIVATED if activated else TrainingRun.Status.KEPT_CANDIDATE
-    _mark(run, status=status, model_version=version, progress=1.0, finished_at=timezone.now(),
-          message=decision)
+    with transaction.atomic():
+        # Course, then run: the order open_run takes them in. Only the holder may register.
+        list(Course.objects.select_for_update().filter(pk=course.pk))
+        _hold(run)
+        version = _register(course, data, result, artifact)
+        activated, decision = promote(version)
+        status = TrainingRun.Status.ACTIVATED if activated else TrainingRun.Status.KEPT_CANDIDATE
+        _mark(run, status=status, model_version=version, progress=1.0,
+              finished_at=timezone.now(), message=decision)
     if activated:
         try:
             store_all_states(course, version, result.model)
@@ -330,16 +346,20 @@ def promote(candidate: ModelVersion) -> tuple[bool, str]:
     return activate, decision
 
 
-def record_failure(run_id: int, error: BaseException, final: bool) -> None:
+def record_failure(run_id: int, error: BaseException, final: bool) -> bool:
+    """Records a failed try; returns whether it was the last (``final``, or MAX_TRIES used up
+    across all deliveries of the run)."""
     run = TrainingRun.objects.filter(pk=run_id).first()
-    if run is None or run.worker != leases.this_worker():
-        return  # gone, or taken over by another worker: that one records how it ends
+    if run is None or not leases.claimed_by_this_process(run):
+        return final  # gone, or taken over by another worker: that one records how it ends
+    final = final or run.tries >= MAX_TRIES
     if final:
         _mark(run, status=TrainingRun.Status.FAILED, finished_at=timezone.now(),
               message=f"Failed after {run.tries} tries: {error}")
     else:
         _mark(run, status=TrainingRun.Status.QUEUED, touched_at=timezone.now(),
               message=f"Try {run.tries} failed: {error}; retrying")
+    return final
 
 
 def start_run_if_due(course: Course) -> TrainingRun | None:

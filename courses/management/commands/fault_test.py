@@ -184,7 +184,7 @@ class Command(BaseCommand):
             holder = _field(run.pk, "worker")
             started = time.monotonic()
             if what == "pool process":
-                os.kill(int(holder.rpartition(":")[2]), signal.SIGKILL)
+                os.kill(int(holder.split(":")[1]), signal.SIGKILL)
             else:
                 for pid in _worker_main_pids():
                     _kill_tree(pid)
