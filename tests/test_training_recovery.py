@@ -201,6 +201,15 @@ def test_asking_for_a_run_queues_a_lost_one_again(populated: Course, queued: lis
     assert queued == [lost.pk]  # queued once, not at every request
 
 
+def test_asking_for_a_run_after_a_hopeless_one_starts_afresh(
+    populated: Course, queued: list[int]
+) -> None:
+    hopeless = _running(populated, f"{HERE}:{_dead_pid()}", tries=training.MAX_TRIES)
+    run, created = training.open_run(populated, TrainingRun.Trigger.ADMIN)
+    assert created and run.pk != hopeless.pk and queued == [run.pk]
+    assert TrainingRun.objects.get(pk=hopeless.pk).status == TrainingRun.Status.FAILED
+
+
 def test_a_run_taken_over_mid_training_stops_without_recording(
     populated: Course, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -77,7 +77,8 @@ def open_run(course: Course, trigger: str) -> tuple[TrainingRun, bool]:
         ).first()
         if busy is not None:
             _requeue_if_lost(busy, timezone.now())
-            return busy, False
+            if busy.status != TrainingRun.Status.FAILED:
+                return busy, False  # (a run failed for good makes way for a new one)
         newest = Attempt.objects.filter(course=course).aggregate(top=Max("id"))["top"] or 0
         run = TrainingRun.objects.create(course=course, trigger=trigger, last_attempt_id=newest,
                                          touched_at=timezone.now())
