@@ -94,3 +94,13 @@ def enrolled_alice(course: Course, alice: Any) -> Any:
 def enrolled_bob(course: Course, bob: Any) -> Any:
     enrol(bob, course)
     return bob
+
+
+@pytest.fixture
+def populated(course: Course) -> Course:
+    """The small course with 12 simulated learners: enough data to train a model."""
+    from courses.services.simulation import simulate_learners
+
+    simulate_learners(course, [f"p{n:02d}" for n in range(12)], seed=11,
+                      sessions=(2, 3), attempts_per_session=(9, 11))
+    return course

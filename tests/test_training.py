@@ -16,22 +16,7 @@ from courses.services.attempts import record_attempt
 from courses.services.history import learner_histories
 from courses.services.learner_state import advance, exercise_catalog
 from courses.services.paths import BROKEN_MODEL_NOTE, LSTM, SKILL_GRAPH, recommend_path
-from courses.services.simulation import simulate_learners
 from courses.tasks import retrain_course_model, retrain_due_models
-
-
-@pytest.fixture(autouse=True)
-def fresh_registry() -> Any:
-    registry.forget_loaded_models()
-    yield
-    registry.forget_loaded_models()
-
-
-@pytest.fixture
-def populated(course: Course) -> Course:
-    simulate_learners(course, [f"p{n:02d}" for n in range(12)], seed=11,
-                      sessions=(2, 3), attempts_per_session=(9, 11))
-    return course
 
 
 def _train(course: Course, trigger: str = TrainingRun.Trigger.ADMIN) -> TrainingRun:

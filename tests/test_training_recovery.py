@@ -14,23 +14,8 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from courses.models import Course, ModelVersion, TrainingRun
-from courses.services import leases, registry, training
-from courses.services.simulation import simulate_learners
+from courses.services import leases, training
 from courses.tasks import recover_lost_training_runs, retrain_course_model
-
-
-@pytest.fixture(autouse=True)
-def fresh_registry() -> Any:
-    registry.forget_loaded_models()
-    yield
-    registry.forget_loaded_models()
-
-
-@pytest.fixture
-def populated(course: Course) -> Course:
-    simulate_learners(course, [f"p{n:02d}" for n in range(12)], seed=11,
-                      sessions=(2, 3), attempts_per_session=(9, 11))
-    return course
 
 
 @pytest.fixture
