@@ -182,6 +182,14 @@ def _json_download(course: Course) -> HttpResponse:
     return response
 
 
+def _uploaded_bytes(upload: Any) -> bytes:
+    """An uploaded file's content, refused (a form error) beyond the upload limit."""
+    if upload.size > settings.COURSE_IMPORT_MAX_BYTES:
+        raise ValidationError(f"The file is {upload.size} bytes; the limit is "
+                              f"{settings.COURSE_IMPORT_MAX_BYTES} bytes.")
+    return upload.read()
+
+
 class CourseImportForm(forms.Form):
     file = forms.FileField(help_text="A course exported as JSON (learnpath-course format).")
 
@@ -190,13 +198,8 @@ class CourseImportForm(forms.Form):
         upload = cleaned.get("file")
         if upload is None:
             return cleaned
-        if upload.size > settings.COURSE_IMPORT_MAX_BYTES:
-            raise ValidationError(
-                f"The file is {upload.size} bytes; the limit is "
-                f"{settings.COURSE_IMPORT_MAX_BYTES} bytes."
-            )
         try:
-            cleaned["summary"] = import_course(parse_course_json(upload.read()))
+            cleaned["summary"] = import_course(parse_course_json(_uploaded_bytes(upload)))
         except CourseDocumentError as error:
             raise ValidationError(error.problems) from error
         return cleaned
@@ -218,12 +221,9 @@ class AttemptLogForm(forms.Form):
         upload = cleaned.get("file")
         if upload is None:
             return cleaned
-        if upload.size > settings.COURSE_IMPORT_MAX_BYTES:
-            raise ValidationError(f"The file is {upload.size} bytes; the limit is "
-                                  f"{settings.COURSE_IMPORT_MAX_BYTES} bytes.")
         create = cleaned.get("create_learners", False)
         try:
-            rows = read_attempt_log(upload.read(), self.course, create_learners=create,
+            rows = read_attempt_log(_uploaded_bytes(upload), self.course, create_learners=create,
                                     max_rows=settings.ATTEMPT_LOG_WEB_MAX_ROWS)
             cleaned["summary"] = import_attempt_log(self.course, rows, create_learners=create)
         except AttemptLogError as error:

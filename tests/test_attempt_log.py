@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -164,8 +164,8 @@ def test_bad_logs_say_where_and_change_nothing(
 
 
 def test_accounts_that_are_not_learners_are_refused(course: Course, alice: Any) -> None:
-    staff = get_user_model().objects.create_user(username="tina", is_staff=True)
-    gone = get_user_model().objects.create_user(username="gone", is_active=False)
+    get_user_model().objects.create_user(username="tina", is_staff=True)
+    get_user_model().objects.create_user(username="gone", is_active=False)
     text = HEADER + f"tina,quarters-text,{_at(0)},,1\ngone,quarters-text,{_at(1)},,1\n" \
         + f"ALICE,quarters-text,{_at(2)},,1\n"
     before = _snapshot()
@@ -176,7 +176,7 @@ def test_accounts_that_are_not_learners_are_refused(course: Course, alice: Any) 
         "line 3: 'gone' is an inactive account, not a learner",
         "line 4: 'ALICE' would be a new account next to 'alice'; use that name",
     ]
-    assert _snapshot() == before and staff.pk and gone.pk
+    assert _snapshot() == before
 
 
 def test_only_correct_is_refused_when_no_such_answer_exists(course: Course, alice: Any) -> None:
@@ -379,4 +379,3 @@ def test_times_without_a_zone_are_in_the_site_zone(course: Course, enrolled_alic
     naive = (T0.astimezone(timezone.get_current_timezone()).replace(tzinfo=None)).isoformat()
     _import(course, HEADER + f"alice,quarters-text,{naive},,1\n")
     assert Attempt.objects.get().submitted_at == T0
-    assert isinstance(Attempt.objects.get().submitted_at, datetime)

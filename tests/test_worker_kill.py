@@ -85,8 +85,11 @@ def _wait(done: Callable[[], bool], seconds: float, what: str, log: Path) -> Non
     pytest.fail(f"timed out waiting for {what}; worker log:\n{log.read_text()[-4000:]}")
 
 
-def _mid_training(run_id: int) -> bool:
-    return "epoch" in _run(run_id).message
+def _run_in_its_first_epoch(course: Course, log: Path) -> TrainingRun:
+    """A run queued for the worker, once it has finished an epoch (so it is mid-training)."""
+    run, _ = open_run(course, TrainingRun.Trigger.ADMIN)
+    _wait(lambda: "epoch" in _run(run.pk).message, 180, "the first epoch", log)
+    return run
 
 
 @pytest.fixture
@@ -104,8 +107,7 @@ def test_a_killed_pool_process_leaves_the_model_and_the_run_is_tried_again(
     log = tmp_path / "worker.log"
     worker = Worker(shared_services, tmp_path, log)
     try:
-        run, _ = open_run(trained_course, TrainingRun.Trigger.ADMIN)
-        _wait(lambda: _mid_training(run.pk), 180, "the first epoch", log)
+        run = _run_in_its_first_epoch(trained_course, log)
         first = _run(run.pk)
         pool_pid = int(first.worker.split(":")[1])
         assert pool_pid != worker.process.pid
@@ -135,8 +137,7 @@ def test_a_killed_worker_s_run_is_recovered_when_a_worker_starts_again(
     log = tmp_path / "worker.log"
     worker = Worker(shared_services, tmp_path, log)
     try:
-        run, _ = open_run(trained_course, TrainingRun.Trigger.ADMIN)
-        _wait(lambda: _mid_training(run.pk), 180, "the first epoch", log)
+        run = _run_in_its_first_epoch(trained_course, log)
     finally:
         worker.kill_all()  # the main process and its pool: the message stays unacknowledged
     assert _run(run.pk).status == TrainingRun.Status.RUNNING
