@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import plotly
 from django.contrib.staticfiles.finders import BaseFinder
@@ -27,6 +27,13 @@ class PlotlyFinder(BaseFinder):
     def check(self, **kwargs: Any) -> list[Any]:
         return []
 
+    @overload
+    def find(self, path: str, find_all: Literal[False] = False) -> str: ...
+
+    @overload
+    def find(self, path: str, find_all: Literal[True]) -> list[str]: ...
+
+    # ``**kwargs`` still takes the ``all=`` argument that Django < 5.2 passed instead.
     def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
         if path != PLOTLY_STATIC_PATH:
             return [] if find_all or kwargs.get("all") else ""

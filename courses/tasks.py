@@ -1,4 +1,5 @@
-"""Celery tasks: each takes ids and calls a service."""
+"""Celery tasks: each takes ids and calls a service. Only the worker imports this module; the
+app sends these tasks by name (:mod:`courses.jobs`), which is each task's name here."""
 from __future__ import annotations
 
 import logging
@@ -8,14 +9,16 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.db import OperationalError
 
+from courses import jobs
+from courses.actions.charts import rebuild_course_charts
+from courses.ml import training
 from courses.models import Course
-from courses.services import training
-from courses.services.charts import rebuild_course_charts
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task(name=jobs.REBUILD_COURSE_CHARTS, autoretry_for=(OperationalError,),
+             retry_backoff=True, max_retries=5)
 def rebuild_course_charts_task(course_id: int) -> int:
     """Replays a course's attempts into fresh charts (after the skill graph changed)."""
     course = Course.objects.filter(pk=course_id).first()
@@ -25,7 +28,7 @@ def rebuild_course_charts_task(course_id: int) -> int:
     return rebuild_course_charts(course)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=2)
+@shared_task(name=jobs.RETRAIN_COURSE_MODEL, bind=True, acks_late=True, max_retries=2)
 def retrain_course_model(self: Any, run_id: int) -> str:
     """Trains, registers and (if it earns it) activates a new model; retried on failure."""
     try:
@@ -46,7 +49,7 @@ def retrain_course_model(self: Any, run_id: int) -> str:
     return run.status if run is not None else "missing"
 
 
-@shared_task
+@shared_task(name=jobs.RECOVER_LOST_TRAINING_RUNS)
 def recover_lost_training_runs() -> list[int]:
     """Scheduled, and queued when a worker starts: runs lost with a killed worker, or whose
     message the broker lost, are queued again."""
@@ -55,13 +58,10 @@ def recover_lost_training_runs() -> list[int]:
 
 @worker_ready.connect
 def _recover_when_a_worker_starts(**kwargs: Any) -> None:
-    try:
-        recover_lost_training_runs.delay()
-    except Exception:
-        logger.exception("Could not queue the recovery of lost training runs")
+    jobs.send_now(jobs.RECOVER_LOST_TRAINING_RUNS)
 
 
-@shared_task
+@shared_task(name=jobs.RETRAIN_DUE_MODELS)
 def retrain_due_models() -> list[int]:
     """Scheduled by celery beat (editable in the admin): queues the courses that are due."""
     return training.start_due_runs()

@@ -28,7 +28,6 @@ Teacher pins come first, in their order, and the model is rolled through them to
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -286,19 +285,6 @@ def _roll(
     return {**chart, **changed}, model.after(exercise.key, outcome)
 
 
-_catalog_indexes: weakref.WeakKeyDictionary[object, dict[str, int]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _catalog_index(model: object) -> dict[str, int]:
-    """Exercise key -> row of the model's scores, built once per loaded model."""
-    if model not in _catalog_indexes:
-        exercises = model.exercises  # type: ignore[attr-defined]
-        _catalog_indexes[model] = {key: row for row, key in enumerate(exercises)}
-    return _catalog_indexes[model]
-
-
 @dataclass(frozen=True)
 class SequenceSuccessModel:
     """The LSTM as a success model: scores from the learner's recurrent state, rolled forward
@@ -310,7 +296,7 @@ class SequenceSuccessModel:
 
     def p_correct(self, exercise_keys: Sequence[str]) -> dict[str, float]:
         scores = self.model.score(self.state).p_correct  # type: ignore[attr-defined]
-        index = _catalog_index(self.model)
+        index = self.model.catalog_index  # type: ignore[attr-defined]
         return {key: float(scores[index[key]]) for key in exercise_keys}
 
     def after(self, exercise_key: str, correct: bool) -> SequenceSuccessModel:

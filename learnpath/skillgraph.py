@@ -287,7 +287,7 @@ def validate_skills(specs: Iterable[SkillSpec]) -> list[GraphProblem]:
 
 def _digraph(specs: Sequence[SkillSpec]) -> nx.DiGraph:
     """Nodes and edges inserted in key order, so networkx traversals are deterministic."""
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     for spec in sorted(specs, key=lambda s: s.key):
         graph.add_node(spec.key, name=spec.name, area=spec.area)
     for spec in sorted(specs, key=lambda s: s.key):

@@ -9,25 +9,19 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from hypothesis import settings as hypothesis_settings
 
 from courses import access
+from courses.actions.course_import import import_course
+from courses.actions.enrolment import add_to_cohort, enrol
 from courses.models import Cohort, Course
-from courses.services.course_io import import_course
-from courses.services.enrolment import add_to_cohort, enrol
 from tests.factories import small_course_document
 
 PASSWORD = "correct horse battery"
 
-
-@pytest.fixture(autouse=True)
-def _fresh_process_caches() -> Any:
-    """Per-process caches are keyed by primary keys, which repeat across test databases."""
-    from courses.services.paths import forget_course_views
-    from courses.services.registry import forget_loaded_models
-
-    forget_course_views()
-    forget_loaded_models()
-    yield
+# No example database (.hypothesis/): the suite writes nothing outside temporary folders.
+hypothesis_settings.register_profile("learnpath", database=None)
+hypothesis_settings.load_profile("learnpath")
 
 
 @pytest.fixture
@@ -99,7 +93,7 @@ def enrolled_bob(course: Course, bob: Any) -> Any:
 @pytest.fixture
 def populated(course: Course) -> Course:
     """The small course with 12 simulated learners: enough data to train a model."""
-    from courses.services.simulation import simulate_learners
+    from courses.actions.simulation import simulate_learners
 
     simulate_learners(course, [f"p{n:02d}" for n in range(12)], seed=11,
                       sessions=(2, 3), attempts_per_session=(9, 11))

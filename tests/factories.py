@@ -67,8 +67,8 @@ RIGHT_ANSWERS = {"quarters-numeric": "0.75", "quarters-text": "one quarter",
 def answer(learner: Any, course: Any, key: str, right: bool, at: datetime | None = None,
            seconds: float = 20.0) -> None:
     """Records a right or wrong answer to an exercise of the small course, through the service."""
+    from courses.actions.attempts import record_attempt
     from courses.models import Exercise
-    from courses.services.attempts import record_attempt
 
     exercise = Exercise.objects.get(course=course, key=key)
     if exercise.kind == Exercise.Kind.CHOICE:

@@ -7,15 +7,20 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from learnpath.settings import *  # noqa: F403
+# Everything the app writes (SQLite file, embedded broker, model artifacts) goes to a temporary
+# folder, chosen before the project's settings read it.
+_DATA_DIR = Path(tempfile.mkdtemp(prefix="learnpath-test-"))
+atexit.register(shutil.rmtree, _DATA_DIR, ignore_errors=True)
+os.environ["LEARNPATH_DATA_DIR"] = str(_DATA_DIR)
+os.environ.setdefault("LEARNPATH_DEV_TOOLS", "1")
+
+from learnpath.site.settings import *  # noqa: E402, F403
 
 # CI sets CELERY_BROKER_URL (Redis); otherwise tests use Kombu's in-process transport.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-DATA_DIR = Path(tempfile.mkdtemp(prefix="learnpath-test-"))
-atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)
-LEARNPATH_MODEL_DIR = DATA_DIR / "models"
+STATIC_ROOT = _DATA_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -31,6 +31,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, SolarSchedule
 
+from courses.actions.attempts import record_attempt
+from courses.actions.pins import add_pin
 from courses.models import (
     Attempt,
     Choice,
@@ -42,8 +44,6 @@ from courses.models import (
     PathPin,
     TrainingRun,
 )
-from courses.services import pins
-from courses.services.attempts import record_attempt
 from courses.views.learner import TICKET_SALT
 
 ROLES = ("anonymous", "learner", "other_learner", "class_teacher", "other_teacher", "admin")
@@ -288,7 +288,7 @@ def scene(
     attempt = record_attempt(
         learner=alice, exercise=exercise, given=[str(correct.pk)], client_id=uuid.uuid4()
     ).attempt
-    pin = pins.add_pin(tess, cohort, "quarters-text", alice)
+    pin = add_pin(tess, cohort, "quarters-text", alice)
     _objects_for_every_admin_page(course)
     ids: dict[str, Any] = {
         "slug": course.slug, "key": exercise.key, "attempt": attempt.pk, "cohort": cohort.pk,

@@ -15,9 +15,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from courses.actions.attempts import record_attempt
+from courses.actions.course_import import import_course, validate_course_document
 from courses.models import Attempt, Choice, Course, Exercise, Prerequisite, Skill, StudySession
-from courses.services.attempts import record_attempt
-from courses.services.course_io import export_course, import_course, validate_course_document
+from courses.queries.course_export import export_course
 from tests.conftest import PASSWORD
 from tests.factories import small_course_document
 
@@ -301,7 +302,7 @@ def test_exercise_with_too_many_options_is_refused_and_keeps_its_options(
     data[f"{prefix}-TOTAL_FORMS"] = Choice.MAX_PER_EXERCISE + 1  # one too many
     response = root_client.post(url, data)
     assert response.status_code == 200
-    assert f"At most {Choice.MAX_PER_EXERCISE} options are allowed" in response.content.decode()
+    assert f"options; at most {Choice.MAX_PER_EXERCISE} are allowed" in response.content.decode()
     assert list(exercise.choices.values_list("id", "text", "is_correct")) == before
 
 

@@ -21,9 +21,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
+from courses.actions.attempt_log import AttemptLogError, import_attempt_log, read_attempt_log
+from courses.actions.attempts import record_attempt
 from courses.models import Attempt, Course, Enrollment, Exercise, SkillState, StudySession
-from courses.services.attempt_log import AttemptLogError, import_attempt_log, read_attempt_log
-from courses.services.attempts import record_attempt
 
 T0 = timezone.now().replace(microsecond=0) - timedelta(days=30)
 HEADER = "learner,exercise,submitted_at,answer,correct\n"
@@ -78,7 +78,7 @@ def test_model_state_and_retraining_follow_once_per_learner(
     course: Course, alice: Any, monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from courses.services import attempt_log, attempts
+    from courses.actions import attempt_log, attempts
 
     followed: list[Attempt] = []
     per_row: list[Attempt] = []
@@ -217,8 +217,8 @@ def test_an_answer_given_while_the_log_was_checked_stops_the_import(
 def test_a_refusal_while_writing_is_clear_and_leaves_nothing(
     course: Course, alice: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from courses.services import attempt_log
-    from courses.services.errors import Conflict
+    from courses.actions import attempt_log
+    from courses.errors import Conflict
 
     rows = read_attempt_log(GOOD.encode(), course, create_learners=True)
     real, calls = attempt_log.record_attempt, []

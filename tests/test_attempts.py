@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from courses.actions.attempts import record_attempt
+from courses.errors import Conflict, InvalidInput, NotEnrolled
 from courses.models import Attempt, Course, Exercise, MasteryEvent, SkillState, StudySession
-from courses.services.attempts import record_attempt
-from courses.services.errors import Conflict, InvalidInput, NotEnrolled
 
 
 def _exercise(course: Course, key: str) -> Exercise:

@@ -11,13 +11,14 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from courses.models import Cohort, Course, Exercise, MasteryEvent, Skill, SkillState
-from courses.services import charts, practice
-from courses.services.attempts import record_attempt
-from courses.services.course_io import import_course, parse_course_json
-from courses.services.graphs import add_prerequisite
-from courses.services.simulation import answer_for as simulation_answer
-from courses.services.simulation import simulate_learners
+from courses.actions.attempts import record_attempt
+from courses.actions.charts import fit_mastery_params, rebuild_course_charts
+from courses.actions.course_import import import_course, parse_course_json
+from courses.actions.simulation import answer_for as simulation_answer
+from courses.actions.simulation import simulate_learners
+from courses.models import Cohort, Course, Exercise, MasteryEvent, Prerequisite, Skill, SkillState
+from courses.queries.charts import chart_of, class_grid, learner_chart_view
+from courses.recommend import practice
 from courses.tasks import rebuild_course_charts_task
 
 DEMO = Path(__file__).resolve().parents[1] / "courses" / "demo" / "fractions_course.json"
@@ -50,7 +51,7 @@ def test_rebuilt_charts_equal_incremental_ones_on_demo_data(demo_course: Course)
     incremental = _snapshot(demo_course)
     assert len(incremental[0]) > 20
     progress: list[tuple[int, int]] = []
-    assert charts.rebuild_course_charts(demo_course, progress=lambda d, t: progress.append((d, t)))
+    assert rebuild_course_charts(demo_course, progress=lambda d, t: progress.append((d, t)))
     assert progress[-1] == (6, 6)
     assert _snapshot(demo_course) == incremental
 
@@ -66,7 +67,7 @@ def test_rebuild_follows_a_graph_change(course: Course, enrolled_alice: Any) -> 
     quarters.prerequisite_links.all().delete()
     rebuild_course_charts_task.apply(args=[course.pk]).get()
     assert not SkillState.objects.filter(skill__key="halves").exists()
-    add_prerequisite(quarters, Skill.objects.get(key="halves"))
+    Prerequisite.objects.create(skill=quarters, prerequisite=Skill.objects.get(key="halves"))
     rebuild_course_charts_task.apply(args=[course.pk]).get()
     assert SkillState.objects.get(skill__key="halves").evidence > 0
 
@@ -77,7 +78,7 @@ def test_deleting_a_skill_removes_its_states(course: Course, enrolled_alice: Any
     Skill.objects.get(key="halves").delete()
     rebuild_course_charts_task.apply(args=[course.pk]).get()
     assert set(SkillState.objects.values_list("skill__key", flat=True)) == {"quarters"}
-    chart = charts.learner_chart_view(enrolled_alice, course)
+    chart = learner_chart_view(enrolled_alice, course)
     assert [row.key for row in chart.rows] == ["quarters", "adding"]
 
 
@@ -95,17 +96,17 @@ def test_class_chart_reads_in_constant_queries(demo_course: Course) -> None:
     counts = []
     for cohort in (small, large):
         with CaptureQueriesContext(connection) as queries:
-            chart = charts.class_chart(cohort)
+            chart = class_grid(cohort)
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    assert len(chart.learners) == 8
-    assert len(chart.learners[0].cells) == demo_course.skills.count()
+    assert len(chart.rows) == 8
+    assert len(chart.rows[0].cells) == demo_course.skills.count()
 
 
 def test_learner_chart_lists_levels_frontier_and_legend(
     course: Course, enrolled_alice: Any
 ) -> None:
-    chart = charts.learner_chart_view(enrolled_alice, course)
+    chart = learner_chart_view(enrolled_alice, course)
     assert [row.key for row in chart.rows] == ["halves", "quarters", "adding"]
     assert all(row.level == "not_started" for row in chart.rows)
     assert chart.ready_to_learn == ["halves"]
@@ -123,7 +124,7 @@ def test_next_exercise_moves_along_the_frontier(course: Course, enrolled_alice: 
         right = [c.pk for c in exercise.choices.all() if c.is_correct]
         record_attempt(learner=enrolled_alice, exercise=exercise, given=right,
                        client_id=uuid.uuid4())
-    halves = charts.chart_of(enrolled_alice, course)["halves"]
+    halves = chart_of(enrolled_alice, course)["halves"]
     assert halves.level.value in {"proficient", "mastered"}
     assert practice.next_exercise(enrolled_alice, course).key in {
         "quarters-numeric", "quarters-text", "adding-numeric"
@@ -141,16 +142,16 @@ def test_next_exercise_prefers_unseen_exercises(course: Course, enrolled_alice: 
 
 def test_fitted_parameters_are_stored_and_used_by_both_paths(demo_course: Course) -> None:
     simulate_learners(demo_course, [f"fit-{n}" for n in range(12)], seed=5)
-    fitted = charts.fit_mastery_params(demo_course, min_observations=30)
+    fitted = fit_mastery_params(demo_course, min_observations=30)
     assert fitted
     stored = Skill.objects.exclude(bkt_params=None)
     assert set(stored.values_list("key", flat=True)) == set(fitted)
-    charts.rebuild_course_charts(demo_course)
+    rebuild_course_charts(demo_course)
     learner = get_user_model().objects.get(username="fit-0")
     skill_key = next(iter(fitted))
     exercise = Exercise.objects.filter(skills__key=skill_key, status="active").first()
     record_attempt(learner=learner, exercise=exercise,
                    given=simulation_answer(exercise, True), client_id=uuid.uuid4())
     incremental = _snapshot(demo_course)
-    charts.rebuild_course_charts(demo_course)
+    rebuild_course_charts(demo_course)
     assert _snapshot(demo_course) == incremental

@@ -17,10 +17,19 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from courses.actions.enrolment import add_to_cohort
+from courses.dashboards.figures import LEVEL_COLOURS
+from courses.dashboards.figures.learner import ability_figure, skill_graph_figure
+from courses.dashboards.graph_layout import graph_layout
+from courses.dashboards.learner import (
+    ACTIVITY_DAYS,
+    MAX_ATTEMPT_SECONDS,
+    class_ability,
+    learner_dashboard,
+)
 from courses.models import Cohort, Course, SkillState
-from courses.services import dashboards
-from courses.services.enrolment import add_to_cohort
-from courses.services.paths import forget_course_views
+from courses.queries.graphs import skill_graph_for
+from courses.recommend import course_view
 from learnpath import mastery
 from learnpath.skillgraph import SkillGraph, SkillSpec
 from tests.factories import answer
@@ -42,15 +51,15 @@ def _specs(order: list[int]) -> list[SkillSpec]:
 
 def test_layout_draws_prerequisites_left_of_their_skills_and_is_stable() -> None:
     graph = SkillGraph(_specs([0, 1, 2, 3, 4]))
-    layout = dashboards.graph_layout(graph)
+    layout = graph_layout(graph)
     for prerequisite, skill in graph.graph.edges:
         assert layout[prerequisite][0] < layout[skill][0]
-    assert layout == dashboards.graph_layout(SkillGraph(_specs([4, 2, 0, 3, 1])))
+    assert layout == graph_layout(SkillGraph(_specs([4, 2, 0, 3, 1])))
     assert {x for x, _ in layout.values()} == {0.0, 1.0, 2.0}
 
 
 def test_layout_orders_a_level_by_its_prerequisites_so_edges_do_not_cross() -> None:
-    layout = dashboards.graph_layout(SkillGraph(_specs([0, 1, 2, 3, 4])))
+    layout = graph_layout(SkillGraph(_specs([0, 1, 2, 3, 4])))
     y = {key: position[1] for key, position in layout.items()}
     # By key alone c would sit above d although c follows b (below a): the sweep swaps them.
     assert y["a"] > y["b"]
@@ -62,7 +71,7 @@ def test_dashboard_shows_the_chart_radar_frontier_and_path(
 ) -> None:
     answer(alice, course, "halves-choice", True)
     answer(alice, course, "halves-choice", True)
-    data = dashboards.learner_dashboard(alice, course)
+    data = learner_dashboard(alice, course)
     assert [row.key for row in data.chart.rows] == ["halves", "quarters", "adding"]
     assert data.class_name == "Class 1"
     radar = {trace["name"]: trace for trace in data.figures["ability"]["data"]}
@@ -71,7 +80,7 @@ def test_dashboard_shows_the_chart_radar_frontier_and_path(
     # alice is the only learner of the class: the class average is her own chart.
     assert radar["Class average (Class 1)"]["r"] == radar["You"]["r"]
     graph = {trace["name"]: trace for trace in data.figures["graph"]["data"]}
-    layout = dashboards.graph_layout(dashboards.skill_graph_for(course))
+    layout = graph_layout(skill_graph_for(course))
     ready = set(zip(graph["Ready to learn"]["x"], graph["Ready to learn"]["y"], strict=True))
     assert ready == {layout[key] for key in data.chart.ready_to_learn}
     path_skills = list(dict.fromkeys(item.skill_key for item in data.path.items))
@@ -91,9 +100,9 @@ def test_class_average_counts_learners_without_answers_as_zero(
     carol = get_user_model().objects.create_user("carol")
     add_to_cohort(cohort, carol)
     answer(alice, course, "halves-choice", True)
-    graph = dashboards.skill_graph_for(course)
-    own = dashboards.learner_dashboard(alice, course).chart.ability
-    average = dashboards.class_ability(cohort, graph)
+    graph = skill_graph_for(course)
+    own = learner_dashboard(alice, course).chart.ability
+    average = class_ability(cohort, graph)
     assert average == pytest.approx({area: p / 2 for area, p in own.items()})
     assert average["Basics"] > 0
 
@@ -103,11 +112,11 @@ def test_timeline_shows_chosen_skills_and_hides_the_others(
 ) -> None:
     answer(enrolled_alice, course, "halves-choice", True)
     answer(enrolled_alice, course, "quarters-numeric", False)
-    default = dashboards.learner_dashboard(enrolled_alice, course)
+    default = learner_dashboard(enrolled_alice, course)
     assert [(item.key, item.chosen) for item in default.timeline] == [
         ("halves", True), ("quarters", True)
     ]
-    picked = dashboards.learner_dashboard(
+    picked = learner_dashboard(
         enrolled_alice, course, chosen_skills=["quarters", "no-such-skill"]
     )
     traces = {t["name"]: t for t in picked.figures["timeline"]["data"]}
@@ -128,14 +137,14 @@ def test_practice_per_day_counts_answers_and_caps_the_time_of_oneanswer(
     answer(enrolled_alice, course, "halves-choice", False, at=two_days_ago + timedelta(minutes=5),
             seconds=2 * 3600)
     answer(enrolled_alice, course, "quarters-text", True, at=timezone.now() - timedelta(days=40))
-    data = dashboards.learner_dashboard(enrolled_alice, course, today=today)
-    assert len(data.days) == dashboards.ACTIVITY_DAYS
+    data = learner_dashboard(enrolled_alice, course, today=today)
+    assert len(data.days) == ACTIVITY_DAYS
     assert data.days[-1].day == today
     practised = data.days_practised
     assert [(d.day, d.attempts, d.correct) for d in practised] == [
         (timezone.localtime(two_days_ago).date(), 2, 1)
     ]
-    capped_minutes = (30 + dashboards.MAX_ATTEMPT_SECONDS) / 60
+    capped_minutes = (30 + MAX_ATTEMPT_SECONDS) / 60
     assert practised[0].minutes == pytest.approx(capped_minutes, abs=0.1)
     bars = {t["name"]: t for t in data.figures["activity"]["data"]}
     assert sum(bars["Right answers"]["y"]) == 1
@@ -147,7 +156,7 @@ def test_practice_per_day_counts_answers_and_caps_the_time_of_oneanswer(
 def test_every_learner_figure_is_valid_plotly(course: Course, cohort: Cohort, alice: Any) -> None:
     answer(alice, course, "halves-choice", True)
     answer(alice, course, "adding-numeric", False)
-    for name, figure in dashboards.learner_dashboard(alice, course).figures.items():
+    for name, figure in learner_dashboard(alice, course).figures.items():
         checked = go.Figure(figure)  # raises on any property plotly does not know
         assert checked.layout.title.text, name
         assert figure["data"], name
@@ -155,7 +164,7 @@ def test_every_learner_figure_is_valid_plotly(course: Course, cohort: Cohort, al
 
 def test_graph_colours_follow_mastery_levels() -> None:
     graph = SkillGraph(_specs([0, 1, 2, 3, 4]))
-    figure = dashboards.skill_graph_figure(
+    figure = skill_graph_figure(
         graph, {"a": "mastered", "b": "attempted"}, {"a": 97, "b": 30}, ["c", "d"],
         ["d", "c", "d", "e"],
     )
@@ -163,7 +172,7 @@ def test_graph_colours_follow_mastery_levels() -> None:
     assert traces["Recommended path"]["text"] == ["1,3", "2", "4"]
     assert len(traces["Ready to learn"]["x"]) == 2
     assert traces["Mastered"]["customdata"] == [["A", "Mastered", "97% mastery"]]
-    assert traces["Mastered"]["marker"]["color"] == dashboards.LEVEL_COLOURS[
+    assert traces["Mastered"]["marker"]["color"] == LEVEL_COLOURS[
         mastery.MasteryLevel.MASTERED]
     assert len(traces["Not started"]["x"]) == 3
     assert len(figure["layout"]["annotations"]) == graph.graph.number_of_edges()
@@ -171,18 +180,21 @@ def test_graph_colours_follow_mastery_levels() -> None:
 
 def test_names_reach_plotly_escaped_so_they_show_as_typed() -> None:
     graph = SkillGraph([SkillSpec("a", "x < 1 & <b>y</b>", area="<i>Area</i>")])
-    node = dashboards.skill_graph_figure(graph, {}, {}, [], [])["data"][0]
+    node = skill_graph_figure(graph, {}, {}, [], [])["data"][0]
     assert node["customdata"][0][0] == "x &lt; 1 &amp; &lt;b&gt;y&lt;/b&gt;"
     assert "<b>" not in node["text"][0]
-    radar = dashboards.ability_figure({"<i>Area</i>": 0.5}, None, "")["data"][0]
+    radar = ability_figure({"<i>Area</i>": 0.5}, None, "")["data"][0]
     assert radar["theta"] == ["&lt;i&gt;Area&lt;/i&gt;"] * 2
 
 
-def test_queries_do_not_grow_with_the_history(course: Course, enrolled_alice: Any) -> None:
+def test_queries_do_not_grow_with_the_history(
+    course: Course, enrolled_alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def count() -> int:
-        forget_course_views()  # count the cold path each time: the path planner caches
+        # Count the cold path each time, as in a new process: the path planner caches.
+        monkeypatch.setattr(course_view, "_views", course_view.CourseViews())
         with CaptureQueriesContext(connection) as queries:
-            dashboards.learner_dashboard(enrolled_alice, course)
+            learner_dashboard(enrolled_alice, course)
         return len(queries)
 
     answer(enrolled_alice, course, "halves-choice", True)

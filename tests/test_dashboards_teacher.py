@@ -20,9 +20,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from courses.actions.enrolment import add_to_cohort
+from courses.dashboards.cohort import STRUGGLING_FAILURES, class_dashboard
+from courses.dashboards.items import item_stats
 from courses.models import Cohort, Course, MasteryEvent, Skill, SkillState
-from courses.services import dashboards
-from courses.services.enrolment import add_to_cohort
 from learnpath import mastery
 from tests.factories import answer
 
@@ -55,7 +56,7 @@ def test_heatmap_has_a_row_per_learner_and_a_column_per_skill(
     for _ in range(6):
         answer(zoe, course, "halves-choice", True)
     answer(alice, course, "quarters-text", False)
-    data = dashboards.class_dashboard(cohort)
+    data = class_dashboard(cohort)
     assert [s.key for s in data.skills] == ["halves", "quarters", "adding"]
     assert [row.username for row in data.rows] == ["alice", "zoe"]
     zoe_row = data.rows[1]
@@ -78,13 +79,13 @@ def test_heatmap_sorts_rows_and_ignores_unknown_orders(
     for _ in range(6):
         answer(strong, course, "halves-choice", True)
     answer(alice, course, "halves-choice", False, at=timezone.now() - timedelta(days=3))
-    names = {sort: [r.username for r in dashboards.class_dashboard(cohort, sort=sort).rows]
+    names = {sort: [r.username for r in class_dashboard(cohort, sort=sort).rows]
              for sort in ("name", "mastery", "activity", "help", "drop table")}
     assert names["name"] == names["drop table"] == ["alice", "idle", "strong"]
     assert names["mastery"] == ["idle", "alice", "strong"]
     assert names["activity"] == ["idle", "alice", "strong"]
     assert names["help"][0] == "idle"
-    assert dashboards.class_dashboard(cohort, sort="drop table").sort == "name"
+    assert class_dashboard(cohort, sort="drop table").sort == "name"
 
 
 def test_heatmap_queries_do_not_depend_on_class_size(
@@ -107,7 +108,7 @@ def test_heatmap_queries_do_not_depend_on_class_size(
     assert cohort.learners.count() == 20
     assert queries_for_page() == two
     with CaptureQueriesContext(connection) as service_queries:
-        dashboards.class_dashboard(cohort)
+        class_dashboard(cohort)
     assert len(service_queries) <= 7
 
 
@@ -119,17 +120,17 @@ def test_who_needs_help_names_each_reason(course: Course, cohort: Cohort, alice:
     SkillState.objects.filter(learner=falling, skill__key="halves").update(
         peak_p_mastery=0.97, p_mastery=0.7, level="familiar"
     )
-    for _ in range(dashboards.STRUGGLING_FAILURES):
+    for _ in range(STRUGGLING_FAILURES):
         answer(stuck, course, "quarters-text", False)
     answer(fine, course, "halves-choice", True)
-    reasons = {row.username: row.reasons for row in dashboards.class_dashboard(cohort).rows}
+    reasons = {row.username: row.reasons for row in class_dashboard(cohort).rows}
     assert reasons["idle"] == ["no attempts yet"]
     assert reasons["alice"] == ["no activity for 10 days"]
     assert reasons["falling"] == ["mastery falling on Halves (97% → 70%)"]
-    assert reasons["stuck"] == [f"stuck on Quarters ({dashboards.STRUGGLING_FAILURES} wrong, "
+    assert reasons["stuck"] == [f"stuck on Quarters ({STRUGGLING_FAILURES} wrong, "
                                 "still attempted)"]
     assert reasons["fine"] == []
-    flagged = dashboards.class_dashboard(cohort).needs_help
+    flagged = class_dashboard(cohort).needs_help
     assert {row.username for row in flagged} == {"idle", "alice", "falling", "stuck"}
 
 
@@ -142,7 +143,7 @@ def test_reasons_name_the_worst_skills_and_count_the_rest(
         SkillState.objects.filter(learner=alice, skill__key=key).update(
             peak_p_mastery=0.95, p_mastery=p, level="attempted"
         )
-    (row,) = dashboards.class_dashboard(cohort).rows
+    (row,) = class_dashboard(cohort).rows
     assert row.reasons == [
         "mastery falling on 3 skills: Quarters (95% → 30%), Halves (95% → 60%) and 1 more"
     ]
@@ -156,7 +157,7 @@ def test_exercise_statistics_flag_the_exercise_nobody_gets_right(
         for _ in range(2):
             answer(learner, course, "quarters-text", False)
         answer(learner, course, "quarters-numeric", True)
-    stats = dashboards.item_stats(cohort)
+    stats = item_stats(cohort)
     by_key = {e.key: e for e in stats.exercises}
     text = by_key["quarters-text"]
     assert (text.attempts, text.correct, text.learners, text.success_percent) == (8, 0, 4, 0)
@@ -181,7 +182,7 @@ def test_predicted_success_is_bkt_before_each_attempt(
     first = mastery.predict_correct(params.p_init, params)
     after_one = MasteryEvent.objects.filter(learner=alice, skill__key="quarters").first()
     second = mastery.predict_correct(after_one.p_mastery, params)
-    stats = dashboards.item_stats(cohort)
+    stats = item_stats(cohort)
     numeric = next(e for e in stats.exercises if e.key == "quarters-numeric")
     assert numeric.predicted_percent == round(100 * (first + second) / 2)
     assert numeric.predicted_percent != numeric.success_percent
@@ -193,7 +194,7 @@ def test_predicted_success_uses_fitted_parameters_and_averages_skills(
     fitted = mastery.BKTParams(p_init=0.5, p_learn=0.1, p_guess=0.3, p_slip=0.1)
     Skill.objects.filter(course=course, key="adding").update(bkt_params=fitted.__dict__)
     answer(alice, course, "adding-numeric", False)
-    stats = dashboards.item_stats(cohort)
+    stats = item_stats(cohort)
     adding = next(e for e in stats.exercises if e.key == "adding-numeric")
     expected = (mastery.predict_correct(0.5, fitted)
                 + mastery.predict_correct(0.2, mastery.DEFAULT_PARAMS)) / 2
@@ -204,7 +205,7 @@ def test_another_model_plugs_in_as_the_predictor(
     course: Course, cohort: Cohort, alice: Any
 ) -> None:
     answer(alice, course, "halves-choice", True)
-    stats = dashboards.item_stats(
+    stats = item_stats(
         cohort, predictor=lambda history: {a.attempt_id: 0.25 for a in history.attempts}
     )
     halves = next(e for e in stats.exercises if e.key == "halves-choice")
@@ -224,7 +225,7 @@ def test_attempts_to_mastery_counts_answers_until_mastered(
         events = MasteryEvent.objects.filter(learner=learner, skill__key="halves").order_by("id")
         needed[learner.username] = 1 + [e.level for e in events].index("mastered")
     assert needed["alice"] > needed["zoe"]
-    halves = next(s for s in dashboards.item_stats(cohort).skills if s.key == "halves")
+    halves = next(s for s in item_stats(cohort).skills if s.key == "halves")
     assert halves.mastered_learners == 2
     assert halves.attempts_to_mastery == (needed["alice"] + needed["zoe"]) / 2
 
@@ -234,7 +235,7 @@ def test_item_statistics_run_a_fixed_number_of_queries(
 ) -> None:
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
-            dashboards.item_stats(cohort)
+            item_stats(cohort)
         return len(queries)
 
     answer(alice, course, "halves-choice", True)

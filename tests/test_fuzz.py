@@ -29,15 +29,15 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from courses.models import Attempt, Choice, Cohort, Course, Exercise, PathPin, Prerequisite, Skill
-from courses.services import pins
-from courses.services.attempts import record_attempt
-from courses.services.course_io import (
+from courses.actions.attempts import record_attempt
+from courses.actions.course_import import (
     CourseDocumentError,
-    export_course,
     import_course,
     validate_course_document,
 )
+from courses.actions.pins import add_pin
+from courses.models import Attempt, Choice, Cohort, Course, Exercise, PathPin, Prerequisite, Skill
+from courses.queries.course_export import export_course
 from courses.views.learner import TICKET_SALT
 from tests.factories import small_course_document
 
@@ -347,10 +347,10 @@ def test_admin_import_answers_400_or_imports(content: bytes, root: Any, answered
 def pinned(answered: Attempt, cohort: Cohort, other_cohort: Cohort, tess: Any, ted: Any,
            bob: Any) -> dict[str, PathPin]:
     return {
-        "alice": pins.add_pin(tess, cohort, "halves-multi", answered.learner),
-        "class": pins.add_pin(tess, cohort, "quarters-numeric"),
-        "bob": pins.add_pin(ted, other_cohort, "halves-multi", bob),
-        "other class": pins.add_pin(ted, other_cohort, "quarters-text"),
+        "alice": add_pin(tess, cohort, "halves-multi", answered.learner),
+        "class": add_pin(tess, cohort, "quarters-numeric"),
+        "bob": add_pin(ted, other_cohort, "halves-multi", bob),
+        "other class": add_pin(ted, other_cohort, "quarters-text"),
     }
 
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from courses.actions.course_import import import_course
 from courses.models import Attempt, Course
-from courses.services.course_io import import_course
 from tests.factories import small_course_document
 
 

@@ -9,9 +9,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
 
+from courses.actions.attempts import record_attempt
+from courses.dashboards.model_versions import model_dashboard
 from courses.models import Course, Exercise, ModelVersion, TrainingRun
-from courses.services.attempts import record_attempt
-from courses.services.model_dashboard import model_dashboard
 
 URL = "/admin/courses/modelversion/dashboard/"
 

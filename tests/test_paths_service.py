@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from courses.actions.attempts import record_attempt
+from courses.actions.pins import add_pin, remove_pin
+from courses.errors import InvalidInput, NotFound
 from courses.models import Cohort, Course, Exercise, PathPin
-from courses.services.attempts import record_attempt
-from courses.services.errors import InvalidInput, NotFound
-from courses.services.paths import NEW_LEARNER_NOTE, NO_MODEL_NOTE, SKILL_GRAPH, recommend_path
-from courses.services.pins import add_pin, remove_pin
+from courses.recommend.paths import NEW_LEARNER_NOTE, NO_MODEL_NOTE, SKILL_GRAPH, recommend_path
 
 
 def test_cold_start_path_from_the_skill_graph_says_so(course: Course, enrolled_alice: Any) -> None:

@@ -14,10 +14,10 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import OperationalError, connection
 
+from courses.actions.attempts import record_attempt
 from courses.models import Exercise, SkillState
-from courses.services.attempts import record_attempt
 from courses.tasks import rebuild_course_charts_task
-from learnpath.celery import app
+from learnpath.site.celery import app
 
 REQUIRED = os.environ.get("LEARNPATH_REQUIRE_SERVICES") == "1"
 
@@ -65,9 +65,9 @@ def test_task_runs_through_the_broker_on_a_real_worker(
 
 @pytest.mark.services
 def test_retraining_runs_on_a_real_worker(transactional_db: Any, course: Any) -> None:
+    from courses.actions.simulation import simulate_learners
+    from courses.ml.training import open_run
     from courses.models import ModelVersion, TrainingRun
-    from courses.services.simulation import simulate_learners
-    from courses.services.training import open_run
 
     simulate_learners(course, [f"w{n:02d}" for n in range(12)], seed=3, sessions=(2, 3),
                       attempts_per_session=(9, 11))

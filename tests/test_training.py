@@ -10,12 +10,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django_celery_beat.models import PeriodicTask
 
+from courses.actions.attempts import record_attempt
+from courses.ml import registry, training
+from courses.ml.learner_state import advance, exercise_catalog
 from courses.models import Course, Exercise, LearnerModelState, ModelVersion, TrainingRun
-from courses.services import registry, training
-from courses.services.attempts import record_attempt
-from courses.services.history import learner_histories
-from courses.services.learner_state import advance, exercise_catalog
-from courses.services.paths import BROKEN_MODEL_NOTE, LSTM, SKILL_GRAPH, recommend_path
+from courses.queries.history import learner_histories
+from courses.recommend.paths import BROKEN_MODEL_NOTE, LSTM, SKILL_GRAPH, recommend_path
 from courses.tasks import retrain_course_model, retrain_due_models
 
 
@@ -87,7 +87,7 @@ def test_a_failing_run_is_retried_then_failed_and_changes_nothing(
 
 @pytest.mark.parametrize("damage", ["corrupt", "missing", "loaded"])
 def test_a_broken_artifact_falls_back_and_warns(
-    populated: Course, damage: str, client: Any
+    populated: Course, damage: str, client: Any, monkeypatch: Any
 ) -> None:
     _train(populated)
     learner = get_user_model().objects.get(username="p00")
@@ -102,7 +102,7 @@ def test_a_broken_artifact_falls_back_and_warns(
         # The file matches its checksum but cannot be loaded (say, after a code change).
         version.checksum = registry.file_checksum(artifact)
         version.save()
-    registry.forget_loaded_models()
+    monkeypatch.setattr(registry, "_models", registry.LoadedModels())  # as in a new process
     path = recommend_path(learner, populated)
     assert path.source == SKILL_GRAPH and path.note == BROKEN_MODEL_NOTE
     assert path.items
@@ -202,9 +202,9 @@ def test_every_process_picks_up_a_new_version_without_restart(populated: Course)
 def test_a_new_exercise_is_scored_through_its_skills_and_says_so(
     populated: Course, tess: Any
 ) -> None:
+    from courses.actions.pins import add_pin
     from courses.models import Cohort, Skill
-    from courses.services.paths import NEW_EXERCISE_NOTE
-    from courses.services.pins import add_pin
+    from courses.recommend.paths import NEW_EXERCISE_NOTE
 
     _train(populated)
     fresh = Exercise.objects.create(course=populated, key="halves-new", prompt="Half of 8?",

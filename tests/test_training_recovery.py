@@ -13,8 +13,8 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from courses.ml import leases, training
 from courses.models import Course, ModelVersion, TrainingRun
-from courses.services import leases, training
 from courses.tasks import recover_lost_training_runs, retrain_course_model
 
 

@@ -15,10 +15,10 @@ from django.core import signing
 from django.test import Client
 from django.urls import resolve, reverse
 
+from courses.actions.attempts import record_attempt
+from courses.actions.course_import import import_course
 from courses.models import Attempt, Choice, Course, Enrollment, Exercise
-from courses.services import charts
-from courses.services.attempts import record_attempt
-from courses.services.course_io import import_course
+from courses.queries.charts import chart_of, learner_chart_view
 from courses.views.learner import TICKET_SALT
 from learnpath.mastery import MasteryLevel
 from tests.factories import small_course_document
@@ -159,7 +159,7 @@ def test_practice_next_needs_enrolment(alice: Any, course: Course) -> None:
 
 
 def _frontier_skill_keys(learner: Any, course: Course) -> set[str]:
-    return set(charts.learner_chart_view(learner, course).ready_to_learn)
+    return set(learner_chart_view(learner, course).ready_to_learn)
 
 
 def _redirected_exercise(response: Any, course: Course) -> Exercise:
@@ -182,14 +182,14 @@ def test_practice_next_moves_on_once_a_skill_is_mastered(
 ) -> None:
     halves = _exercise(course, "halves-choice")
     for _ in range(30):
-        state = charts.chart_of(enrolled_alice, course).get("halves")
+        state = chart_of(enrolled_alice, course).get("halves")
         if state is not None and state.level is MasteryLevel.MASTERED:
             break
         record_attempt(
             learner=enrolled_alice, exercise=halves, given=_choice_ids(halves, True),
             client_id=uuid.uuid4(),
         )
-    assert charts.chart_of(enrolled_alice, course)["halves"].level is MasteryLevel.MASTERED
+    assert chart_of(enrolled_alice, course)["halves"].level is MasteryLevel.MASTERED
     frontier = _frontier_skill_keys(enrolled_alice, course)
     assert "halves" not in frontier
     response = alice_client.get(reverse("practice_next", args=[course.slug]))

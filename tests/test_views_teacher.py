@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from courses.actions.attempts import record_attempt
 from courses.models import Cohort, Course, Exercise
-from courses.services.attempts import record_attempt
 
 
 def _client_for(user: Any) -> Client:
@@ -77,7 +77,7 @@ def test_class_page_lists_her_learners_with_their_progress(
     _answer(alice, course, "quarters-text", "one half")
     response = _client_for(tess).get(_class_url(cohort))
     assert response.status_code == 200
-    rows = response.context["class_chart"].learners
+    rows = response.context["class_grid"].rows
     assert [(row.username, row.attempts) for row in rows] == [("alice", 2)]
     page = response.content.decode()
     assert _learner_url(cohort, alice) in page

@@ -19,10 +19,10 @@ import pytest
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from courses.actions.simulation import simulate_learners
+from courses.ml.training import open_run
 from courses.models import Course, ModelVersion, TrainingRun
-from courses.services.simulation import simulate_learners
-from courses.services.training import open_run
-from learnpath.celery import app
+from learnpath.site.celery import app
 
 REQUIRED = os.environ.get("LEARNPATH_REQUIRE_SERVICES") == "1"
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +57,7 @@ class Worker:
         }
         self.log = log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "learnpath", "worker", "--pool", "prefork",
+            [sys.executable, "-m", "celery", "-A", "learnpath.site", "worker", "--pool", "prefork",
              "--concurrency", "1", "-l", "info", "-n", f"killtest-{time.monotonic_ns()}@%h",
              "--without-mingle", "--without-gossip"],
             cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT,

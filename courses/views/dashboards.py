@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,14 +14,19 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from courses import access
+from courses.dashboards.cohort import HEATMAP_SORTS, ClassDashboard, class_dashboard
+from courses.dashboards.export import mastery_table_rows
+from courses.dashboards.figures import LEVEL_RANKS
+from courses.dashboards.items import item_stats
+from courses.dashboards.learner import learner_dashboard
 from courses.models import Cohort, Course
-from courses.services import dashboards
+from courses.views.common import AuthenticatedHttpRequest
 
 HELP_LIST_LENGTH = 30
-_CELL_OPENINGS = {level: f'<td class="lv-{level}">' for level in dashboards.LEVEL_RANKS}
+_CELL_OPENINGS = {level: f'<td class="lv-{level}">' for level in LEVEL_RANKS}
 
 
-def heatmap_table_rows(dashboard: dashboards.ClassDashboard, links: list[str]) -> SafeString:
+def heatmap_table_rows(dashboard: ClassDashboard, links: list[str]) -> SafeString:
     """The heatmap's table alternative, built here: for 500 × 50 cells the template engine
     alone needs about 0.2 s, this about 10 ms. ``links`` are the rows' URLs, in order."""
     lines = []
@@ -36,9 +41,9 @@ def heatmap_table_rows(dashboard: dashboards.ClassDashboard, links: list[str]) -
 
 
 def _render_learner(
-    request: HttpRequest, learner: AbstractBaseUser, course: Course, cohort: Cohort | None
+    request: HttpRequest, learner: User, course: Course, cohort: Cohort | None
 ) -> HttpResponse:
-    dashboard = dashboards.learner_dashboard(
+    dashboard = learner_dashboard(
         learner, course, cohort=cohort, chosen_skills=request.GET.getlist("skill"),
         own_label="You" if learner == request.user else learner.get_username(),
     )
@@ -51,7 +56,7 @@ def _render_learner(
 
 @login_required
 @require_GET
-def learner_dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
+def learner_dashboard_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """A learner's own dashboard; there is no way to name another learner here."""
     course = access.enrolled_course(request.user, slug)
     return _render_learner(request, request.user, course, None)
@@ -60,7 +65,7 @@ def learner_dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def teacher_learner_dashboard_page(
-    request: HttpRequest, cohort_id: int, learner_id: int
+    request: AuthenticatedHttpRequest, cohort_id: int, learner_id: int
 ) -> HttpResponse:
     cohort = access.taught_cohort(request.user, cohort_id)
     learner = access.learner_in_cohort(cohort, learner_id)
@@ -69,9 +74,9 @@ def teacher_learner_dashboard_page(
 
 @login_required
 @require_GET
-def class_dashboard_page(request: HttpRequest, cohort_id: int) -> HttpResponse:
+def class_dashboard_page(request: AuthenticatedHttpRequest, cohort_id: int) -> HttpResponse:
     cohort = access.taught_cohort(request.user, cohort_id)
-    dashboard = dashboards.class_dashboard(cohort, sort=request.GET.get("sort", "name"))
+    dashboard = class_dashboard(cohort, sort=request.GET.get("sort", "name"))
     # The heatmap opens the dashboard of the learner in the clicked row: URLs in row order.
     learner_links = [
         reverse("teacher_learner_dashboard", args=[cohort.pk, row.learner_id])
@@ -86,26 +91,26 @@ def class_dashboard_page(request: HttpRequest, cohort_id: int) -> HttpResponse:
          "needs_help": [(row, by_learner[row.learner_id]) for row in dashboard.needs_help],
          "help_shown": HELP_LIST_LENGTH,
          "table_rows": heatmap_table_rows(dashboard, learner_links),
-         "sorts": dashboards.HEATMAP_SORTS},
+         "sorts": HEATMAP_SORTS},
     )
 
 
 @login_required
 @require_GET
-def class_items_page(request: HttpRequest, cohort_id: int) -> HttpResponse:
+def class_items_page(request: AuthenticatedHttpRequest, cohort_id: int) -> HttpResponse:
     cohort = access.taught_cohort(request.user, cohort_id)
     return render(
         request,
         "dashboards/class_items.html",
-        {"cohort": cohort, "stats": dashboards.item_stats(cohort)},
+        {"cohort": cohort, "stats": item_stats(cohort)},
     )
 
 
 @login_required
 @require_GET
-def class_mastery_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
+def class_mastery_csv(request: AuthenticatedHttpRequest, cohort_id: int) -> HttpResponse:
     cohort = access.taught_cohort(request.user, cohort_id)
-    rows = dashboards.mastery_table_rows(dashboards.class_dashboard(cohort))
+    rows = mastery_table_rows(class_dashboard(cohort))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{slugify(cohort.name) or 'class'}-mastery.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

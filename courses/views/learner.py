@@ -13,14 +13,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses import access
+from courses.actions.attempts import check_can_practise, record_attempt
+from courses.actions.enrolment import enrol
+from courses.errors import InvalidInput, ServiceError
 from courses.models import Attempt, Course, Exercise
-from courses.services import charts, practice
-from courses.services.attempts import check_can_practise, record_attempt
-from courses.services.course_io import is_key
-from courses.services.enrolment import enrol
-from courses.services.errors import InvalidInput, ServiceError
-from courses.services.paths import recommend_path
-from courses.views.common import error_page
+from courses.queries.charts import learner_chart_view
+from courses.recommend import practice
+from courses.recommend.paths import recommend_path
+from courses.rules import is_key
+from courses.views.common import AuthenticatedHttpRequest, error_page
 
 TICKET_SALT = "learnpath.practice"
 TICKET_MAX_AGE_SECONDS = 24 * 3600
@@ -28,7 +29,7 @@ TICKET_MAX_AGE_SECONDS = 24 * 3600
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     enrolled = Course.objects.filter(enrollments__learner=request.user)
     if access.is_teacher(request.user) and not enrolled.exists():
         return redirect("teacher_classes")
@@ -45,7 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def enrol_view(request: HttpRequest, slug: str) -> HttpResponse:
+def enrol_view(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = get_object_or_404(Course, slug=slug)
     enrol(request.user, course)
     messages.success(request, f"You are enrolled in {course.title}.")
@@ -54,7 +55,7 @@ def enrol_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def course_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = get_object_or_404(Course, slug=slug)
     if not access.is_enrolled(request.user, course):
         return render(request, "courses/course_enrol.html", {"course": course})
@@ -63,7 +64,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "courses/course_detail.html",
         {
             "course": course,
-            "chart": charts.learner_chart_view(request.user, course),
+            "chart": learner_chart_view(request.user, course),
             "path": recommend_path(request.user, course),
         },
     )
@@ -71,7 +72,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def practice_next(request: HttpRequest, slug: str) -> HttpResponse:
+def practice_next(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = access.enrolled_course(request.user, slug)
     path = recommend_path(request.user, course, length=1)
     exercise = (
@@ -87,7 +88,7 @@ def practice_next(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def exercise_view(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+def exercise_view(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpResponse:
     course = access.enrolled_course(request.user, slug)
     if not is_key(key):  # No exercise has it, and PostgreSQL cannot even compare a NUL.
         raise Http404("There is no such exercise.")
@@ -116,7 +117,7 @@ def exercise_view(request: HttpRequest, slug: str, key: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def attempt_feedback(request: HttpRequest, slug: str, attempt_id: int) -> HttpResponse:
+def attempt_feedback(request: AuthenticatedHttpRequest, slug: str, attempt_id: int) -> HttpResponse:
     course = access.enrolled_course(request.user, slug)
     attempt = get_object_or_404(
         Attempt.objects.select_related("exercise"),
@@ -139,7 +140,7 @@ def attempt_feedback(request: HttpRequest, slug: str, attempt_id: int) -> HttpRe
 
 
 def _render_exercise(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     course: Course,
     exercise: Exercise,
     *,

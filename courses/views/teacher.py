@@ -11,17 +11,20 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from courses import access
+from courses.actions.pins import add_pin, remove_pin
+from courses.errors import ServiceError
 from courses.models import Attempt, Exercise
-from courses.services import charts, pins
-from courses.services.errors import ServiceError
-from courses.services.paths import recommend_path
+from courses.queries.charts import class_grid, learner_chart_view
+from courses.queries.pins import pins_of_cohort
+from courses.recommend.paths import recommend_path
+from courses.views.common import AuthenticatedHttpRequest
 
 RECENT_ATTEMPTS = 20
 
 
 @login_required
 @require_GET
-def teacher_classes(request: HttpRequest) -> HttpResponse:
+def teacher_classes(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not (access.is_teacher(request.user) or request.user.is_superuser):
         raise PermissionDenied("Only teachers have classes.")
     return render(
@@ -31,15 +34,15 @@ def teacher_classes(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def teacher_class(request: HttpRequest, cohort_id: int) -> HttpResponse:
+def teacher_class(request: AuthenticatedHttpRequest, cohort_id: int) -> HttpResponse:
     cohort = access.taught_cohort(request.user, cohort_id)
     return render(
         request,
         "teacher/class_detail.html",
         {
             "cohort": cohort,
-            "class_chart": charts.class_chart(cohort),
-            "pins": pins.pins_of_cohort(cohort),
+            "class_grid": class_grid(cohort),
+            "pins": pins_of_cohort(cohort),
             "exercises": _pinnable(cohort),
         },
     )
@@ -47,7 +50,9 @@ def teacher_class(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def teacher_learner(request: HttpRequest, cohort_id: int, learner_id: int) -> HttpResponse:
+def teacher_learner(
+    request: AuthenticatedHttpRequest, cohort_id: int, learner_id: int
+) -> HttpResponse:
     cohort = access.taught_cohort(request.user, cohort_id)
     learner = access.learner_in_cohort(cohort, learner_id)
     recent = (
@@ -61,10 +66,10 @@ def teacher_learner(request: HttpRequest, cohort_id: int, learner_id: int) -> Ht
         {
             "cohort": cohort,
             "learner": learner,
-            "chart": charts.learner_chart_view(learner, cohort.course),
+            "chart": learner_chart_view(learner, cohort.course),
             "recent_attempts": recent,
             "path": recommend_path(learner, cohort.course),
-            "pins": [pin for pin in pins.pins_of_cohort(cohort) if pin.learner_id == learner.pk],
+            "pins": [pin for pin in pins_of_cohort(cohort) if pin.learner_id == learner.pk],
             "exercises": _pinnable(cohort),
         },
     )
@@ -72,7 +77,7 @@ def teacher_learner(request: HttpRequest, cohort_id: int, learner_id: int) -> Ht
 
 @login_required
 @require_POST
-def pin_add(request: HttpRequest, cohort_id: int) -> HttpResponse:
+def pin_add(request: AuthenticatedHttpRequest, cohort_id: int) -> HttpResponse:
     cohort = access.taught_cohort(request.user, cohort_id)
     learner = None
     if request.POST.get("learner"):
@@ -81,7 +86,7 @@ def pin_add(request: HttpRequest, cohort_id: int) -> HttpResponse:
         except ValueError:
             raise PermissionDenied("This learner is not in this class.") from None
     try:
-        pin = pins.add_pin(request.user, cohort, request.POST.get("exercise", ""), learner)
+        pin = add_pin(request.user, cohort, request.POST.get("exercise", ""), learner)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -92,10 +97,10 @@ def pin_add(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pin_remove(request: HttpRequest, cohort_id: int, pin_id: int) -> HttpResponse:
+def pin_remove(request: AuthenticatedHttpRequest, cohort_id: int, pin_id: int) -> HttpResponse:
     cohort = access.taught_cohort(request.user, cohort_id)
     try:
-        pins.remove_pin(cohort, pin_id)
+        remove_pin(cohort, pin_id)
     except ServiceError as error:
         messages.error(request, error.message)
     else:

@@ -25,7 +25,8 @@ def _write_rows(
     path: Path, windows: Sequence[LearnerSequence], exercise_skills: Mapping[str, Sequence[str]]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Write one row per (attempt, skill); returns each row's attempt index and the labels."""
-    row_attempts, labels = [], []
+    row_attempts: list[int] = []
+    labels: list[float] = []
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["order_id", "user_id", "skill_name", "correct"])

@@ -66,7 +66,9 @@ def markdown_table(rows: Sequence[Mapping[str, Any]], commands: Mapping[str, str
         for model in dict.fromkeys(row["model"] for row in subset):
             model_rows = [row for row in subset if row["model"] == model]
 
-            def values(key: str, rows_of_model: list[dict[str, Any]] = model_rows) -> list[float]:
+            def values(
+                key: str, rows_of_model: list[Mapping[str, Any]] = model_rows
+            ) -> list[float]:
                 return [row[key] for row in rows_of_model if row.get(key) is not None]
 
             cells = [model, *(_mean_std(values(key), 4) for key, _ in METRIC_COLUMNS)]

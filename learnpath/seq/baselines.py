@@ -86,6 +86,11 @@ class CountModel(SequenceModel):
 
     predicts_answers = False
     predicts_next = True
+    # Buffers made by register_buffer: nn.Module.__getattr__ would type them Tensor | Module.
+    popularity: torch.Tensor
+    neighbour_ids: torch.Tensor
+    neighbour_scores: torch.Tensor
+    lag_weights: torch.Tensor
 
     def __init__(
         self, spec: ModelSpec, neighbours: int = 1, lag_weights: tuple[float, ...] = ()

@@ -225,7 +225,7 @@ class EncodedSequences:
             return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         shuffled = rng.permutation(len(self))
         pool = batch_size * 32
-        groups = []
+        groups: list[np.ndarray] = []
         for start in range(0, len(shuffled), pool):
             chunk = shuffled[start : start + pool]
             chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]

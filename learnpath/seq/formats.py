@@ -170,7 +170,7 @@ def read_akt_pid(path: Path, collapse_repeats: bool = True) -> Corpus:
 
 
 def read_response_matrix(path: Path) -> Corpus:
-    sequences = []
+    sequences: list[LearnerSequence] = []
     width: int | None = None
     for number, text in _numbered_lines(path):
         if not text:

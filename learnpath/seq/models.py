@@ -77,6 +77,8 @@ class SequenceModel(nn.Module):
     training_defaults: ClassVar[Mapping[str, Any]] = {}
     predicts_answers: ClassVar[bool] = True
     predicts_next: ClassVar[bool] = False
+    # Buffers made by register_buffer: nn.Module.__getattr__ would type them Tensor | Module.
+    exercise_skills: torch.Tensor
 
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__()
@@ -147,6 +149,8 @@ def masked_bce(logits: torch.Tensor, batch: Batch) -> torch.Tensor:
 class KnowledgePathLSTM(SequenceModel):
     training_defaults: ClassVar[Mapping[str, Any]] = {"batch_size": 32}
     predicts_next = True
+    neighbour_ids: torch.Tensor  # buffers, see SequenceModel
+    neighbour_scores: torch.Tensor
 
     def __init__(
         self,

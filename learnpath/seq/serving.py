@@ -123,6 +123,8 @@ class ServingModel:
             else {key: vocab.exercise_skills.get(key, ()) for key in vocab.exercises}
         )
         self.exercises = tuple(exercise_skills)
+        # Exercise key -> its row in :class:`Scores`, built once with the catalog.
+        self.catalog_index = {key: row for row, key in enumerate(self.exercises)}
         device = next(model.parameters()).device
         self._catalog_ids = torch.tensor(
             [vocab.exercise_id(key) for key in self.exercises], device=device

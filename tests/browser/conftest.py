@@ -6,6 +6,7 @@ would hide that nothing was checked in a real browser.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,6 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"
 PAGE_TIMEOUT_MS = 15_000
 
 
@@ -44,6 +44,10 @@ def browser_page(chromium: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture
-def artifacts_dir() -> Path:
-    ARTIFACTS_DIR.mkdir(exist_ok=True)
-    return ARTIFACTS_DIR
+def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Screenshots go to ``$LEARNPATH_TEST_ARTIFACTS`` when set, else to pytest's temporary
+    folder (``pytest --basetemp`` chooses where): the tests write nothing into the checkout."""
+    chosen = os.environ.get("LEARNPATH_TEST_ARTIFACTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.getbasetemp() / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

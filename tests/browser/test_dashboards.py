@@ -2,7 +2,7 @@
 
 Each page must draw all its charts (plotly.js served by the app itself, so no network is
 needed) without a single console error or uncaught exception. The teacher clicks a heatmap cell
-and lands on that learner's dashboard. Screenshots go to ``test-artifacts/``:
+and lands on that learner's dashboard. Screenshots go to the artifacts folder (see conftest):
 ``dashboard-learner.png`` and ``dashboard-teacher.png`` are the ones in the README.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from courses.management.commands.load_demo import DEMO_CLASS, DEMO_PASSWORD
 from courses.models import Cohort
-from courses.services.charts import LEVEL_LABELS
+from courses.queries.charts import LEVEL_LABELS
 
 pytestmark = pytest.mark.browser
 

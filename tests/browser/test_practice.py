@@ -1,5 +1,6 @@
 """A learner in a real browser: signs in, answers one exercise right and one wrong, and reads the
-feedback. Screenshots of the exercise page and the feedback page go to ``test-artifacts/``.
+feedback. Screenshots of the exercise page and the feedback page go to the artifacts folder
+(see conftest).
 """
 from __future__ import annotations
 

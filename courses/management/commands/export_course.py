@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from courses.models import Course
-from courses.services.course_io import export_course
+from courses.queries.course_export import export_course
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from courses.actions.charts import fit_mastery_params, rebuild_course_charts
 from courses.models import Course
-from courses.services.charts import fit_mastery_params, rebuild_course_charts
 
 
 class Command(BaseCommand):

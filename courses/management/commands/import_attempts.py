@@ -1,5 +1,5 @@
 """``manage.py import_attempts COURSE FILE``: a CSV log of past attempts into a course, checked
-whole first and stored in one transaction (format: ``courses.services.attempt_log``)."""
+whole first and stored in one transaction (format: ``courses.attempt_log``)."""
 from __future__ import annotations
 
 import time
@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from courses.management.commands.load_test import course_or_error
-from courses.services.attempt_log import AttemptLogError, import_attempt_log, read_attempt_log
+from courses.actions.attempt_log import AttemptLogError, import_attempt_log, read_attempt_log
+from courses.management.lookup import course_or_error
 
 
 class Command(BaseCommand):

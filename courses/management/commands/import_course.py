@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from courses.services.course_io import CourseDocumentError, import_course, parse_course_json
+from courses.actions.course_import import CourseDocumentError, import_course, parse_course_json
 
 
 class Command(BaseCommand):

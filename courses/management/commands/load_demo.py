@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
@@ -9,13 +9,13 @@ from django.db import transaction
 from tqdm import tqdm
 
 from courses import access
+from courses.actions.charts import fit_mastery_params, rebuild_course_charts
+from courses.actions.course_import import import_course, parse_course_json
+from courses.actions.enrolment import add_to_cohort
+from courses.actions.simulation import simulate_learners
+from courses.ml.registry import active_version
+from courses.ml.training import open_run, run_training
 from courses.models import Cohort, Course, TrainingRun
-from courses.services.charts import fit_mastery_params, rebuild_course_charts
-from courses.services.course_io import import_course, parse_course_json
-from courses.services.enrolment import add_to_cohort
-from courses.services.registry import active_version
-from courses.services.simulation import simulate_learners
-from courses.services.training import open_run, run_training
 
 DEMO_COURSE = Path(__file__).resolve().parents[2] / "demo" / "fractions_course.json"
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo accounts
@@ -47,8 +47,10 @@ class Command(BaseCommand):
             )
             add_to_cohort(cohort, ada)
         usernames = [f"sim-{n:03d}" for n in range(1, learners + 1)]
+        # The wrapped stream itself (the stubs omit OutputWrapper._out): the wrapper would end
+        # each of tqdm's in-place refreshes with a newline.
         with tqdm(total=len(usernames), unit="learner", desc="simulated learners",
-                  file=self.stderr._out) as bar:
+                  file=cast(TextIO, self.stderr._out)) as bar:
             summary = simulate_learners(
                 course, usernames, seed=seed, cohort=cohort,
                 progress=lambda done, total: bar.update(done - bar.n),
@@ -76,9 +78,11 @@ class Command(BaseCommand):
     def _first_model(self, course: Course) -> None:
         if active_version(course) is not None:
             return
-        run, _ = open_run(course, TrainingRun.Trigger.DEMO)
+        opened, _ = open_run(course, TrainingRun.Trigger.DEMO)
         self.stdout.write("Training a first model (a minute or two)…")
-        run = run_training(run.pk)
+        run = run_training(opened.pk)
+        if run is None:  # the run was deleted (with its course) while it trained
+            raise TrainingRun.DoesNotExist(f"Training run {opened.pk} no longer exists.")
         self.stdout.write(f"Model: {run.get_status_display()}. {run.message}")
 
 

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from courses.actions.charts import rebuild_course_charts
 from courses.models import Course
-from courses.services.charts import rebuild_course_charts
 
 
 class Command(BaseCommand):
@@ -19,8 +19,11 @@ class Command(BaseCommand):
         courses = Course.objects.filter(slug=slug) if slug else Course.objects.all()
         if slug and not courses.exists():
             raise CommandError(f"No course with slug {slug!r}.")
+        # The wrapped stream itself (the stubs omit OutputWrapper._out): the wrapper would end
+        # each of tqdm's in-place refreshes with a newline.
+        stream = cast(TextIO, self.stderr._out)
         for course in courses:
-            with tqdm(desc=course.slug, unit="learner", file=self.stderr._out) as bar:
+            with tqdm(desc=course.slug, unit="learner", file=stream) as bar:
 
                 def advance(done: int, total: int, bar: tqdm = bar) -> None:
                     bar.total = total

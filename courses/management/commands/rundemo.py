@@ -32,13 +32,13 @@ class Command(BaseCommand):
         web = [python, "manage.py", "runserver", addr, "--noreload"]
         if production:
             workers = os.environ.get("WEB_CONCURRENCY", "2")
-            web = [python, "-m", "gunicorn", "learnpath.wsgi", "--bind", addr,
+            web = [python, "-m", "gunicorn", "learnpath.site.wsgi", "--bind", addr,
                    "--workers", workers, "--access-logfile", "-"]
         commands = {
             "web": web,
-            "worker": [python, "-m", "celery", "-A", "learnpath", "worker", "-l", "info",
+            "worker": [python, "-m", "celery", "-A", "learnpath.site", "worker", "-l", "info",
                        "--concurrency", "1", "-n", "demo-worker@%h"],
-            "beat": [python, "-m", "celery", "-A", "learnpath", "beat", "-l", "info",
+            "beat": [python, "-m", "celery", "-A", "learnpath.site", "beat", "-l", "info",
                      "--schedule", str(settings.DATA_DIR / "celerybeat-schedule")],
         }
         processes = {name: self._start(command) for name, command in commands.items()}

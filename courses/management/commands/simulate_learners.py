@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from courses.actions.simulation import simulate_learners
 from courses.models import Cohort, Course
-from courses.services.simulation import simulate_learners
 
 
 class Command(BaseCommand):
@@ -35,7 +35,10 @@ class Command(BaseCommand):
             if cohort is None:
                 raise CommandError(f"No class {options['cohort']} in {course.slug!r}.")
         usernames = [f"{options['prefix']}-{n:03d}" for n in range(1, options["learners"] + 1)]
-        with tqdm(total=len(usernames), unit="learner", file=self.stderr._out) as bar:
+        # The wrapped stream itself (the stubs omit OutputWrapper._out): the wrapper would end
+        # each of tqdm's in-place refreshes with a newline.
+        stream = cast(TextIO, self.stderr._out)
+        with tqdm(total=len(usernames), unit="learner", file=stream) as bar:
             summary = simulate_learners(
                 course, usernames, seed=options["seed"], days=options["days"], cohort=cohort,
                 progress=lambda done, total: bar.update(done - bar.n),

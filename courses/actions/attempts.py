@@ -1,0 +1,167 @@
+"""Recording attempts: answer checking, idempotency, study sessions, all in one transaction.
+
+A repeated submission (double click, retry after a network error) carries the same client id
+and returns the attempt already stored. A learner's attempts in a course are serialised by a
+row lock on their enrollment, so session numbering never races.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from courses.actions.charts import apply_attempt_to_chart
+from courses.errors import Conflict, InvalidInput, NotEnrolled
+from courses.ml.learner_state import advance_after_attempt
+from courses.ml.training import start_run_if_due
+from courses.models import Attempt, Course, Enrollment, Exercise, StudySession
+from learnpath.answers import AnswerError, AnswerKey, check_answer
+
+logger = logging.getLogger(__name__)
+
+# A page left open longer than this does not count as time spent on the exercise.
+MAX_ATTEMPT_DURATION = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    attempt: Attempt
+    created: bool
+
+
+def answer_key_for(exercise: Exercise) -> AnswerKey:
+    choices = list(exercise.choices.all()) if exercise.kind == Exercise.Kind.CHOICE else []
+    return AnswerKey(
+        kind=exercise.kind,
+        choice_ids=frozenset(choice.id for choice in choices),
+        correct_choice_ids=frozenset(choice.id for choice in choices if choice.is_correct),
+        numeric_answer=exercise.numeric_answer,
+        tolerance=exercise.tolerance,
+        accepted_answers=tuple(exercise.accepted_answers or ()),
+    )
+
+
+def session_gap(course: Course) -> timedelta:
+    minutes = course.session_gap_minutes or settings.LEARNPATH_SESSION_GAP_MINUTES
+    return timedelta(minutes=minutes)
+
+
+def check_can_practise(learner: AbstractBaseUser, exercise: Exercise) -> None:
+    if not Enrollment.objects.filter(learner=learner, course_id=exercise.course_id).exists():
+        raise NotEnrolled("You are not enrolled in this course.")
+    if not exercise.is_active:
+        raise InvalidInput("This exercise has been retired; please pick another one.")
+
+
+def record_attempt(
+    *,
+    learner: AbstractBaseUser,
+    exercise: Exercise,
+    given: str | Sequence[str | int],
+    client_id: uuid.UUID,
+    started_at: datetime | None = None,
+    submitted_at: datetime | None = None,
+    hint_used: bool = False,
+    follow_up: bool = True,
+) -> AttemptOutcome:
+    """Checks and stores one attempt; a known ``client_id`` returns the stored one unchanged.
+    ``follow_up=False`` leaves the model state and the retraining check to the caller (a bulk
+    import does them once per learner); the skill chart is always updated."""
+    stored = _stored_attempt(learner, client_id, exercise)
+    if stored is not None:
+        return AttemptOutcome(stored, created=False)
+    check_can_practise(learner, exercise)
+    try:
+        correct = check_answer(answer_key_for(exercise), given)
+    except AnswerError as error:
+        raise InvalidInput(str(error)) from error
+    submitted_at = submitted_at or timezone.now()
+    started_at = _clamped_start(started_at, submitted_at)
+    with transaction.atomic():
+        Enrollment.objects.select_for_update().get(learner=learner, course_id=exercise.course_id)
+        session = _session_for(learner, exercise.course, submitted_at)
+        try:
+            with transaction.atomic():
+                attempt = Attempt.objects.create(
+                    learner=learner,
+                    course_id=exercise.course_id,
+                    exercise=exercise,
+                    session=session,
+                    client_id=client_id,
+                    answer=_stored_answer(given),
+                    correct=correct,
+                    started_at=started_at,
+                    submitted_at=submitted_at,
+                    hint_used=hint_used,
+                )
+        except IntegrityError:
+            stored = _stored_attempt(learner, client_id, exercise)
+            if stored is None:
+                raise
+            return AttemptOutcome(stored, created=False)
+        session.last_activity_at = max(session.last_activity_at, submitted_at)
+        session.attempt_count += 1
+        session.save(update_fields=["last_activity_at", "attempt_count"])
+        _after_attempt(attempt, follow_up)
+    return AttemptOutcome(attempt, created=True)
+
+
+def _after_attempt(attempt: Attempt, follow_up: bool) -> None:
+    """Keeps the skill chart current in the attempt's transaction; the model state and the
+    retraining check follow after commit, where a failure cannot cost the attempt."""
+    apply_attempt_to_chart(attempt)
+    if follow_up:
+        transaction.on_commit(lambda: follow_up_attempt(attempt))
+
+
+def follow_up_attempt(attempt: Attempt) -> None:
+    """After commit: steps the learner's model state up to this attempt and queues retraining
+    if it is due. Failures are logged: the attempt is stored whatever happens here."""
+    for follow_up in (advance_after_attempt, lambda a: start_run_if_due(a.course)):
+        try:
+            follow_up(attempt)
+        except Exception:
+            logger.exception("Follow-up of attempt %s failed; the attempt is stored", attempt.pk)
+
+
+def _stored_attempt(
+    learner: AbstractBaseUser, client_id: uuid.UUID, exercise: Exercise
+) -> Attempt | None:
+    stored = Attempt.objects.filter(learner=learner, client_id=client_id).first()
+    if stored is not None and stored.exercise_id != exercise.id:
+        raise Conflict("This submission id was already used for another exercise.")
+    return stored
+
+
+def _clamped_start(started_at: datetime | None, submitted_at: datetime) -> datetime:
+    if started_at is None or started_at > submitted_at:
+        return submitted_at
+    return max(started_at, submitted_at - MAX_ATTEMPT_DURATION)
+
+
+def _stored_answer(given: str | Sequence[str | int]) -> str | list[int]:
+    if isinstance(given, str):
+        return given.strip()
+    return sorted(int(item) for item in given)
+
+
+def _session_for(learner: AbstractBaseUser, course: Course, at: datetime) -> StudySession:
+    latest = (
+        StudySession.objects.filter(learner=learner, course=course).order_by("-number").first()
+    )
+    if latest is not None and at - latest.last_activity_at <= session_gap(course):
+        return latest
+    return StudySession.objects.create(
+        learner=learner,
+        course=course,
+        number=(latest.number + 1) if latest else 1,
+        started_at=at,
+        last_activity_at=at,
+    )

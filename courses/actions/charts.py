@@ -1,0 +1,208 @@
+"""Skill charts in the database: kept current on every attempt, rebuilt from history on demand.
+
+The estimator is :mod:`learnpath.mastery` (BKT per skill, documented there). An attempt updates,
+in its own transaction, only the states of the exercise's skills and (on a right answer) their
+direct prerequisites: a handful of queries whatever the length of the history. A rebuild replays
+each learner's attempts in the order they were stored (by id), which is exactly the order the
+incremental updates saw, so both give identical charts.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+
+from django.db import transaction
+
+from courses.models import (
+    Attempt,
+    Course,
+    Enrollment,
+    MasteryEvent,
+    Prerequisite,
+    Skill,
+    SkillState,
+)
+from courses.queries.charts import params_for, to_mastery
+from courses.queries.graphs import skill_graph_for
+from courses.queries.history import exercise_skill_keys, learner_histories
+from learnpath import mastery
+from learnpath.skillgraph import SkillGraph, SkillSpec
+
+
+def _copy_into(row: SkillState, value: mastery.SkillMastery) -> None:
+    row.p_mastery = value.p_mastery
+    row.evidence = value.evidence
+    row.attempts = value.attempts
+    row.correct = value.correct
+    row.last_attempt_at = value.last_attempt_at
+    row.peak_p_mastery = value.peak_p_mastery
+    row.level = value.level.value
+
+
+def _local_graph(skills: list[Skill]) -> tuple[SkillGraph, dict[str, Skill]]:
+    """The exercise's skills with their direct prerequisites: all an update needs to see."""
+    links = list(
+        Prerequisite.objects.filter(skill__in=skills).select_related("prerequisite")
+    )
+    by_key = {skill.key: skill for skill in skills}
+    by_key.update({link.prerequisite.key: link.prerequisite for link in links})
+    prerequisites: dict[int, list[str]] = defaultdict(list)
+    for link in links:
+        prerequisites[link.skill_id].append(link.prerequisite.key)
+    exercise_keys = {skill.key for skill in skills}
+    specs = [
+        SkillSpec(
+            key=key,
+            name=key,
+            prerequisites=tuple(sorted(prerequisites[skill.pk])) if key in exercise_keys else (),
+        )
+        for key, skill in by_key.items()
+    ]
+    return SkillGraph(specs), by_key
+
+
+def apply_attempt_to_chart(attempt: Attempt) -> None:
+    """Updates the learner's chart for one new attempt; call inside the attempt's transaction."""
+    skills = list(attempt.exercise.skills.all())
+    if not skills:
+        return
+    graph, skills_by_key = _local_graph(skills)
+    rows = {
+        row.skill.key: row
+        for row in SkillState.objects.select_for_update()
+        .filter(learner_id=attempt.learner_id, skill__in=skills_by_key.values())
+        .select_related("skill")
+    }
+    changed = mastery.apply_attempt(
+        {key: to_mastery(row) for key, row in rows.items()},
+        [skill.key for skill in skills],
+        attempt.correct,
+        attempt.submitted_at,
+        graph,
+        params_for(skills_by_key.values()),
+    )
+    _store(attempt, changed, rows, skills_by_key)
+
+
+def _store(
+    attempt: Attempt,
+    changed: Mapping[str, mastery.SkillMastery],
+    rows: dict[str, SkillState],
+    skills_by_key: Mapping[str, Skill],
+) -> None:
+    new_rows, updated_rows = [], []
+    for key, value in changed.items():
+        row = rows.get(key)
+        if row is None:
+            row = SkillState(
+                learner_id=attempt.learner_id, course_id=attempt.course_id, skill=skills_by_key[key]
+            )
+            new_rows.append(row)
+        else:
+            updated_rows.append(row)
+        _copy_into(row, value)
+    SkillState.objects.bulk_create(new_rows)
+    SkillState.objects.bulk_update(
+        updated_rows,
+        ["p_mastery", "evidence", "attempts", "correct", "last_attempt_at", "peak_p_mastery",
+         "level"],
+    )
+    MasteryEvent.objects.bulk_create(
+        MasteryEvent(
+            learner_id=attempt.learner_id,
+            course_id=attempt.course_id,
+            skill=skills_by_key[key],
+            attempt=attempt,
+            at=attempt.submitted_at,
+            p_mastery=value.p_mastery,
+            evidence=value.evidence,
+            level=value.level.value,
+        )
+        for key, value in changed.items()
+    )
+
+
+def rebuild_course_charts(
+    course: Course, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Replays every learner's attempts; returns the number of learners rebuilt."""
+    graph = skill_graph_for(course)
+    skills = {skill.key: skill for skill in course.skills.all()}
+    params = params_for(skills.values())
+    exercise_skills = exercise_skill_keys(course)
+    learner_ids = list(
+        Attempt.objects.filter(course=course)
+        .values_list("learner_id", flat=True)
+        .distinct()
+        .order_by("learner_id")
+    )
+    with transaction.atomic():
+        SkillState.objects.filter(course=course).exclude(learner_id__in=learner_ids).delete()
+    for done, learner_id in enumerate(learner_ids, start=1):
+        _rebuild_learner(course, learner_id, graph, skills, params, exercise_skills)
+        if progress:
+            progress(done, len(learner_ids))
+    return len(learner_ids)
+
+
+def _rebuild_learner(
+    course: Course,
+    learner_id: int,
+    graph: SkillGraph,
+    skills: Mapping[str, Skill],
+    params: Mapping[str, mastery.BKTParams],
+    exercise_skills: Mapping[int, list[str]],
+) -> None:
+    with transaction.atomic():
+        # The same lock as record_attempt: no attempt lands half-way through the replay.
+        list(Enrollment.objects.select_for_update().filter(learner_id=learner_id, course=course))
+        SkillState.objects.filter(course=course, learner_id=learner_id).delete()
+        MasteryEvent.objects.filter(course=course, learner_id=learner_id).delete()
+        chart: dict[str, mastery.SkillMastery] = {}
+        events: list[MasteryEvent] = []
+        for _, rows in learner_histories(course, learner_id):
+            for row in rows:
+                keys = [key for key in exercise_skills.get(row.exercise_id, []) if key in graph]
+                if not keys:
+                    continue
+                changed = mastery.apply_attempt(
+                    chart, keys, row.correct, row.submitted_at, graph, params
+                )
+                chart.update(changed)
+                events += [
+                    MasteryEvent(
+                        learner_id=learner_id, course=course, skill=skills[key],
+                        attempt_id=row.attempt_id, at=row.submitted_at,
+                        p_mastery=value.p_mastery, evidence=value.evidence,
+                        level=value.level.value,
+                    )
+                    for key, value in changed.items()
+                ]
+        states = []
+        for key, value in chart.items():
+            state = SkillState(learner_id=learner_id, course=course, skill=skills[key])
+            _copy_into(state, value)
+            states.append(state)
+        SkillState.objects.bulk_create(states, batch_size=500)
+        MasteryEvent.objects.bulk_create(events, batch_size=1000)
+
+
+def fit_mastery_params(course: Course, min_observations: int = 50) -> dict[str, mastery.BKTParams]:
+    """Fits BKT parameters per skill on the course's attempts and stores them on the skills.
+
+    Skills with fewer than ``min_observations`` answers go back to the documented defaults.
+    Charts must be rebuilt afterwards (the caller decides when).
+    """
+    exercise_skills = exercise_skill_keys(course)
+    histories = [
+        [(exercise_skills.get(row.exercise_id, []), row.correct) for row in rows]
+        for _, rows in learner_histories(course)
+    ]
+    fitted = mastery.fit_course_params(histories, min_observations=min_observations)
+    with transaction.atomic():
+        for skill in course.skills.select_for_update():
+            params = fitted.get(skill.key)
+            skill.bkt_params = dataclasses.asdict(params) if params else None
+            skill.save(update_fields=["bkt_params"])
+    return fitted

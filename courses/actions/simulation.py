@@ -1,0 +1,144 @@
+"""Simulated learners in the site: histories from :mod:`learnpath.simulator`, stored through
+the same ``record_attempt`` service as real answers (so sessions and charts are kept the same
+way). The answer stored for a simulated attempt is the exercise's right answer or a wrong one.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from courses.actions.attempts import record_attempt
+from courses.actions.enrolment import add_to_cohort, enrol
+from courses.models import Attempt, Cohort, Course, Exercise
+from courses.queries.graphs import skill_graph_for
+from learnpath.simulator import SimCourse, SimExercise, SimHistory, SimSkill, simulate_population
+
+# UUIDs of simulated attempts derive from these, so re-running a simulation stores nothing twice.
+_SIMULATION_NAMESPACE = uuid.UUID("6f1d8a43-3c55-4a6e-9f7e-2b8d1c0e5a77")
+
+
+def sim_course_for(course: Course) -> SimCourse:
+    """The course as the simulator sees it; skills in the graph's topological order."""
+    graph = skill_graph_for(course)
+    skills = tuple(
+        SimSkill(key, tuple(graph.prerequisites(key))) for key in graph.topological_order()
+    )
+    exercises = tuple(
+        SimExercise(exercise.key, tuple(sorted(s.key for s in exercise.skills.all())),
+                    exercise.difficulty)
+        for exercise in course.exercises.filter(status=Exercise.Status.ACTIVE)
+        .prefetch_related("skills")
+        .order_by("key")
+        if exercise.skills.all()
+    )
+    return SimCourse(skills=skills, exercises=exercises)
+
+
+def answer_for(exercise: Exercise, correct: bool) -> str | list[int]:
+    """A right answer, or a plausible wrong one, in the form a learner would submit."""
+    if exercise.kind == Exercise.Kind.CHOICE:
+        choices = list(exercise.choices.all())
+        right = [c.pk for c in choices if c.is_correct]
+        wrong = [c.pk for c in choices if not c.is_correct]
+        if correct:
+            return right
+        return wrong[:1] if wrong else right[:-1] or right
+    if exercise.kind == Exercise.Kind.NUMERIC:
+        answer = exercise.numeric_answer or 0.0
+        return f"{answer if correct else answer + max(1.0, 10 * exercise.tolerance):g}"
+    return exercise.accepted_answers[0] if correct else "not sure"
+
+
+@dataclass(frozen=True)
+class SimulationSummary:
+    learners: int
+    attempts: int
+
+
+def simulate_learners(
+    course: Course,
+    usernames: list[str],
+    *,
+    seed: int,
+    days: int = 28,
+    sessions: tuple[int, int] = (3, 8),
+    attempts_per_session: tuple[int, int] = (5, 20),
+    cohort: Cohort | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimulationSummary:
+    """Gives each named learner a simulated history over the last ``days`` days.
+
+    Learners who already have attempts in the course are left as they are, so running it again
+    adds nothing. Attempts that would fall in the future are not stored.
+    """
+    histories = simulate_population(
+        sim_course_for(course),
+        n_learners=len(usernames),
+        seed=seed,
+        start=timezone.now() - timedelta(days=days),
+        sessions=sessions,
+        attempts_per_session=attempts_per_session,
+    )
+    exercises = {
+        e.key: e for e in course.exercises.prefetch_related("choices", "skills")
+    }
+    stored = 0
+    for done, (username, history) in enumerate(zip(usernames, histories, strict=True), 1):
+        learner = _simulated_user(username)
+        if cohort is not None:
+            add_to_cohort(cohort, learner)
+        else:
+            enrol(learner, course)
+        if not Attempt.objects.filter(learner=learner, course=course).exists():
+            stored += _store_history(learner, history, exercises)
+        if progress:
+            progress(done, len(usernames))
+    return SimulationSummary(learners=len(usernames), attempts=stored)
+
+
+def _simulated_user(username: str) -> AbstractBaseUser:
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def _store_history(
+    learner: AbstractBaseUser, history: SimHistory, exercises: dict[str, Exercise]
+) -> int:
+    now = timezone.now()
+    shift = _recent_shift(history, now)
+    count = 0
+    with transaction.atomic():
+        for index, attempt in enumerate(history.attempts):
+            if attempt.submitted_at + shift > now:
+                break
+            exercise = exercises[attempt.exercise_key]
+            record_attempt(
+                learner=learner,
+                exercise=exercise,
+                given=answer_for(exercise, attempt.correct),
+                client_id=uuid.uuid5(_SIMULATION_NAMESPACE, f"{learner.pk}:{index}"),
+                started_at=attempt.started_at + shift,
+                submitted_at=attempt.submitted_at + shift,
+                hint_used=attempt.hint_used,
+            )
+            count += 1
+    return count
+
+
+def _recent_shift(history: SimHistory, now: datetime) -> timedelta:
+    """Moves a history that ended long ago forward, so it ends within the last few days
+    (spread over learners), as a class that is still practising would look."""
+    if not history.attempts:
+        return timedelta(0)
+    wanted_end = now - timedelta(hours=2 + 11 * (history.learner_index % 7))
+    return max(timedelta(0), wanted_end - history.attempts[-1].submitted_at)

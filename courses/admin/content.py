@@ -1,0 +1,191 @@
+"""Skills with a cycle-checked prerequisite editor, and exercises with their options and a
+learner's-eye preview (linked from the list and from the edit page)."""
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+
+from courses.jobs import schedule_chart_rebuild
+from courses.models import (
+    Choice,
+    Exercise,
+    Prerequisite,
+    Skill,
+)
+from courses.queries.graphs import check_prerequisites_of
+from courses.rules import accepted_problems, choice_problems, numeric_problems, sentence
+from courses.signals import bump_content_version
+
+
+class PrerequisiteFormSet(forms.BaseInlineFormSet):
+    """Refuses prerequisites that would close a cycle, naming the cycle."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        chosen = [
+            form.cleaned_data["prerequisite"]
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("prerequisite")
+        ]
+        if self.instance.pk is None:
+            return
+        problems = check_prerequisites_of(self.instance, chosen)
+        if problems:
+            raise ValidationError(problems)
+
+
+class PrerequisiteInline(admin.TabularInline):
+    model = Prerequisite
+    fk_name = "skill"
+    formset = PrerequisiteFormSet
+    extra = 1
+    verbose_name = "prerequisite (learnt before this skill)"
+    verbose_name_plural = "prerequisites (learnt before this skill)"
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "prerequisite":
+            skill_id = request.resolver_match.kwargs.get("object_id")
+            skill = Skill.objects.filter(pk=skill_id).first()
+            if skill is not None:
+                kwargs["queryset"] = Skill.objects.filter(course=skill.course).exclude(pk=skill.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "course", "area"]
+    list_filter = ["course", "area"]
+    search_fields = ["name", "key", "description"]
+    inlines = [PrerequisiteInline]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if any(formset.has_changed() for formset in formsets):
+            schedule_chart_rebuild(form.instance.course_id)
+
+    def delete_model(self, request: HttpRequest, obj: Skill) -> None:
+        super().delete_model(request, obj)
+        schedule_chart_rebuild(obj.course_id)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Skill]) -> None:
+        course_ids = set(queryset.values_list("course_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for course_id in course_ids:
+            schedule_chart_rebuild(course_id)
+
+
+class ChoiceFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors) or self.instance.kind != Exercise.Kind.CHOICE:
+            return
+        kept = [(f.cleaned_data.get("text"), bool(f.cleaned_data.get("is_correct")))
+                for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        problems = choice_problems(kept)
+        if problems:
+            raise ValidationError([sentence(problem) for problem in problems])
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    formset = ChoiceFormSet
+    extra = 2
+    max_num = Choice.MAX_PER_EXERCISE
+
+
+class ExerciseForm(forms.ModelForm):
+    class Meta:
+        model = Exercise
+        fields = [
+            "course", "key", "skills", "prompt", "kind", "numeric_answer", "tolerance",
+            "accepted_answers", "hint", "solution", "difficulty", "status",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        kind, course = cleaned.get("kind"), cleaned.get("course")
+        if kind == Exercise.Kind.NUMERIC:
+            answer = cleaned.get("numeric_answer")
+            for field, problem in numeric_problems(answer, cleaned.get("tolerance") or 0):
+                self.add_error("numeric_answer" if field == "answer" else field, sentence(problem))
+        if kind == Exercise.Kind.TEXT:
+            for problem in accepted_problems(cleaned.get("accepted_answers")):
+                self.add_error("accepted_answers", sentence(problem))
+        skills = cleaned.get("skills")
+        if course and skills and any(skill.course_id != course.pk for skill in skills):
+            self.add_error("skills", "Choose skills of the exercise's own course.")
+        return cleaned
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(admin.ModelAdmin):
+    form = ExerciseForm
+    list_display = ["key", "course", "kind", "difficulty", "status", "preview_link"]
+    list_filter = ["course", "kind", "status", "difficulty", "skills"]
+    search_fields = ["key", "prompt"]
+    filter_horizontal = ["skills"]
+    inlines = [ChoiceInline]
+    actions = ["retire", "reactivate"]
+
+    @admin.display(description="preview")
+    def preview_link(self, exercise: Exercise) -> str:
+        url = reverse("admin:courses_exercise_preview", args=[exercise.pk])
+        return format_html('<a href="{}">Preview</a>', url)
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "<int:exercise_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="courses_exercise_preview",
+            )
+        ]
+        return own + super().get_urls()
+
+    def preview_view(self, request: HttpRequest, exercise_id: int) -> HttpResponse:
+        if not self.has_view_permission(request):
+            return HttpResponse("Not allowed.", status=403)
+        exercise = get_object_or_404(
+            Exercise.objects.prefetch_related("skills", "choices"), pk=exercise_id
+        )
+        choices = list(exercise.choices.all())
+        return render(
+            request,
+            "admin/courses/exercise/preview.html",
+            {
+                "exercise": exercise,
+                "choices": choices,
+                "multiple": sum(c.is_correct for c in choices) > 1,
+            },
+        )
+
+    @admin.action(description="Retire (keep history, stop offering)")
+    def retire(self, request: HttpRequest, queryset: QuerySet[Exercise]) -> None:
+        count = _update_exercises(queryset, Exercise.Status.RETIRED)
+        self.message_user(request, f"Retired {count} exercise(s).")
+
+    @admin.action(description="Make active again")
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[Exercise]) -> None:
+        count = _update_exercises(queryset, Exercise.Status.ACTIVE)
+        self.message_user(request, f"Reactivated {count} exercise(s).")
+
+
+def _update_exercises(queryset: QuerySet[Exercise], status: str) -> int:
+    """A bulk status change sends no signals: bump the courses' content versions here."""
+    course_ids = set(queryset.values_list("course_id", flat=True))
+    count = queryset.update(status=status)
+    for course_id in course_ids:
+        bump_content_version(course_id)
+    return count

@@ -1,0 +1,219 @@
+"""Learner dashboard (:func:`learner_dashboard`)
+*Ability* is :func:`learnpath.mastery.ability_chart` (mean P(mastery) per area, unstarted
+skills count as 0) as a radar; the *class average* is the same mean over every learner of the
+class (the one being viewed by a teacher, else the learner's first class in the course by
+name), learners without a chart row counting as 0. The *skill graph* is drawn left to right
+by prerequisite level (:func:`graph_layout`), nodes coloured by level, the ready-to-learn
+frontier ringed in blue and the skills of the recommended learning path
+(:func:`courses.paths.recommend_path`) ringed in orange with their step numbers.
+*Mastery over time* plots the stored :class:`~courses.models.MasteryEvent` history of every
+practised skill; the chosen skills (default: the :data:`DEFAULT_TIMELINE_SKILLS` most
+recently changed) are shown, the others can be switched on from the legend. *Practice per
+day* counts right and wrong answers and the minutes practised over the last
+:data:`ACTIVITY_DAYS` days (site time zone); an attempt's time counts at most
+:data:`MAX_ATTEMPT_SECONDS`, so a page left open overnight is not a night of practice.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from courses.dashboards.figures import Figure
+from courses.dashboards.figures.learner import (
+    ability_figure,
+    activity_figure,
+    skill_graph_figure,
+    timeline_figure,
+)
+from courses.dashboards.rows import DayActivity, RecentAttempt, TimelineSkill
+from courses.models import Attempt, Cohort, Course, MasteryEvent, SkillState
+from courses.queries.charts import LearnerChart, learner_chart_view, percent
+from courses.queries.graphs import skill_graph_for
+from courses.recommend.paths import LearningPath, recommend_path
+from learnpath import mastery
+from learnpath.skillgraph import SkillGraph
+
+ACTIVITY_DAYS = 28
+MAX_ATTEMPT_SECONDS = 600
+RECENT_ATTEMPTS = 20
+DEFAULT_TIMELINE_SKILLS = 4
+
+
+@dataclass(frozen=True)
+class LearnerDashboard:
+    chart: LearnerChart
+    class_name: str
+    class_ability: dict[str, float] | None
+    path: LearningPath
+    timeline: list[TimelineSkill]
+    days: list[DayActivity]
+    recent: list[RecentAttempt]
+    figures: dict[str, Figure]
+
+    @property
+    def ability_rows(self) -> list[tuple[str, int, int | None]]:
+        """(area, own %, class average % or None): the radar as a table."""
+        return [
+            (area, percent(p),
+             percent(self.class_ability.get(area, 0.0)) if self.class_ability else None)
+            for area, p in self.chart.ability.items()
+        ]
+
+    @property
+    def mastered_count(self) -> int:
+        mastered = mastery.MasteryLevel.MASTERED.value
+        return sum(row.level == mastered for row in self.chart.rows)
+
+    @property
+    def days_practised(self) -> list[DayActivity]:
+        return [day for day in self.days if day.attempts]
+
+    @property
+    def answers_in_period(self) -> int:
+        return sum(day.attempts for day in self.days)
+
+    @property
+    def minutes_in_period(self) -> int:
+        return round(sum(day.minutes for day in self.days))
+
+
+def _cohort_for(learner: AbstractBaseUser, course: Course) -> Cohort | None:
+    return Cohort.objects.filter(course=course, learners=learner).order_by("name", "id").first()
+
+
+def class_ability(cohort: Cohort, graph: SkillGraph) -> dict[str, float] | None:
+    """Mean over the class's learners of their ability chart; ``None`` for an empty class."""
+    size = cohort.learners.count()
+    if not size:
+        return None
+    totals: dict[str, float] = defaultdict(float)
+    for key, p in (
+        SkillState.objects.filter(course=cohort.course, learner__cohorts=cohort)
+        .exclude(level=mastery.MasteryLevel.NOT_STARTED.value)
+        .values_list("skill__key", "p_mastery")
+    ):
+        totals[key] += p
+    return {
+        area: sum(totals[key] for key in graph.skills_in_area(area))
+        / (size * len(graph.skills_in_area(area)))
+        for area in graph.areas()
+    }
+
+
+def _timeline(
+    learner: AbstractBaseUser, course: Course, graph: SkillGraph, chosen: Sequence[str]
+) -> tuple[dict[str, list[tuple[datetime, float]]], list[TimelineSkill]]:
+    series: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
+    for key, at, p in (
+        MasteryEvent.objects.filter(learner=learner, course=course)
+        .order_by("at", "id")
+        .values_list("skill__key", "at", "p_mastery")
+    ):
+        series[key].append((at, p))
+    picked = [key for key in chosen if key in series]
+    if not picked:
+        latest = sorted(series, key=lambda k: (series[k][-1][0], k), reverse=True)
+        picked = latest[:DEFAULT_TIMELINE_SKILLS]
+    ordered = {key: series[key] for key in graph.topological_order() if key in series}
+    summary = [
+        TimelineSkill(
+            key=key, name=graph.name(key), chosen=key in picked, updates=len(points),
+            first_at=points[0][0], latest_percent=percent(points[-1][1]),
+            peak_percent=percent(max(p for _, p in points)),
+        )
+        for key, points in ordered.items()
+    ]
+    return ordered, summary
+
+
+def _days(learner: AbstractBaseUser, course: Course, today: date) -> list[DayActivity]:
+    first_day = today - timedelta(days=ACTIVITY_DAYS - 1)
+    since = timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
+    counts: dict[date, list[float]] = {
+        first_day + timedelta(days=n): [0, 0, 0.0] for n in range(ACTIVITY_DAYS)
+    }
+    for started, submitted, correct in Attempt.objects.filter(
+        learner=learner, course=course, submitted_at__gte=since
+    ).values_list("started_at", "submitted_at", "correct"):
+        day = counts.get(timezone.localtime(submitted).date())
+        if day is None:
+            continue
+        day[0] += 1
+        day[1] += int(correct)
+        day[2] += min(MAX_ATTEMPT_SECONDS, max(0.0, (submitted - started).total_seconds()))
+    return [
+        DayActivity(day, int(attempts), int(correct), round(seconds / 60, 1))
+        for day, (attempts, correct, seconds) in counts.items()
+    ]
+
+
+def _recent(learner: AbstractBaseUser, course: Course) -> list[RecentAttempt]:
+    attempts = (
+        Attempt.objects.filter(learner=learner, course=course)
+        .select_related("exercise")
+        .prefetch_related("exercise__skills")
+        .order_by("-submitted_at", "-id")[:RECENT_ATTEMPTS]
+    )
+    return [
+        RecentAttempt(
+            submitted_at=attempt.submitted_at, exercise_key=attempt.exercise.key,
+            skills=", ".join(sorted(s.name for s in attempt.exercise.skills.all())),
+            correct=attempt.correct, seconds=round(attempt.duration_seconds),
+            hint_used=attempt.hint_used,
+        )
+        for attempt in attempts
+    ]
+
+
+def _plot_time(at: datetime) -> str:
+    """Plotly ignores time-zone offsets: send local wall-clock time."""
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def learner_dashboard(
+    learner: AbstractBaseUser,
+    course: Course,
+    *,
+    cohort: Cohort | None = None,
+    chosen_skills: Sequence[str] = (),
+    today: date | None = None,
+    own_label: str = "You",
+) -> LearnerDashboard:
+    """Everything on a learner's dashboard; ``cohort`` is the class to compare with and
+    ``own_label`` names the learner on the charts (a teacher sees the learner's name)."""
+    graph = skill_graph_for(course)
+    chart = learner_chart_view(learner, course)
+    cohort = cohort or _cohort_for(learner, course)
+    average = class_ability(cohort, graph) if cohort else None
+    path = recommend_path(learner, course)
+    series, timeline = _timeline(learner, course, graph, chosen_skills)
+    days = _days(learner, course, today or timezone.localdate())
+    levels = {row.key: row.level for row in chart.rows}
+    not_started = mastery.MasteryLevel.NOT_STARTED.value
+    percents = {row.key: row.percent for row in chart.rows if row.level != not_started}
+    figures = {
+        "ability": ability_figure(chart.ability, average, cohort.name if cohort else "",
+                                  own_label),
+        "graph": skill_graph_figure(
+            graph, levels, percents, chart.ready_to_learn,
+            [item.skill_key for item in path.items],
+        ),
+        "timeline": timeline_figure(
+            {k: [(_plot_time(at), p) for at, p in points] for k, points in series.items()},
+            {k: graph.name(k) for k in series},
+            [item.key for item in timeline if item.chosen],
+        ),
+        "activity": activity_figure(days),
+    }
+    return LearnerDashboard(
+        chart=chart, class_name=cohort.name if cohort else "", class_ability=average,
+        path=path, timeline=timeline, days=days,
+        recent=_recent(learner, course), figures=figures,
+    )
+
+

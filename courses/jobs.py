@@ -1,0 +1,41 @@
+"""Queueing background jobs by task name, after the current transaction commits.
+
+Nothing but the worker imports :mod:`courses.tasks`: code that needs a job sends it by the name
+below, so the app has no import cycle through its tasks (``tests/test_architecture.py`` checks
+that every name here is a registered task). A broker that is down must not turn a saved change
+into an error page: the job is logged as not queued, and the next scheduled run (or an admin's
+"rebuild") catches up.
+"""
+from __future__ import annotations
+
+import logging
+
+from celery import current_app
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+REBUILD_COURSE_CHARTS = "courses.tasks.rebuild_course_charts_task"
+RETRAIN_COURSE_MODEL = "courses.tasks.retrain_course_model"
+RECOVER_LOST_TRAINING_RUNS = "courses.tasks.recover_lost_training_runs"
+RETRAIN_DUE_MODELS = "courses.tasks.retrain_due_models"
+TASK_NAMES = (REBUILD_COURSE_CHARTS, RETRAIN_COURSE_MODEL, RECOVER_LOST_TRAINING_RUNS,
+              RETRAIN_DUE_MODELS)
+
+
+def send_now(task_name: str, *args: object) -> None:
+    """Sends the task at once; a broker that is down is logged, never raised."""
+    try:
+        current_app.send_task(task_name, args=args, retry=False)
+    except Exception:
+        logger.exception("Could not queue %s%r; it will run on the next schedule", task_name,
+                         args)
+
+
+def send_after_commit(task_name: str, *args: object) -> None:
+    transaction.on_commit(lambda: send_now(task_name, *args))
+
+
+def schedule_chart_rebuild(course_id: int) -> None:
+    """The skill graph of a course changed: its charts are replayed in the background."""
+    send_after_commit(REBUILD_COURSE_CHARTS, course_id)

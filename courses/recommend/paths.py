@@ -1,0 +1,136 @@
+"""A learner's proposed learning path: teacher pins first, then the planner's picks.
+
+With an active, intact model the planner's success predictions come from the LSTM over the
+learner's history (:class:`learnpath.paths.SequenceSuccessModel`); otherwise — a new course with no
+trained model, or a missing or corrupt artifact — from the skill chart and the authors'
+difficulty ratings (:class:`learnpath.paths.ChartSuccessModel`), and the path says so. The
+planning rules are documented in :mod:`learnpath.paths`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from courses.ml.learner_state import current_state
+from courses.ml.registry import serving_model
+from courses.models import Attempt, Course
+from courses.queries.charts import chart_of
+from courses.queries.pins import pinned_exercises
+from courses.recommend.course_view import CourseView, course_view
+from learnpath import paths
+from learnpath.mastery import SkillMastery
+
+LSTM = "lstm"
+SKILL_GRAPH = "skill_graph"
+NO_MODEL_NOTE = (
+    "This course has no trained model yet, so your path is planned from the skill graph and the "
+    "exercises' difficulty ratings."
+)
+BROKEN_MODEL_NOTE = (
+    "The course's model is unavailable right now, so your path is planned from the skill graph "
+    "and the exercises' difficulty ratings."
+)
+NEW_LEARNER_NOTE = "You have no answers yet: the model plans from how learners usually start."
+NEW_EXERCISE_NOTE = " A new exercise: its chance is estimated from its skills."
+
+
+@dataclass(frozen=True)
+class PathItem:
+    exercise_id: int
+    exercise_key: str
+    skill_key: str
+    skill_name: str
+    kind: str
+    p_success: float
+    reason: str
+
+    @property
+    def pinned(self) -> bool:
+        return self.kind == paths.PINNED
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.p_success)
+
+
+@dataclass(frozen=True)
+class LearningPath:
+    items: list[PathItem]
+    source: str
+    note: str
+    model_version: int | None = None
+
+
+def recommend_path(
+    learner: AbstractBaseUser, course: Course, length: int | None = None
+) -> LearningPath:
+    view = course_view(course)
+    chart = chart_of(learner, course)
+    now = timezone.now()
+    pins = pinned_exercises(learner, course)
+    recent = list(
+        Attempt.objects.filter(learner=learner, course=course)
+        .order_by("-id")
+        .values_list("exercise__key", flat=True)[:5]
+    )[::-1]
+    model, source, note, version_number, unseen = _success_model(
+        learner, course, view, chart, now
+    )
+    steps = paths.plan_path(
+        chart, view.graph, view.exercises, model, now=now, params=view.params,
+        config=paths.PlanConfig(
+            length=length or course.path_length,
+            band=(course.success_band_low, course.success_band_high),
+        ),
+        pinned=[pin.exercise.key for pin in pins],
+        recent=recent,
+        names=view.names,
+    )
+    ids = {key: exercise_id for exercise_id, (key, _) in view.catalog.items()}
+    teachers = {pin.exercise.key: pin.teacher for pin in pins}
+    items = [
+        PathItem(
+            exercise_id=ids[step.exercise_key],
+            exercise_key=step.exercise_key,
+            skill_key=step.skill_key,
+            skill_name=view.names.get(step.skill_key, step.skill_key),
+            kind=step.kind,
+            p_success=step.p_success,
+            reason=(step.reason or _pin_reason(teachers[step.exercise_key], step.p_success))
+            + (NEW_EXERCISE_NOTE if step.exercise_key in unseen else ""),
+        )
+        for step in steps
+    ]
+    return LearningPath(items, source, note, version_number)
+
+
+def _pin_reason(teacher: AbstractBaseUser, p_success: float) -> str:
+    name = teacher.get_full_name() or teacher.get_username()
+    return f"Chosen by your teacher, {name}. Predicted chance of success: {p_success:.0%}."
+
+
+def _success_model(
+    learner: AbstractBaseUser,
+    course: Course,
+    view: CourseView,
+    chart: dict[str, SkillMastery],
+    now: datetime,
+) -> tuple[paths.SuccessModel, str, str, int | None, set[str]]:
+    """The success model, its source, a note for the learner, the model version, and the
+    exercises the model never saw (scored through their skills)."""
+    loaded = serving_model(course, view.skills_by_exercise)
+    if loaded is None:
+        has_active = course.model_versions.filter(status="active").exists()
+        model = paths.ChartSuccessModel(
+            chart, {e.key: e for e in view.exercises}, view.params, view.graph, now
+        )
+        note = BROKEN_MODEL_NOTE if has_active else NO_MODEL_NOTE
+        return model, SKILL_GRAPH, note, None, set()
+    version, serving = loaded
+    state = current_state(learner, course, version, serving, view.catalog)
+    model = paths.SequenceSuccessModel(serving, state, view.skills_by_exercise)
+    unseen = set(view.skills_by_exercise) - set(serving.vocab.exercises)
+    return model, LSTM, "" if chart else NEW_LEARNER_NOTE, version.number, unseen

@@ -1,9 +1,0 @@
-"""ASGI entry point."""
-from __future__ import annotations
-
-import os
-
-from django.core.asgi import get_asgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnpath.settings")
-application = get_asgi_application()

@@ -1,9 +1,0 @@
-"""WSGI entry point (gunicorn learnpath.wsgi)."""
-from __future__ import annotations
-
-import os
-
-from django.core.wsgi import get_wsgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnpath.settings")
-application = get_wsgi_application()
