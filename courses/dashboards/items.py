@@ -139,11 +139,11 @@ class _Tally:
             self.predicted_count += 1
 
     @property
-    def successpercent(self) -> int | None:
+    def success_percent(self) -> int | None:
         return percent(self.correct / self.attempts) if self.attempts else None
 
     @property
-    def predictedpercent(self) -> int | None:
+    def predicted_percent(self) -> int | None:
         if not self.predicted_count:
             return None
         return percent(self.predicted_total / self.predicted_count)

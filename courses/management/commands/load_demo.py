@@ -51,9 +51,12 @@ class Command(BaseCommand):
         # each of tqdm's in-place refreshes with a newline.
         with tqdm(total=len(usernames), unit="learner", desc="simulated learners",
                   file=cast(TextIO, self.stderr._out)) as bar:
+
+            def advance(done: int, total: int) -> None:
+                bar.update(done - bar.n)
+
             summary = simulate_learners(
-                course, usernames, seed=seed, cohort=cohort,
-                progress=lambda done, total: bar.update(done - bar.n),
+                course, usernames, seed=seed, cohort=cohort, progress=advance
             )
         simulate_learners(course, ["ada"], seed=seed + 1, sessions=(2, 3), days=7, cohort=cohort)
         self._fit_charts(course)

@@ -39,9 +39,13 @@ class Command(BaseCommand):
         # each of tqdm's in-place refreshes with a newline.
         stream = cast(TextIO, self.stderr._out)
         with tqdm(total=len(usernames), unit="learner", file=stream) as bar:
+
+            def advance(done: int, total: int) -> None:
+                bar.update(done - bar.n)
+
             summary = simulate_learners(
                 course, usernames, seed=options["seed"], days=options["days"], cohort=cohort,
-                progress=lambda done, total: bar.update(done - bar.n),
+                progress=advance,
             )
         self.stdout.write(
             f"{summary.learners} simulated learners, {summary.attempts} new attempts stored."
