@@ -362,6 +362,18 @@ class SkillGraph:
         return self.specs[top].name
 
 
+def ordered_by_prerequisites(specs: Sequence[SkillSpec]) -> list[str]:
+    """The one topological sort with a caller's order: prerequisites first and, among skills
+    ready together, the order the specs were given in. (:meth:`SkillGraph.topological_order`
+    orders by prerequisite level, then key, for display.) Raises ``ValueError`` on a cycle."""
+    position = {spec.key: index for index, spec in enumerate(specs)}
+    try:
+        return list(nx.lexicographical_topological_sort(_digraph(specs), key=position.__getitem__))
+    except nx.NetworkXUnfeasible:
+        cyclic = sorted(key for cycle in nx.simple_cycles(_digraph(specs)) for key in cycle)
+        raise ValueError(f"prerequisites form a cycle among {sorted(set(cyclic))}") from None
+
+
 def build_skill_graph(specs: Iterable[SkillSpec]) -> SkillGraph:
     """Build the graph of a valid skill list; raise :class:`SkillGraphError` naming every defect."""
     spec_list = list(specs)

@@ -1,4 +1,4 @@
-"""Simulated learners in the site: histories from :mod:`learnpath.simulator`, stored through
+"""Simulated learners in the site: histories from :mod:`learnpath.sim`, stored through
 the same ``record_attempt`` service as real answers (so sessions and charts are kept the same
 way). The answer stored for a simulated attempt is the exercise's right answer or a wrong one.
 """
@@ -18,7 +18,7 @@ from courses.actions.attempts import record_attempt
 from courses.actions.enrolment import add_to_cohort, enrol
 from courses.models import Attempt, Cohort, Course, Exercise
 from courses.queries.graphs import skill_graph_for
-from learnpath.simulator import SimCourse, SimExercise, SimHistory, SimSkill, simulate_population
+from learnpath.sim import SimCourse, SimExercise, SimHistory, SimSkill, simulate_population
 
 # UUIDs of simulated attempts derive from these, so re-running a simulation stores nothing twice.
 _SIMULATION_NAMESPACE = uuid.UUID("6f1d8a43-3c55-4a6e-9f7e-2b8d1c0e5a77")

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from courses.actions.simulation import answer_for, sim_course_for
 from courses.models import Attempt, Course, Enrollment, StudySession
-from learnpath.simulator import simulate_population
+from learnpath.sim import simulate_population
 
 
 def synthetic_course_document(

@@ -2,7 +2,7 @@
 
 The public benchmark files carry no timestamps or sessions, so the time-gap and new-session
 inputs and the session-level layer of the sequence model are measured on learners of
-:mod:`learnpath.simulator` (latent knowledge per skill, forgetting between sessions, sessions of
+:mod:`learnpath.sim` (latent knowledge per skill, forgetting between sessions, sessions of
 varying length and spacing) practising a course given as a learnpath-course JSON document, e.g.
 the demo course. Pure engine code: no database.
 
@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from learnpath.seq.formats import ATTEMPT_COLUMNS
-from learnpath.simulator import SimCourse, SimExercise, SimSkill, simulate_population
+from learnpath.sim import SimCourse, SimExercise, SimSkill, simulate_population
 
 
 def course_from_document(document: dict) -> SimCourse:

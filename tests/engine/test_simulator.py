@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from learnpath.simulator import (
+from learnpath.sim import (
     BehaviouralPolicy,
     LearnerTraits,
     Observation,
@@ -17,7 +17,7 @@ from learnpath.simulator import (
     SimExercise,
     SimSkill,
     SimulatedLearner,
-    SkillGraphPolicy,
+    StreakPolicy,
     draw_learner,
     evaluate_policy,
     simulate_population,
@@ -113,7 +113,7 @@ def test_population_is_reproducible_from_the_seed():
 def test_policies_meet_the_same_population():
     course = chain_course(4)
     random_run = evaluate_policy(course, RandomPolicy, 20, 30, seed=5)
-    graph_run = evaluate_policy(course, SkillGraphPolicy, 20, 30, seed=5)
+    graph_run = evaluate_policy(course, StreakPolicy, 20, 30, seed=5)
     assert [ev.traits for ev in random_run.learners] == [ev.traits for ev in graph_run.learners]
     assert [ev.initial_knowledge for ev in random_run.learners] == [
         ev.initial_knowledge for ev in graph_run.learners
@@ -243,7 +243,7 @@ def seen(key: str, correct: bool) -> ObservedAttempt:
 
 
 def test_skill_graph_policy_moves_on_after_three_correct_in_a_row():
-    policy = SkillGraphPolicy(TWO_SKILLS)
+    policy = StreakPolicy(TWO_SKILLS)
     history: list[ObservedAttempt] = []
     assert policy.choose(observe(TWO_SKILLS, history)) == "a2"
     history += [seen("a2", True), seen("a3", False)]
@@ -256,7 +256,7 @@ def test_skill_graph_policy_moves_on_after_three_correct_in_a_row():
 
 def test_skill_graph_policy_prefers_the_least_recently_seen_exercise():
     course = SimCourse((SimSkill("a"),), (SimExercise("x", ("a",), 2), SimExercise("y", ("a",), 2)))
-    policy = SkillGraphPolicy(course)
+    policy = StreakPolicy(course)
     history = [seen("x", True), seen("x", False)]
     assert policy.choose(observe(course, history)) == "y"
 
@@ -264,7 +264,7 @@ def test_skill_graph_policy_prefers_the_least_recently_seen_exercise():
 def test_skill_graph_policy_beats_random_order_on_a_chain():
     course = chain_course(5)
     random_run = evaluate_policy(course, RandomPolicy, 60, 60, seed=3)
-    graph_run = evaluate_policy(course, SkillGraphPolicy, 60, 60, seed=3)
+    graph_run = evaluate_policy(course, StreakPolicy, 60, 60, seed=3)
     assert graph_run.mean_mastery_gain > random_run.mean_mastery_gain + 0.05
 
 
@@ -293,7 +293,7 @@ def test_behavioural_policy_mostly_follows_course_order_with_some_review():
 
 def test_evaluation_censors_learners_who_never_reach_the_target():
     course = chain_course(3)
-    result = evaluate_policy(course, SkillGraphPolicy, 10, 1, seed=2)
+    result = evaluate_policy(course, StreakPolicy, 10, 1, seed=2)
     assert result.mean_attempts_to_target is None
     assert result.reached_target_share == 0.0
     assert result.censored_mean_attempts_to_target == 1.0
@@ -301,7 +301,7 @@ def test_evaluation_censors_learners_who_never_reach_the_target():
 
 def test_evaluation_counts_attempts_until_the_targets_are_mastered():
     course = chain_course(3)
-    result = evaluate_policy(course, SkillGraphPolicy, 30, 150, seed=4, target_skills=["s0"])
+    result = evaluate_policy(course, StreakPolicy, 30, 150, seed=4, target_skills=["s0"])
     assert result.target_skills == ("s0",)
     assert result.reached_target_share > 0.5
     reached = [ev.attempts_to_target for ev in result.learners if ev.attempts_to_target]
@@ -311,7 +311,7 @@ def test_evaluation_counts_attempts_until_the_targets_are_mastered():
     gains = [ev.final_knowledge["s0"] - ev.initial_knowledge["s0"] for ev in result.learners]
     assert result.mean_mastery_gain == pytest.approx(statistics.mean(gains))
     with pytest.raises(ValueError, match="unknown target"):
-        evaluate_policy(course, SkillGraphPolicy, 1, 1, seed=4, target_skills=["nope"])
+        evaluate_policy(course, StreakPolicy, 1, 1, seed=4, target_skills=["nope"])
 
 
 class UnknownExercisePolicy:

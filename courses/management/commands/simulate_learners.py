@@ -12,7 +12,7 @@ from courses.models import Cohort, Course
 class Command(BaseCommand):
     help = (
         "Give N simulated learners a realistic attempt history over several sessions "
-        "(learner model: learnpath.simulator). Running it again adds nothing."
+        "(learner model: learnpath.sim). Running it again adds nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -7,7 +7,7 @@ Same simulated population (same seed) and the same number of attempts for every 
    parameters per skill are fitted on it exactly as ``manage.py fit_mastery`` does; every policy
    keeps its learners' charts with those parameters;
 2. ``--learners`` fresh simulated learners then practise ``--attempts`` exercises each under each
-   policy (see :mod:`learnpath.policies`): ``lstm``, ``planner_cold`` (the same planner on the
+   policy (see :mod:`learnpath.sim.policies`): ``lstm``, ``planner_cold`` (the same planner on the
    cold-start model), ``skill_graph`` (the simple rule) and ``random``.
 
 Mastery gain is the mean rise of the simulator's latent knowledge over all the course's skills.
@@ -29,8 +29,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from courses.actions.simulation import sim_course_for
 from courses.models import Course
 from learnpath.mastery import BKTParams, fit_course_params
-from learnpath.policies import course_graph, planner_factory, rule_factory
-from learnpath.simulator import RandomPolicy, SimCourse, evaluate_policy, simulate_population
+from learnpath.sim import RandomPolicy, SimCourse, evaluate_policy, simulate_population
+from learnpath.sim.policies import course_graph, planner_factory, rule_factory
 
 
 def train_on_simulated_history(

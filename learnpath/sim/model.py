@@ -1,4 +1,5 @@
-"""Learner simulator: synthetic learners whose latent knowledge grows with practice.
+"""Learner simulator: synthetic learners whose latent knowledge grows with practice (the
+course and learner model; populations and evaluation are in :mod:`learnpath.sim.population`).
 
 The simulator gives the demo a realistic attempt history on a fresh machine and lets
 later work compare learning-path policies offline on the *same* simulated population.
@@ -94,9 +95,11 @@ Policies
 --------
 A :class:`Policy` sees an :class:`Observation` — the course, the observed history
 ``(exercise_key, correct, hint_used, at)`` and the current time — never the latent
-knowledge. :class:`RandomPolicy`, :class:`SkillGraphPolicy` (the app's rule) and
-:class:`BehaviouralPolicy` (how real learners wander) are provided. A policy factory is
-any callable ``(course, rng) -> Policy``; the classes themselves are factories.
+knowledge. They live in :mod:`learnpath.sim.policies`: :class:`RandomPolicy`,
+:class:`StreakPolicy` (a mastery-learning baseline: streaks and a difficulty staircase),
+:class:`BehaviouralPolicy` (how real learners wander), and the app's own rules driven by the
+simulator (:class:`SkillGraphRulePolicy`, :class:`PlannerPolicy`). A policy factory is any
+callable ``(course, rng) -> Policy``; the classes themselves are factories.
 
 Evaluation
 ----------
@@ -115,14 +118,15 @@ the target skills (all skills by default):
 
 from __future__ import annotations
 
-import heapq
 import math
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import MappingProxyType
-from typing import Protocol, TypeVar
+from typing import TypeVar
+
+from learnpath.skillgraph import SkillSpec, ordered_by_prerequisites
 
 MASTERY_THRESHOLD = 0.95
 MIN_DIFFICULTY = 1
@@ -226,7 +230,7 @@ class SimCourse:
         object.__setattr__(
             self, "_exercises_by_skill", {key: tuple(found) for key, found in by_skill.items()}
         )
-        object.__setattr__(self, "_topological_order", _topological_order(self.skills))
+        object.__setattr__(self, "_topological_order", _course_order(self.skills))
 
     @property
     def skill_keys(self) -> tuple[str, ...]:
@@ -263,33 +267,17 @@ def _unique_by_key(items: Sequence[_Keyed], kind: str) -> dict[str, _Keyed]:
     return by_key
 
 
+def _course_order(skills: Sequence[SimSkill]) -> tuple[str, ...]:
+    """Prerequisites first; among skills ready together, course order."""
+    return tuple(ordered_by_prerequisites(
+        [SkillSpec(skill.key, skill.key, tuple(skill.prerequisites)) for skill in skills]
+    ))
+
+
 def _require_known(keys: Sequence[str], known: Mapping[str, SimSkill], owner: str) -> None:
     unknown = [key for key in keys if key not in known]
     if unknown:
         raise ValueError(f"{owner} refers to unknown skills {unknown}")
-
-
-def _topological_order(skills: Sequence[SimSkill]) -> tuple[str, ...]:
-    position = {skill.key: index for index, skill in enumerate(skills)}
-    waiting_on = {skill.key: len(set(skill.prerequisites)) for skill in skills}
-    dependants: dict[str, list[str]] = {skill.key: [] for skill in skills}
-    for skill in skills:
-        for prerequisite in set(skill.prerequisites):
-            dependants[prerequisite].append(skill.key)
-    ready = [(position[key], key) for key, count in waiting_on.items() if count == 0]
-    heapq.heapify(ready)
-    order: list[str] = []
-    while ready:
-        _, key = heapq.heappop(ready)
-        order.append(key)
-        for dependant in dependants[key]:
-            waiting_on[dependant] -= 1
-            if waiting_on[dependant] == 0:
-                heapq.heappush(ready, (position[dependant], dependant))
-    if len(order) != len(skills):
-        cyclic = sorted(key for key, count in waiting_on.items() if count > 0)
-        raise ValueError(f"prerequisites form a cycle among {cyclic}")
-    return tuple(order)
 
 
 # --------------------------------------------------------------------------- learner
@@ -493,425 +481,3 @@ class SimulatedLearner:
 def _require_aware(moment: datetime) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("the simulator needs timezone-aware datetimes")
-
-
-# --------------------------------------------------------------------------- policies
-
-
-@dataclass(frozen=True)
-class ObservedAttempt:
-    """What the app records of an attempt; ``at`` is the submission time."""
-
-    exercise_key: str
-    correct: bool
-    hint_used: bool
-    at: datetime
-
-
-@dataclass(frozen=True)
-class Observation:
-    """Everything a real app could know when choosing the next exercise."""
-
-    course: SimCourse
-    history: tuple[ObservedAttempt, ...]
-    now: datetime
-
-
-class Policy(Protocol):
-    def choose(self, observation: Observation) -> str:
-        """Return the key of the next exercise."""
-        ...
-
-
-PolicyFactory = Callable[[SimCourse, random.Random], Policy]
-
-
-class RandomPolicy:
-    """Uniformly random exercise, ignoring the skill graph and the history."""
-
-    def __init__(self, course: SimCourse, rng: random.Random) -> None:
-        self._keys = tuple(exercise.key for exercise in course.exercises)
-        self._rng = rng
-
-    def choose(self, observation: Observation) -> str:
-        return self._rng.choice(self._keys)
-
-
-class SkillGraphPolicy:
-    """The app's simple rule.
-
-    Practise the first skill in topological order that is not observably mastered
-    (``mastery_streak`` correct answers in a row on exercises training it). Within that
-    skill prefer exercises whose other skills are observably mastered, with the difficulty
-    closest to a per-skill staircase (starts at 2, +1 after a correct answer, -1 after an
-    error), least recently seen first, then course order. When every skill is mastered,
-    review the skill practised longest ago.
-    """
-
-    def __init__(
-        self, course: SimCourse, rng: random.Random | None = None, mastery_streak: int = 3
-    ) -> None:
-        self._course = course
-        self._order = tuple(k for k in course.topological_order if course.exercises_for(k))
-        self._mastery_streak = mastery_streak
-        self._streak = dict.fromkeys(course.skill_keys, 0)
-        self._target_difficulty = dict.fromkeys(course.skill_keys, 2)
-        self._exercise_last_seen: dict[str, int] = {}
-        self._skill_last_seen: dict[str, int] = {}
-        self._consumed = 0
-
-    def observed_mastered(self, skill_key: str) -> bool:
-        return self._streak[skill_key] >= self._mastery_streak
-
-    def choose(self, observation: Observation) -> str:
-        self._consume(observation.history)
-        return self._pick_exercise(self._next_skill())
-
-    def _consume(self, history: Sequence[ObservedAttempt]) -> None:
-        for number in range(self._consumed, len(history)):
-            seen = history[number]
-            self._exercise_last_seen[seen.exercise_key] = number
-            for skill_key in self._course.exercise(seen.exercise_key).skills:
-                self._skill_last_seen[skill_key] = number
-                step = 1 if seen.correct else -1
-                self._streak[skill_key] = self._streak[skill_key] + 1 if seen.correct else 0
-                self._target_difficulty[skill_key] = int(_clip(
-                    self._target_difficulty[skill_key] + step, MIN_DIFFICULTY, MAX_DIFFICULTY
-                ))
-        self._consumed = len(history)
-
-    def _next_skill(self) -> str:
-        for skill_key in self._order:
-            if not self.observed_mastered(skill_key):
-                return skill_key
-        return min(self._order, key=lambda key: self._skill_last_seen.get(key, -1))
-
-    def _pick_exercise(self, skill_key: str) -> str:
-        candidates = self._course.exercises_for(skill_key)
-        ready = [
-            exercise for exercise in candidates
-            if all(k == skill_key or self.observed_mastered(k) for k in exercise.skills)
-        ]
-        target = self._target_difficulty[skill_key]
-        chosen = min(
-            ready or candidates,
-            key=lambda exercise: (
-                abs(exercise.difficulty - target),
-                self._exercise_last_seen.get(exercise.key, -1),
-            ),
-        )
-        return chosen.key
-
-
-class BehaviouralPolicy:
-    """How self-directed learners wander through a course (used for demo data).
-
-    Learners walk the skills in course (topological) order, working through each skill's
-    exercises from easy to hard. They move on after ``correct_to_move_on`` correct answers
-    on the current skill or after ``give_up_after`` attempts on it. At each step they may
-    instead repeat the last exercise, review a random earlier skill or skip ahead. After
-    the last skill they review at random.
-    """
-
-    def __init__(
-        self,
-        course: SimCourse,
-        rng: random.Random,
-        repeat_probability: float = 0.08,
-        review_probability: float = 0.1,
-        skip_probability: float = 0.04,
-        correct_to_move_on: int = 2,
-        give_up_after: int = 6,
-    ) -> None:
-        self._course = course
-        self._rng = rng
-        self._order = tuple(k for k in course.topological_order if course.exercises_for(k))
-        self._by_difficulty = {
-            key: sorted(course.exercises_for(key), key=lambda exercise: exercise.difficulty)
-            for key in self._order
-        }
-        self._repeat = repeat_probability
-        self._review = review_probability
-        self._skip = skip_probability
-        self._correct_to_move_on = correct_to_move_on
-        self._give_up_after = give_up_after
-        self._position = 0
-        self._attempts_here = 0
-        self._correct_here = 0
-        self._consumed = 0
-
-    def choose(self, observation: Observation) -> str:
-        self._consume(observation.history)
-        draw = self._rng.random()
-        if observation.history and draw < self._repeat:
-            return observation.history[-1].exercise_key
-        if self._position >= len(self._order):
-            return self._any_exercise(self._order)
-        if self._position > 0 and draw < self._repeat + self._review:
-            return self._any_exercise(self._order[: self._position])
-        if draw < self._repeat + self._review + self._skip or self._done_here():
-            self._move_on()
-            if self._position >= len(self._order):
-                return self._any_exercise(self._order)
-        exercises = self._by_difficulty[self._order[self._position]]
-        return exercises[min(self._attempts_here, len(exercises) - 1)].key
-
-    def _consume(self, history: Sequence[ObservedAttempt]) -> None:
-        current = self._order[self._position] if self._position < len(self._order) else None
-        for seen in history[self._consumed:]:
-            if current in self._course.exercise(seen.exercise_key).skills:
-                self._attempts_here += 1
-                self._correct_here += int(seen.correct)
-        self._consumed = len(history)
-
-    def _done_here(self) -> bool:
-        return (
-            self._correct_here >= self._correct_to_move_on
-            or self._attempts_here >= self._give_up_after
-        )
-
-    def _move_on(self) -> None:
-        self._position += 1
-        self._attempts_here = 0
-        self._correct_here = 0
-
-    def _any_exercise(self, skill_keys: Sequence[str]) -> str:
-        return self._rng.choice(self._course.exercises_for(self._rng.choice(skill_keys))).key
-
-
-# --------------------------------------------------------------------------- population
-
-
-@dataclass(frozen=True)
-class SimAttempt:
-    exercise_key: str
-    correct: bool
-    hint_used: bool
-    started_at: datetime
-    submitted_at: datetime
-    session_index: int
-
-
-@dataclass(frozen=True)
-class SimHistory:
-    learner_index: int
-    traits: LearnerTraits
-    initial_knowledge: Mapping[str, float]
-    final_knowledge: Mapping[str, float]
-    attempts: tuple[SimAttempt, ...]
-
-
-def _stream(seed: int, learner_index: int, name: str) -> random.Random:
-    return random.Random(f"learnpath.simulator/{seed}/{learner_index}/{name}")
-
-
-@dataclass
-class _LearnerSetup:
-    learner: SimulatedLearner
-    timing: random.Random
-    policy_rng: random.Random
-
-
-def _set_up_learner(
-    course: SimCourse, seed: int, learner_index: int, start: datetime
-) -> _LearnerSetup:
-    traits_rng = _stream(seed, learner_index, "traits")
-    traits = LearnerTraits.draw(traits_rng)
-    initial = draw_initial_knowledge(course, traits, traits_rng)
-    timing = _stream(seed, learner_index, "timing")
-    enrolled = start + timedelta(days=timing.uniform(0.0, ENROLMENT_SPREAD_DAYS))
-    learner = SimulatedLearner(
-        course, traits, initial, _stream(seed, learner_index, "answers"), enrolled
-    )
-    return _LearnerSetup(learner, timing, _stream(seed, learner_index, "policy"))
-
-
-def draw_learner(
-    course: SimCourse, seed: int, learner_index: int, start: datetime
-) -> SimulatedLearner:
-    """The ``learner_index``-th learner of the population of ``seed``, enrolled near start."""
-    return _set_up_learner(course, seed, learner_index, start).learner
-
-
-def _session_size(rng: random.Random, persistence: float, bounds: tuple[int, int]) -> int:
-    low, high = bounds
-    mean = low + persistence * (high - low)
-    return int(_clip(round(mean + rng.gauss(0.0, (high - low) / 6.0)), low, high))
-
-
-def _population_session_sizes(
-    rng: random.Random, persistence: float, sessions: tuple[int, int],
-    attempts_per_session: tuple[int, int],
-) -> list[int]:
-    extra_sessions = sum(rng.random() < persistence for _ in range(sessions[1] - sessions[0]))
-    count = sessions[0] + extra_sessions
-    return [_session_size(rng, persistence, attempts_per_session) for _ in range(count)]
-
-
-def _budget_session_sizes(
-    rng: random.Random, persistence: float, budget: int, attempts_per_session: tuple[int, int]
-) -> list[int]:
-    sizes: list[int] = []
-    left = budget
-    while left > 0:
-        sizes.append(min(left, _session_size(rng, persistence, attempts_per_session)))
-        left -= sizes[-1]
-    return sizes
-
-
-def _think_seconds(rng: random.Random) -> float:
-    return min(MEDIAN_THINK_SECONDS * math.exp(rng.gauss(0.0, 0.8)), MAX_THINK_SECONDS)
-
-
-def _session_gap_seconds(rng: random.Random, sessions_per_week: float) -> float:
-    days = rng.expovariate(sessions_per_week / 7.0)
-    hours = _clip(days * 24.0, MIN_SESSION_GAP_HOURS, MAX_SESSION_GAP_DAYS * 24.0)
-    return hours * 3600.0
-
-
-def _attempt_stream(
-    setup: _LearnerSetup, policy: Policy, session_sizes: Sequence[int]
-) -> Iterator[SimAttempt]:
-    """Drive the learner with the policy through the sessions, yielding each attempt."""
-    learner, timing = setup.learner, setup.timing
-    observed: list[ObservedAttempt] = []
-    session_start = learner.clock
-    for session_index, size in enumerate(session_sizes):
-        now = session_start
-        for _ in range(size):
-            key = policy.choose(Observation(learner.course, tuple(observed), now))
-            if not learner.course.has_exercise(key):
-                raise ValueError(f"policy chose unknown exercise {key!r}")
-            outcome = learner.attempt(key, now)
-            submitted = now + timedelta(seconds=outcome.duration_seconds)
-            observed.append(ObservedAttempt(key, outcome.correct, outcome.hint_used, submitted))
-            yield SimAttempt(key, outcome.correct, outcome.hint_used, now, submitted,
-                             session_index)
-            now = submitted + timedelta(seconds=_think_seconds(timing))
-        gap = _session_gap_seconds(timing, learner.traits.sessions_per_week)
-        session_start = (observed[-1].at if observed else now) + timedelta(seconds=gap)
-
-
-def simulate_population(
-    course: SimCourse,
-    n_learners: int,
-    seed: int,
-    start: datetime,
-    sessions: tuple[int, int] = (3, 8),
-    attempts_per_session: tuple[int, int] = (5, 20),
-    policy_factory: PolicyFactory = BehaviouralPolicy,
-) -> list[SimHistory]:
-    """Give ``n_learners`` simulated learners an attempt history over several sessions."""
-    _require_aware(start)
-    _require_range(sessions, "sessions", minimum=1)
-    _require_range(attempts_per_session, "attempts_per_session", minimum=1)
-    histories = []
-    for index in range(n_learners):
-        setup = _set_up_learner(course, seed, index, start)
-        initial = dict(setup.learner.knowledge)
-        sizes = _population_session_sizes(
-            setup.timing, setup.learner.traits.persistence, sessions, attempts_per_session
-        )
-        policy = policy_factory(course, setup.policy_rng)
-        attempts = tuple(_attempt_stream(setup, policy, sizes))
-        histories.append(SimHistory(
-            index, setup.learner.traits, initial, dict(setup.learner.knowledge), attempts
-        ))
-    return histories
-
-
-def _require_range(bounds: tuple[int, int], name: str, minimum: int) -> None:
-    if not minimum <= bounds[0] <= bounds[1]:
-        raise ValueError(f"{name} must be (min, max) with {minimum} <= min <= max")
-
-
-# --------------------------------------------------------------------------- evaluation
-
-
-@dataclass(frozen=True)
-class LearnerEvaluation:
-    learner_index: int
-    traits: LearnerTraits
-    initial_knowledge: Mapping[str, float]
-    final_knowledge: Mapping[str, float]
-    mastery_gain: float
-    attempts_to_target: int | None
-
-
-@dataclass(frozen=True)
-class PolicyResult:
-    target_skills: tuple[str, ...]
-    attempts_per_learner: int
-    threshold: float
-    mean_mastery_gain: float
-    mean_attempts_to_target: float | None
-    censored_mean_attempts_to_target: float
-    reached_target_share: float
-    learners: tuple[LearnerEvaluation, ...]
-
-
-def evaluate_policy(
-    course: SimCourse,
-    policy_factory: PolicyFactory,
-    n_learners: int,
-    attempts_per_learner: int,
-    seed: int,
-    target_skills: Sequence[str] | None = None,
-    threshold: float = MASTERY_THRESHOLD,
-    start: datetime | None = None,
-    attempts_per_session: tuple[int, int] = (5, 15),
-) -> PolicyResult:
-    """Run the seed's population under a policy with a fixed attempt budget each."""
-    targets = tuple(target_skills) if target_skills is not None else course.skill_keys
-    unknown = [key for key in targets if not course.has_skill(key)]
-    if unknown:
-        raise ValueError(f"unknown target skills {unknown}")
-    if not targets or n_learners < 1 or attempts_per_learner < 1:
-        raise ValueError("need target skills, at least one learner and one attempt each")
-    _require_range(attempts_per_session, "attempts_per_session", minimum=1)
-    start = start or datetime.fromisoformat("2025-01-06T09:00:00+00:00")
-    learners = tuple(
-        _evaluate_learner(course, policy_factory, index, attempts_per_learner, seed, targets,
-                          threshold, start, attempts_per_session)
-        for index in range(n_learners)
-    )
-    reached = [ev.attempts_to_target for ev in learners if ev.attempts_to_target is not None]
-    censored = [
-        ev.attempts_to_target if ev.attempts_to_target is not None else attempts_per_learner
-        for ev in learners
-    ]
-    return PolicyResult(
-        target_skills=targets,
-        attempts_per_learner=attempts_per_learner,
-        threshold=threshold,
-        mean_mastery_gain=sum(ev.mastery_gain for ev in learners) / len(learners),
-        mean_attempts_to_target=sum(reached) / len(reached) if reached else None,
-        censored_mean_attempts_to_target=sum(censored) / len(censored),
-        reached_target_share=len(reached) / len(learners),
-        learners=learners,
-    )
-
-
-def _evaluate_learner(
-    course: SimCourse, policy_factory: PolicyFactory, index: int, budget: int, seed: int,
-    targets: tuple[str, ...], threshold: float, start: datetime,
-    attempts_per_session: tuple[int, int],
-) -> LearnerEvaluation:
-    setup = _set_up_learner(course, seed, index, start)
-    learner = setup.learner
-    initial = {key: learner.knowledge_of(key) for key in targets}
-    sizes = _budget_session_sizes(
-        setup.timing, learner.traits.persistence, budget, attempts_per_session
-    )
-    policy = policy_factory(course, setup.policy_rng)
-
-    def all_mastered() -> bool:
-        return all(learner.mastered(key, threshold) for key in targets)
-
-    attempts_to_target = 0 if all_mastered() else None
-    for count, _ in enumerate(_attempt_stream(setup, policy, sizes), start=1):
-        if attempts_to_target is None and all_mastered():
-            attempts_to_target = count
-    final = {key: learner.knowledge_of(key) for key in targets}
-    gain = sum(final[key] - initial[key] for key in targets) / len(targets)
-    return LearnerEvaluation(index, learner.traits, initial, final, gain, attempts_to_target)
