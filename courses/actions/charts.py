@@ -27,6 +27,7 @@ from courses.queries.charts import params_for, to_mastery
 from courses.queries.graphs import skill_graph_for
 from courses.queries.history import exercise_skill_keys, learner_histories
 from learnpath import mastery
+from learnpath.mastery_fit import fit_course_params
 from learnpath.skillgraph import SkillGraph, SkillSpec
 
 
@@ -199,7 +200,7 @@ def fit_mastery_params(course: Course, min_observations: int = 50) -> dict[str, 
         [(exercise_skills.get(row.exercise_id, []), row.correct) for row in rows]
         for _, rows in learner_histories(course)
     ]
-    fitted = mastery.fit_course_params(histories, min_observations=min_observations)
+    fitted = fit_course_params(histories, min_observations=min_observations)
     with transaction.atomic():
         for skill in course.skills.select_for_update():
             params = fitted.get(skill.key)

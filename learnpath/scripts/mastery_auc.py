@@ -44,9 +44,9 @@ from learnpath.mastery import (
     BKTParams,
     SkillMastery,
     apply_attempt,
-    fit_course_params,
     predict_correct,
 )
+from learnpath.mastery_fit import fit_course_params
 from learnpath.skillgraph import SkillGraph, SkillSpec, build_skill_graph
 
 DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"

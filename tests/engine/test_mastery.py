@@ -17,17 +17,14 @@ from learnpath.mastery import (
     SkillMastery,
     ability_chart,
     apply_attempt,
-    fit_bkt_params,
-    fit_course_params,
-    log_likelihood,
     mastery_level,
     predict_correct,
     ready_to_learn,
     replay,
     retained_p_mastery,
     review_candidates,
-    skill_sequences,
 )
+from learnpath.mastery_fit import fit_bkt_params, fit_course_params, log_likelihood, skill_sequences
 from learnpath.skillgraph import SkillGraph, SkillSpec, build_skill_graph
 
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)

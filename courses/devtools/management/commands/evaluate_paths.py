@@ -28,7 +28,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from courses.actions.simulation import sim_course_for
 from courses.models import Course
-from learnpath.mastery import BKTParams, fit_course_params
+from learnpath.mastery import BKTParams
+from learnpath.mastery_fit import fit_course_params
 from learnpath.sim import RandomPolicy, SimCourse, evaluate_policy, simulate_population
 from learnpath.sim.policies import course_graph, planner_factory, rule_factory
 
