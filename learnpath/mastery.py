@@ -50,9 +50,10 @@ Frontier, review and ability chart
 Fitting
     :mod:`learnpath.mastery_fit`: ``fit_bkt_params`` runs Baum-Welch EM on one skill's answer
     sequences (one per learner) from three fixed starting points and keeps the most likely
-    result, so it is deterministic; guess and slip are capped at :data:`MAX_GUESS_OR_SLIP` to keep out the degenerate solutions
-    where knowing a skill makes a correct answer less likely. ``fit_course_params`` fits every
-    skill with at least ``min_observations`` answers; the rest keep the defaults.
+    result, so it is deterministic; guess and slip are capped at :data:`MAX_GUESS_OR_SLIP` to
+    keep out the degenerate solutions where knowing a skill makes a correct answer less likely.
+    ``fit_course_params`` fits every skill with at least ``min_observations`` answers; the rest
+    keep the defaults.
 
 Determinism
     :func:`apply_attempt` is a pure function of the chart, the attempt, the graph and the
