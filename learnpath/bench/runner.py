@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from learnpath.bench.bkt import bkt_predictions
+from learnpath.seq.catalog import registered_models
 from learnpath.seq.data import EncodedSequences, Vocabulary, assign_folds, cut_windows, drop_short
 from learnpath.seq.formats import (
     merge_corpora,
@@ -28,7 +29,6 @@ from learnpath.seq.formats import (
     read_three_line,
 )
 from learnpath.seq.metrics import answer_metrics
-from learnpath.seq.models import registered_models
 from learnpath.seq.records import Corpus, LearnerSequence
 from learnpath.seq.trainer import FitReport, TrainConfig, Trainer, new_model
 

@@ -28,9 +28,10 @@ exercises is trained with ``sampled_negatives`` distinct uniform negatives when 
 exercises than that. During training a fraction ``unknown_rate`` of exercise ids is
 replaced by *unknown*, which trains the skills-only path used for unseen exercises. Loss: binary
 cross-entropy of the answers plus ``next_weight`` times the cross-entropy of the next exercise.
-No benchmark file has timestamps or sessions, so the time inputs and a session-level
-(hierarchical) layer could not be evaluated there; the time inputs are tested on simulated data
-and the session layer is not built.
+The optional session-level layer (``session_layer`` > 0) is a GRU over whole sessions whose
+state is added to every attempt of the next session; it is served step by step like the rest.
+The benchmark files have no timestamps or sessions, so the time inputs and the session layer are
+measured on simulated learners with sessions (``make bench``; figures in docs/benchmarks.md).
 
 ``dkt`` (Piech et al., 2015). The published skill-level model: the input is the one-hot of
 (skill, answer) (summed over a multi-skill attempt), an LSTM, and a sigmoid output per skill; an
@@ -113,21 +114,6 @@ def register_model(name: str) -> Callable[[type[SequenceModel]], type[SequenceMo
         return cls
 
     return decorate
-
-
-def registered_models() -> dict[str, type[SequenceModel]]:
-    import learnpath.seq.baselines  # noqa: F401  (registers the baseline models)
-
-    return dict(MODEL_REGISTRY)
-
-
-def build_model(name: str, spec: ModelSpec, hyper: dict[str, Any] | None = None) -> SequenceModel:
-    models = registered_models()
-    if name not in models:
-        raise KeyError(f"unknown model {name!r}; known: {sorted(models)}")
-    model = models[name](spec, **(hyper or {}))
-    model.hyper = dict(hyper or {})
-    return model
 
 
 def masked_mean_embedding(table: nn.Embedding, ids: torch.Tensor) -> torch.Tensor:

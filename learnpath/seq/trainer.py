@@ -32,9 +32,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from learnpath.seq.catalog import build_model
 from learnpath.seq.data import EncodedSequences, Vocabulary
 from learnpath.seq.metrics import answer_metrics, ranking_metrics, target_ranks
-from learnpath.seq.models import ModelSpec, SequenceModel, build_model
+from learnpath.seq.models import ModelSpec, SequenceModel
 
 # on_epoch(epoch, epochs, history row): progress reports, liveness signals.
 EpochCallback = Callable[[int, int, dict[str, float]], None]

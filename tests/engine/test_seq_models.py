@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
+from learnpath.seq.catalog import build_model
 from learnpath.seq.data import EncodedSequences, Vocabulary, cut_windows
-from learnpath.seq.models import MODEL_REGISTRY, build_model
+from learnpath.seq.models import MODEL_REGISTRY
 from learnpath.seq.synthetic import simulate_corpus
 from learnpath.seq.trainer import TrainConfig, Trainer, load_model, new_model, save_checkpoint
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,38 +27,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from courses.actions.simulation import sim_course_for
 from courses.models import Course
-from learnpath.mastery import BKTParams
-from learnpath.mastery_fit import fit_course_params
-from learnpath.sim import RandomPolicy, SimCourse, evaluate_policy, simulate_population
+from learnpath.sim import RandomPolicy, SimCourse, evaluate_policy
 from learnpath.sim.policies import course_graph, planner_factory, rule_factory
-
-
-def train_on_simulated_history(
-    course: SimCourse, learners: int, seed: int
-) -> tuple[Any, dict[str, Any], dict[str, BKTParams]]:
-    """The LSTM and the fitted BKT parameters the site would have after this history."""
-    from learnpath.seq import Attempt, LearnerSequence, TrainConfig, train_from_sequences
-
-    histories = simulate_population(course, learners, seed=seed,
-                                    start=datetime(2025, 1, 6, 9, tzinfo=UTC))
-    skills = {e.key: e.skills for e in course.exercises}
-    fitted = fit_course_params(
-        [[(skills[a.exercise_key], a.correct) for a in history.attempts]
-         for history in histories]
-    )
-    sequences = []
-    for history in histories:
-        previous_session = None
-        attempts = []
-        for attempt in history.attempts:
-            attempts.append(Attempt(attempt.exercise_key, attempt.correct,
-                                    attempt.submitted_at.timestamp(),
-                                    attempt.session_index != previous_session))
-            previous_session = attempt.session_index
-        sequences.append(LearnerSequence(str(history.learner_index), tuple(attempts)))
-    config = TrainConfig(**settings.LEARNPATH_TRAINING)
-    result = train_from_sequences(sequences, skills, config)
-    return result.model.with_catalog(skills), result.metrics, fitted
+from learnpath.sim.training import train_on_simulated_history
 
 
 class Command(BaseCommand):
@@ -87,7 +57,8 @@ class Command(BaseCommand):
         targets = self._targets(sim_course, options["targets"])
         started = time.perf_counter()
         serving, metrics, fitted = train_on_simulated_history(
-            sim_course, options["train_learners"], options["seed"] + 1000
+            settings.LEARNPATH_TRAINING, sim_course, options["train_learners"],
+            options["seed"] + 1000,
         )
         self.stdout.write(
             f"LSTM trained on {options['train_learners']} simulated learners in "

@@ -1,0 +1,41 @@
+"""What the site would have learnt from a simulated history: a trained sequence model and
+fitted BKT parameters, for the offline evaluation of path policies (``evaluate_paths``)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from learnpath.mastery import BKTParams
+from learnpath.mastery_fit import fit_course_params
+from learnpath.sim.model import SimCourse
+from learnpath.sim.population import simulate_population
+
+
+def train_on_simulated_history(
+    training: Mapping[str, Any], course: SimCourse, learners: int, seed: int
+) -> tuple[Any, dict[str, Any], dict[str, BKTParams]]:
+    """The LSTM (trained with ``training``, :class:`learnpath.seq.TrainConfig` fields) and the
+    fitted BKT parameters the site would have after this simulated history."""
+    from learnpath.seq import Attempt, LearnerSequence, TrainConfig, train_from_sequences
+
+    histories = simulate_population(course, learners, seed=seed,
+                                    start=datetime(2025, 1, 6, 9, tzinfo=UTC))
+    skills = {e.key: e.skills for e in course.exercises}
+    fitted = fit_course_params(
+        [[(skills[a.exercise_key], a.correct) for a in history.attempts]
+         for history in histories]
+    )
+    sequences = []
+    for history in histories:
+        previous_session = None
+        attempts = []
+        for attempt in history.attempts:
+            attempts.append(Attempt(attempt.exercise_key, attempt.correct,
+                                    attempt.submitted_at.timestamp(),
+                                    attempt.session_index != previous_session))
+            previous_session = attempt.session_index
+        sequences.append(LearnerSequence(str(history.learner_index), tuple(attempts)))
+    config = TrainConfig(**training)
+    result = train_from_sequences(sequences, skills, config)
+    return result.model.with_catalog(skills), result.metrics, fitted

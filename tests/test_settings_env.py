@@ -1,0 +1,64 @@
+"""Settings from the environment are strict: a value that cannot mean what its setting needs
+stops start-up with a message naming the variable."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from learnpath.site.env import envbool, envfloat, envint
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("TRUE", True), (" yes ", True),
+                                                ("on", True), ("0", False), ("False", False),
+                                                ("no", False), ("off", False), ("", None)])
+def test_booleans_take_only_plain_words(monkeypatch: pytest.MonkeyPatch, raw: str,
+                                        expected: bool | None) -> None:
+    monkeypatch.setenv("LP_FLAG", raw)
+    assert envbool("LP_FLAG", default=True) is (True if expected is None else expected)
+
+
+@pytest.mark.parametrize("raw", ["ture", "2", "enabled", "y"])
+def test_an_unknown_boolean_is_refused_by_name(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    monkeypatch.setenv("LP_FLAG", raw)
+    with pytest.raises(ImproperlyConfigured, match=f"LP_FLAG={raw!r} is not a boolean"):
+        envbool("LP_FLAG", default=True)
+
+
+def test_numbers_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LP_COUNT", "ten")
+    with pytest.raises(ImproperlyConfigured, match="LP_COUNT='ten' is not a whole number"):
+        envint("LP_COUNT", 1)
+    monkeypatch.setenv("LP_COUNT", "-1")
+    with pytest.raises(ImproperlyConfigured, match="at least 0"):
+        envint("LP_COUNT", 1, minimum=0)
+    monkeypatch.setenv("LP_RATIO", "nan")
+    with pytest.raises(ImproperlyConfigured, match="finite"):
+        envfloat("LP_RATIO", 0.1)
+
+
+def test_a_typo_in_secure_cookies_stops_start_up(tmp_path: Path) -> None:
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "learnpath.site.settings",
+                   "SECURE_COOKIES": "ture", "DEBUG": "0", "SECRET_KEY": "x" * 50,
+                   "LEARNPATH_DATA_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=environment,
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "SECURE_COOKIES='ture' is not a boolean" in result.stderr
+
+
+def test_production_does_not_install_the_development_tools(tmp_path: Path) -> None:
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "print('courses.devtools' in settings.INSTALLED_APPS)")
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "learnpath.site.settings",
+                   "DEBUG": "0", "SECRET_KEY": "x" * 50, "LEARNPATH_DATA_DIR": str(tmp_path)}
+    environment.pop("LEARNPATH_DEV_TOOLS", None)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment,
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
