@@ -1,10 +1,11 @@
-# learnpath: `make demo` sets up and serves the demo; `make test` runs ruff and the test suite.
+# learnpath: `make demo` sets up and serves the demo; `make test` installs what the tests need
+# (Debian's chromium for the browser tests included) and runs ruff, mypy and the test suite.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install install-bench demo serve test lint bench clean
+.PHONY: install install-bench browser demo serve test lint typecheck bench clean
 
 # Production mode on this machine: gunicorn + Celery worker + beat against PostgreSQL and Redis.
 SERVE_ENV = DEBUG=0 \
@@ -72,8 +73,19 @@ serve: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-test: install lint
+typecheck: install
+	$(VENV)/bin/mypy
+
+# The browser tests drive Debian's chromium (never a browser Playwright downloads itself).
+browser:
+	@test -x /usr/bin/chromium || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser lint typecheck
 	$(PY) -m pytest
 
 clean:
-	rm -rf var staticfiles test-artifacts .pytest_cache
+	rm -rf var staticfiles .pytest_cache .mypy_cache

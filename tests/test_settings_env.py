@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,26 @@ def test_production_does_not_install_the_development_tools(tmp_path: Path) -> No
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment,
                             capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def _untracked_files() -> set[str]:
+    listing = subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],
+                             cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return set(listing.splitlines())
+
+
+def test_the_test_settings_write_only_into_temporary_folders() -> None:
+    from django.conf import settings
+
+    temporary = Path(tempfile.gettempdir()).resolve()
+    written = [settings.DATA_DIR, settings.LEARNPATH_MODEL_DIR, settings.STATIC_ROOT]
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        written.append(Path(settings.DATABASES["default"]["NAME"]))
+    for path in written:
+        assert temporary in Path(path).resolve().parents, path
+    before = _untracked_files()
+    code = "import django; django.setup(); from django.core.management import call_command; " \
+           "call_command('check')"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True,
+                   env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"})
+    assert _untracked_files() - before == set()

@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -373,7 +373,7 @@ def import_attempt_log(
     return LogSummary(len(by_learner), imported, already, created)
 
 
-def _still_newer(course: Course, learner: AbstractBaseUser, rows: list[LogRow]) -> None:
+def _still_newer(course: Course, learner: User, rows: list[LogRow]) -> None:
     """The date-order check again, inside the import's transaction (after the enrolment
     lock), against anything stored since the file was checked."""
     stored = set(Attempt.objects.filter(course=course, learner=learner,
@@ -388,7 +388,7 @@ def _still_newer(course: Course, learner: AbstractBaseUser, rows: list[LogRow]) 
                                    "a log can only add newer history"])
 
 
-def _learner(username: str, create: bool) -> tuple[AbstractBaseUser, bool]:
+def _learner(username: str, create: bool) -> tuple[User, bool]:
     users = get_user_model().objects
     existing = users.filter(username=username).first()
     if existing is not None:

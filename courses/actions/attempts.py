@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -53,7 +53,7 @@ def session_gap(course: Course) -> timedelta:
     return timedelta(minutes=minutes)
 
 
-def check_can_practise(learner: AbstractBaseUser, exercise: Exercise) -> None:
+def check_can_practise(learner: User, exercise: Exercise) -> None:
     if not Enrollment.objects.filter(learner=learner, course_id=exercise.course_id).exists():
         raise NotEnrolled("You are not enrolled in this course.")
     if not exercise.is_active:
@@ -62,7 +62,7 @@ def check_can_practise(learner: AbstractBaseUser, exercise: Exercise) -> None:
 
 def record_attempt(
     *,
-    learner: AbstractBaseUser,
+    learner: User,
     exercise: Exercise,
     given: str | Sequence[str | int],
     client_id: uuid.UUID,
@@ -132,7 +132,7 @@ def follow_up_attempt(attempt: Attempt) -> None:
 
 
 def _stored_attempt(
-    learner: AbstractBaseUser, client_id: uuid.UUID, exercise: Exercise
+    learner: User, client_id: uuid.UUID, exercise: Exercise
 ) -> Attempt | None:
     stored = Attempt.objects.filter(learner=learner, client_id=client_id).first()
     if stored is not None and stored.exercise_id != exercise.id:
@@ -152,7 +152,7 @@ def _stored_answer(given: str | Sequence[str | int]) -> str | list[int]:
     return sorted(int(item) for item in given)
 
 
-def _session_for(learner: AbstractBaseUser, course: Course, at: datetime) -> StudySession:
+def _session_for(learner: User, course: Course, at: datetime) -> StudySession:
     latest = (
         StudySession.objects.filter(learner=learner, course=course).order_by("-number").first()
     )

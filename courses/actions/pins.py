@@ -2,7 +2,7 @@
 :mod:`courses.queries.pins`)."""
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 
@@ -13,10 +13,10 @@ from courses.rules import is_key
 
 @transaction.atomic
 def add_pin(
-    teacher: AbstractBaseUser,
+    teacher: User,
     cohort: Cohort,
     exercise_key: str,
-    learner: AbstractBaseUser | None = None,
+    learner: User | None = None,
 ) -> PathPin:
     """Pins an active exercise of the class's course, for one learner of it or for all."""
     if not is_key(exercise_key):  # Garbage (a NUL above all) never reaches the database.

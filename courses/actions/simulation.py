@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -103,7 +103,7 @@ def simulate_learners(
     return SimulationSummary(learners=len(usernames), attempts=stored)
 
 
-def _simulated_user(username: str) -> AbstractBaseUser:
+def _simulated_user(username: str) -> User:
     user, created = get_user_model().objects.get_or_create(username=username)
     if created:
         user.set_unusable_password()
@@ -112,7 +112,7 @@ def _simulated_user(username: str) -> AbstractBaseUser:
 
 
 def _store_history(
-    learner: AbstractBaseUser, history: SimHistory, exercises: dict[str, Exercise]
+    learner: User, history: SimHistory, exercises: dict[str, Exercise]
 ) -> int:
     now = timezone.now()
     shift = _recent_shift(history, now)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from courses.dashboards.figures import Figure
@@ -82,7 +82,7 @@ class LearnerDashboard:
         return round(sum(day.minutes for day in self.days))
 
 
-def _cohort_for(learner: AbstractBaseUser, course: Course) -> Cohort | None:
+def _cohort_for(learner: User, course: Course) -> Cohort | None:
     return Cohort.objects.filter(course=course, learners=learner).order_by("name", "id").first()
 
 
@@ -106,7 +106,7 @@ def class_ability(cohort: Cohort, graph: SkillGraph) -> dict[str, float] | None:
 
 
 def _timeline(
-    learner: AbstractBaseUser, course: Course, graph: SkillGraph, chosen: Sequence[str]
+    learner: User, course: Course, graph: SkillGraph, chosen: Sequence[str]
 ) -> tuple[dict[str, list[tuple[datetime, float]]], list[TimelineSkill]]:
     series: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
     for key, at, p in (
@@ -131,7 +131,7 @@ def _timeline(
     return ordered, summary
 
 
-def _days(learner: AbstractBaseUser, course: Course, today: date) -> list[DayActivity]:
+def _days(learner: User, course: Course, today: date) -> list[DayActivity]:
     first_day = today - timedelta(days=ACTIVITY_DAYS - 1)
     since = timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
     counts: dict[date, list[float]] = {
@@ -152,7 +152,7 @@ def _days(learner: AbstractBaseUser, course: Course, today: date) -> list[DayAct
     ]
 
 
-def _recent(learner: AbstractBaseUser, course: Course) -> list[RecentAttempt]:
+def _recent(learner: User, course: Course) -> list[RecentAttempt]:
     attempts = (
         Attempt.objects.filter(learner=learner, course=course)
         .select_related("exercise")
@@ -176,7 +176,7 @@ def _plot_time(at: datetime) -> str:
 
 
 def learner_dashboard(
-    learner: AbstractBaseUser,
+    learner: User,
     course: Course,
     *,
     cohort: Cohort | None = None,

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from courses.ml.records import Catalog, model_attempts
 from courses.ml.registry import serving_model
@@ -48,7 +48,7 @@ def exercise_catalog(course: Course) -> dict[int, tuple[str, tuple[str, ...]]]:
 
 
 def current_state(
-    learner: AbstractBaseUser,
+    learner: User,
     course: Course,
     version: ModelVersion,
     model: ServingModel,

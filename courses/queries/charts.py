@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -67,7 +67,7 @@ def to_mastery(state: SkillState) -> mastery.SkillMastery:
     )
 
 
-def chart_of(learner: AbstractBaseUser, course: Course) -> dict[str, mastery.SkillMastery]:
+def chart_of(learner: User, course: Course) -> dict[str, mastery.SkillMastery]:
     rows = SkillState.objects.filter(learner=learner, course=course).select_related("skill")
     return {row.skill.key: to_mastery(row) for row in rows}
 
@@ -96,7 +96,7 @@ class LearnerChart:
     legend: list[tuple[str, str, str]]
 
 
-def learner_chart_view(learner: AbstractBaseUser, course: Course) -> LearnerChart:
+def learner_chart_view(learner: User, course: Course) -> LearnerChart:
     graph = skill_graph_for(course)
     chart = chart_of(learner, course)
     ready = mastery.ready_to_learn(chart, graph)

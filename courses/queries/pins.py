@@ -1,13 +1,13 @@
 """Teachers' pins as read: those that apply to a learner's path, and those of a class."""
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q
 
 from courses.models import Cohort, Course, Exercise, PathPin
 
 
-def pinned_exercises(learner: AbstractBaseUser, course: Course) -> list[PathPin]:
+def pinned_exercises(learner: User, course: Course) -> list[PathPin]:
     """Active pins for this learner or their classes in this course, each exercise once."""
     pins = PathPin.objects.filter(
         Q(learner=learner) | Q(cohort__learners=learner),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from courses.ml.learner_state import current_state
@@ -65,7 +65,7 @@ class LearningPath:
 
 
 def recommend_path(
-    learner: AbstractBaseUser, course: Course, length: int | None = None
+    learner: User, course: Course, length: int | None = None
 ) -> LearningPath:
     view = course_view(course)
     chart = chart_of(learner, course)
@@ -107,13 +107,13 @@ def recommend_path(
     return LearningPath(items, source, note, version_number)
 
 
-def _pin_reason(teacher: AbstractBaseUser, p_success: float) -> str:
+def _pin_reason(teacher: User, p_success: float) -> str:
     name = teacher.get_full_name() or teacher.get_username()
     return f"Chosen by your teacher, {name}. Predicted chance of success: {p_success:.0%}."
 
 
 def _success_model(
-    learner: AbstractBaseUser,
+    learner: User,
     course: Course,
     view: CourseView,
     chart: dict[str, SkillMastery],

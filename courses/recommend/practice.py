@@ -2,7 +2,7 @@
 skill-graph rule documented in :func:`learnpath.paths.rule_next_exercise`."""
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Max
 from django.utils import timezone
 
@@ -12,7 +12,7 @@ from courses.queries.graphs import skill_graph_for
 from learnpath.paths import PlanExercise, rule_next_exercise
 
 
-def next_exercise(learner: AbstractBaseUser, course: Course) -> Exercise | None:
+def next_exercise(learner: User, course: Course) -> Exercise | None:
     exercises = {
         exercise.key: exercise
         for exercise in course.exercises.filter(status=Exercise.Status.ACTIVE).prefetch_related(
