@@ -73,7 +73,7 @@ class Skill(models.Model):
         blank=True,
         help_text="Fitted mastery-estimator parameters; empty = documented defaults.",
     )
-    prerequisites = models.ManyToManyField(
+    prerequisites: models.ManyToManyField[Skill, Prerequisite] = models.ManyToManyField(
         "self",
         through="Prerequisite",
         through_fields=("skill", "prerequisite"),

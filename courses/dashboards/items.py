@@ -108,10 +108,10 @@ def class_history(cohort: Cohort, params: dict[int, mastery.BKTParams]) -> Class
     ).order_by("exercise_id", "skill_id").values_list("exercise_id", "skill_id"):
         exercise_skills[exercise_id].append(skill_id)
     events: dict[int, list[EventRecord]] = defaultdict(list)
-    for attempt_id, *fields in MasteryEvent.objects.filter(
+    for attempt_id, skill_id, p_mastery, level in MasteryEvent.objects.filter(
         course=course, learner__cohorts=cohort
     ).order_by("attempt_id", "id").values_list("attempt_id", "skill_id", "p_mastery", "level"):
-        events[attempt_id].append(EventRecord(*fields))
+        events[attempt_id].append(EventRecord(skill_id, p_mastery, level))
     return ClassHistory(
         attempts=attempts,
         exercise_skills={k: tuple(v) for k, v in exercise_skills.items()},

@@ -43,13 +43,15 @@ def learner_histories(
         attempts = attempts.filter(learner_id=learner_id)
     current: int | None = None
     rows: list[HistoryRow] = []
-    for learner, *fields in attempts.order_by("learner_id", "id").values_list(
+    for learner, attempt_id, exercise_id, correct, submitted_at, session_id in attempts.order_by(
+        "learner_id", "id"
+    ).values_list(
         "learner_id", "id", "exercise_id", "correct", "submitted_at", "session_id"
     ).iterator(chunk_size=5000):
         if learner != current:
             if current is not None:
                 yield current, rows
             current, rows = learner, []
-        rows.append(HistoryRow(*fields))
+        rows.append(HistoryRow(attempt_id, exercise_id, correct, submitted_at, session_id))
     if current is not None:
         yield current, rows
