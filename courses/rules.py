@@ -8,8 +8,9 @@ for a form.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 from courses.models import Choice, key_validator
 from learnpath.answers import CHOICE, KINDS, NUMERIC
@@ -19,6 +20,8 @@ FORMAT_NAME = "learnpath-course"
 FORMAT_VERSION = 1
 MAX_KEY_LENGTH = 80
 MIN_CHOICES = 2
+# The validator's own compiled pattern (re.compile returns a compiled pattern as it is).
+_KEY_PATTERN = re.compile(key_validator.regex)
 
 
 def sentence(message: str) -> str:
@@ -29,7 +32,7 @@ def is_key(value: Any) -> bool:
     """A well-formed course, skill or exercise key: what may be looked up at all."""
     # fullmatch: the validator's "$" would also accept a key that ends in a newline.
     return isinstance(value, str) and 0 < len(value) <= MAX_KEY_LENGTH and bool(
-        key_validator.regex.fullmatch(value)
+        _KEY_PATTERN.fullmatch(value)
     )
 
 
@@ -41,7 +44,7 @@ def key_problems(value: Any) -> list[str]:
     return []
 
 
-def nonempty_text(value: Any) -> bool:
+def nonempty_text(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and bool(value.strip())
 
 

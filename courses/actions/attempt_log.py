@@ -119,7 +119,8 @@ def read_attempt_log(raw: bytes, course: Course, *, max_rows: int | None = None,
         raise AttemptLogError([f"line 1: {error}"]) from error
     _check_header(header)
     exercises = {e.key: e for e in course.exercises.prefetch_related("choices")}
-    problems, rows = _Problems(), []
+    problems = _Problems()
+    rows: list[LogRow] = []
     parse = _RowParser(header, exercises, problems)
     try:
         for fields in reader:
@@ -364,13 +365,18 @@ def import_attempt_log(
                 if last is not None:
                     newest.append(last)
             # Once per learner, not per row: the model state catches up over the new attempts.
-            transaction.on_commit(lambda: [follow_up_attempt(attempt) for attempt in newest])
+            transaction.on_commit(lambda: _follow_up_all(newest))
     except (ServiceError, IntegrityError) as error:
         # Something changed between the check and the write (an exercise retired, an account
         # created, an answer given meanwhile): nothing was written.
         raise AttemptLogError([f"The log was not imported (nothing was written): "
                                f"{error}"]) from error
     return LogSummary(len(by_learner), imported, already, created)
+
+
+def _follow_up_all(attempts: list[Attempt]) -> None:
+    for attempt in attempts:
+        follow_up_attempt(attempt)
 
 
 def _still_newer(course: Course, learner: User, rows: list[LogRow]) -> None:

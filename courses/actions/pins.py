@@ -44,8 +44,8 @@ def add_pin(
 
 def remove_pin(cohort: Cohort, pin_id: int) -> None:
     pin = PathPin.objects.filter(pk=pin_id, exercise__course=cohort.course).first()
-    if pin is None or not (pin.cohort_id == cohort.pk or cohort.learners.filter(
-        pk=pin.learner_id
-    ).exists()):
+    if pin is None or not (pin.cohort_id == cohort.pk or (
+        pin.learner_id is not None and cohort.learners.filter(pk=pin.learner_id).exists()
+    )):
         raise NotFound("There is no such pin in this class.")
     pin.delete()

@@ -1,5 +1,5 @@
 """Skills with a cycle-checked prerequisite editor, and exercises with their options and a
-learner's-eye preview (linked from the list and from the edit page)."""
+learner's-eye preview (linked from the exercise list)."""
 from __future__ import annotations
 
 from typing import Any
@@ -56,8 +56,9 @@ class PrerequisiteInline(admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "prerequisite":
-            skill_id = request.resolver_match.kwargs.get("object_id")
-            skill = Skill.objects.filter(pk=skill_id).first()
+            match = request.resolver_match
+            skill_id = match.kwargs.get("object_id") if match is not None else None
+            skill = Skill.objects.filter(pk=skill_id).first() if skill_id is not None else None
             if skill is not None:
                 kwargs["queryset"] = Skill.objects.filter(course=skill.course).exclude(pk=skill.pk)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -114,7 +115,8 @@ class ExerciseForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         kind, course = cleaned.get("kind"), cleaned.get("course")
         if kind == Exercise.Kind.NUMERIC:
             answer = cleaned.get("numeric_answer")

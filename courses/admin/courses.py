@@ -172,7 +172,8 @@ class CourseImportForm(forms.Form):
     file = forms.FileField(help_text="A course exported as JSON (learnpath-course format).")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         upload = cleaned.get("file")
         if upload is None:
             return cleaned
@@ -195,7 +196,8 @@ class AttemptLogForm(forms.Form):
         self.course = course
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         upload = cleaned.get("file")
         if upload is None:
             return cleaned

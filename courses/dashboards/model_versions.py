@@ -59,7 +59,7 @@ def metrics_figure(versions: list[ModelVersion]) -> dict[str, Any]:
 def curves_figure(versions: list[ModelVersion]) -> dict[str, Any]:
     """Each version's training run, epoch by epoch: the validation score early stopping
     watches (solid) and the training loss (dotted, right axis)."""
-    data = []
+    data: list[dict[str, Any]] = []
     for version in sorted(versions, key=lambda v: v.number):
         history = version.metrics.get("history") or []
         monitor = version.metrics.get("monitor", "auc").upper()

@@ -43,11 +43,12 @@ def learner_histories(
         attempts = attempts.filter(learner_id=learner_id)
     current: int | None = None
     rows: list[HistoryRow] = []
-    for learner, attempt_id, exercise_id, correct, submitted_at, session_id in attempts.order_by(
-        "learner_id", "id"
-    ).values_list(
+    ordered = attempts.order_by("learner_id", "id").values_list(
         "learner_id", "id", "exercise_id", "correct", "submitted_at", "session_id"
-    ).iterator(chunk_size=5000):
+    )
+    for learner, attempt_id, exercise_id, correct, submitted_at, session_id in ordered.iterator(
+        chunk_size=5000
+    ):
         if learner != current:
             if current is not None:
                 yield current, rows

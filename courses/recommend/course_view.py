@@ -49,14 +49,6 @@ class CourseView:
         return {key: skills for key, skills in self.catalog.values() if skills}
 
 
-_views: dict[int, tuple[int | None, CourseView]] = {}
-
-
-def forget_course_views() -> None:
-    """Drops the cached course views (tests: primary keys repeat across test databases)."""
-    _views.clear()
-
-
 class CourseViews:
     """This process's course views, one per course, with the identity each was read at."""
 

@@ -124,7 +124,7 @@ def _success_model(
     loaded = serving_model(course, view.skills_by_exercise)
     if loaded is None:
         has_active = course.model_versions.filter(status="active").exists()
-        model = paths.ChartSuccessModel(
+        model: paths.SuccessModel = paths.ChartSuccessModel(
             chart, {e.key: e for e in view.exercises}, view.params, view.graph, now
         )
         note = BROKEN_MODEL_NOTE if has_active else NO_MODEL_NOTE

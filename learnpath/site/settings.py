@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -154,7 +155,7 @@ LEARNPATH_MODEL_DIR = Path(os.environ.get("LEARNPATH_MODEL_DIR", DATA_DIR / "mod
 # A new model is activated unless a validation metric drops by more than this.
 LEARNPATH_PROMOTION_TOLERANCE = envfloat("LEARNPATH_PROMOTION_TOLERANCE", 0.01)
 # Training settings for the site's models (learnpath.seq.TrainConfig fields).
-LEARNPATH_TRAINING = {
+LEARNPATH_TRAINING: dict[str, Any] = {
     "epochs": envint("LEARNPATH_TRAIN_EPOCHS", 15),
     "patience": 3,
     "seed": 0,
