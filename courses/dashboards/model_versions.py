@@ -1,5 +1,5 @@
 """The admin's view of a course's models: versions and their validation metrics, the training
-curve of each run, the data volume over time, and the latest retraining runs. Plain data and
+curve of each run, the data volume over time, and the latest retraining runs. Frozen rows and
 Plotly figure dicts; a fixed number of queries whatever the history."""
 from __future__ import annotations
 
@@ -9,79 +9,32 @@ from typing import Any
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 
+from courses.dashboards.figures.model_versions import (
+    curves_figure,
+    metrics_figure,
+    volume_figure,
+)
+from courses.dashboards.rows import RunRow, VersionRow
 from courses.models import Attempt, Course, ModelVersion, TrainingRun
 
 RECENT_RUNS = 15
-_STATUS_COLOURS = {"active": "#1f8a4c", "candidate": "#c77c02", "retired": "#8a94a3"}
 
 
 @dataclass(frozen=True)
 class ModelDashboard:
-    course: Course
-    versions: list[ModelVersion]
-    runs: list[TrainingRun]
+    course_id: int
+    course_title: str
+    versions: list[VersionRow]
+    runs: list[RunRow]
     metrics_figure: dict[str, Any]
     curves_figure: dict[str, Any]
     volume_figure: dict[str, Any]
     volume_rows: list[tuple[str, int, int]]
 
 
-def _layout(title: str, x_title: str, y_title: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "title": {"text": title},
-        "xaxis": {"title": {"text": x_title}},
-        "yaxis": {"title": {"text": y_title}},
-        "margin": {"l": 60, "r": 70, "t": 50, "b": 50},
-        "legend": {"orientation": "h", "y": -0.25},
-        **extra,
-    }
-
-
-def metrics_figure(versions: list[ModelVersion]) -> dict[str, Any]:
-    ordered = sorted(versions, key=lambda v: v.number)
-    numbers = [f"v{v.number}" for v in ordered]
-    colours = [_STATUS_COLOURS.get(v.status, "#444") for v in ordered]
-    data = [
-        {"type": "scatter", "mode": "lines+markers", "name": label, "x": numbers,
-         "y": [getattr(v, field) for v in ordered],
-         "marker": {"color": colours, "size": 10}, "line": {"dash": dash},
-         "text": [v.get_status_display() for v in ordered],
-         "hovertemplate": "%{x} (%{text}): %{y:.3f}<extra>" + label + "</extra>"}
-        for label, field, dash in (("validation AUC", "valid_auc", "solid"),
-                                   ("validation HR@10", "valid_hr10", "dot"))
-    ]
-    return {"data": data, "layout": _layout(
-        "Validation metrics by model version (green: active, orange: candidate)",
-        "model version", "metric", yaxis={"title": {"text": "metric"}, "range": [0, 1]},
-    )}
-
-
-def curves_figure(versions: list[ModelVersion]) -> dict[str, Any]:
-    """Each version's training run, epoch by epoch: the validation score early stopping
-    watches (solid) and the training loss (dotted, right axis)."""
-    data: list[dict[str, Any]] = []
-    for version in sorted(versions, key=lambda v: v.number):
-        history = version.metrics.get("history") or []
-        monitor = version.metrics.get("monitor", "auc").upper()
-        epochs = [row.get("epoch") for row in history]
-        if any("valid_score" in row for row in history):
-            data.append({"type": "scatter", "mode": "lines+markers",
-                         "name": f"v{version.number} validation {monitor}", "x": epochs,
-                         "y": [row.get("valid_score") for row in history]})
-        if history:
-            data.append({"type": "scatter", "mode": "lines", "line": {"dash": "dot"},
-                         "name": f"v{version.number} training loss", "x": epochs, "yaxis": "y2",
-                         "y": [row.get("train_loss") for row in history]})
-    layout = _layout("Training curves: validation score and training loss per epoch", "epoch",
-                     "validation score", xaxis={"title": {"text": "epoch"}, "dtick": 1},
-                     yaxis2={"title": {"text": "training loss"}, "overlaying": "y",
-                             "side": "right"})
-    return {"data": data, "layout": layout}
-
-
-def volume(course: Course) -> tuple[dict[str, Any], list[tuple[str, int, int]]]:
-    """Attempts per day and in total, with each model version's training data size."""
-    per_day = list(
+def volume_rows(course: Course) -> list[tuple[str, int, int]]:
+    """(day, attempts that day, attempts in total so far), oldest first."""
+    per_day = (
         Attempt.objects.filter(course=course)
         .annotate(day=TruncDate("submitted_at"))
         .values("day")
@@ -93,30 +46,42 @@ def volume(course: Course) -> tuple[dict[str, Any], list[tuple[str, int, int]]]:
     for day, count in per_day:
         total += count
         rows.append((day.isoformat(), count, total))
-    data = [
-        {"type": "bar", "name": "attempts that day", "x": [r[0] for r in rows],
-         "y": [r[1] for r in rows], "marker": {"color": "#9db7f0"}},
-        {"type": "scatter", "mode": "lines", "name": "attempts in total", "yaxis": "y2",
-         "x": [r[0] for r in rows], "y": [r[2] for r in rows], "line": {"color": "#2f5bd3"}},
-    ]
-    layout = _layout("Data volume over time", "day", "attempts per day",
-                     yaxis2={"title": {"text": "attempts in total"}, "overlaying": "y",
-                             "side": "right"})
-    return {"data": data, "layout": layout}, rows
+    return rows
+
+
+def _version_row(version: ModelVersion) -> VersionRow:
+    return VersionRow(
+        id=version.pk, number=version.number, status=version.status,
+        status_label=version.get_status_display(), valid_auc=version.valid_auc,
+        valid_hr10=version.valid_hr10, training_attempts=version.training_attempts,
+        training_learners=version.training_learners, train_seconds=version.train_seconds,
+        created_at=version.created_at, decision=version.decision,
+        metrics=dict(version.metrics or {}),
+    )
+
+
+def _run_row(run: TrainingRun) -> RunRow:
+    return RunRow(
+        id=run.pk, trigger_label=run.get_trigger_display(), status=run.status,
+        status_label=run.get_status_display(), progress=run.progress, tries=run.tries,
+        model_version_number=run.model_version.number if run.model_version else None,
+        created_at=run.created_at, finished_at=run.finished_at, message=run.message,
+    )
 
 
 def model_dashboard(course: Course) -> ModelDashboard:
-    versions = list(ModelVersion.objects.filter(course=course).order_by("-number"))
-    runs = list(
-        TrainingRun.objects.filter(course=course).select_related("model_version")[:RECENT_RUNS]
-    )
-    volume_figure, volume_rows = volume(course)
+    versions = [_version_row(v) for v in
+                ModelVersion.objects.filter(course=course).order_by("-number")]
+    runs = [_run_row(run) for run in TrainingRun.objects.filter(course=course)
+            .select_related("model_version")[:RECENT_RUNS]]
+    volume = volume_rows(course)
     return ModelDashboard(
-        course=course,
+        course_id=course.pk,
+        course_title=course.title,
         versions=versions,
         runs=runs,
         metrics_figure=metrics_figure(versions),
         curves_figure=curves_figure(versions),
-        volume_figure=volume_figure,
-        volume_rows=volume_rows,
+        volume_figure=volume_figure(volume),
+        volume_rows=volume,
     )

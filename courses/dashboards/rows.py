@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from courses.queries.charts import GridCell
 
@@ -80,3 +81,37 @@ class ExerciseStat:
         if self.success_percent is None or self.predicted_percent is None:
             return None
         return self.success_percent - self.predicted_percent
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """One trained model version, as the model dashboard lists it."""
+
+    id: int
+    number: int
+    status: str
+    status_label: str
+    valid_auc: float | None
+    valid_hr10: float | None
+    training_attempts: int
+    training_learners: int
+    train_seconds: float
+    created_at: datetime
+    decision: str
+    metrics: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One training run, as the model dashboard lists it."""
+
+    id: int
+    trigger_label: str
+    status: str
+    status_label: str
+    progress: float
+    tries: int
+    model_version_number: int | None
+    created_at: datetime
+    finished_at: datetime | None
+    message: str
