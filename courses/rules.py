@@ -75,6 +75,12 @@ def choice_problems(options: Sequence[tuple[Any, Any]]) -> list[str]:
     return []
 
 
+def takes_several_options(correct_flags: Sequence[bool]) -> bool:
+    """A choice exercise with more than one right option is answered with check boxes (the
+    practice page and the admin's preview show it the same way)."""
+    return sum(correct_flags) > 1
+
+
 def numeric_problems(answer: Any, tolerance: Any) -> list[tuple[str, str]]:
     """``(field, message)`` for a numeric exercise's answer and tolerance."""
     if not finite_number(answer):

@@ -21,7 +21,13 @@ from courses.models import (
     Skill,
 )
 from courses.queries.graphs import check_prerequisites_of
-from courses.rules import accepted_problems, choice_problems, numeric_problems, sentence
+from courses.rules import (
+    accepted_problems,
+    choice_problems,
+    numeric_problems,
+    sentence,
+    takes_several_options,
+)
 from courses.signals import bump_content_version
 
 
@@ -169,7 +175,7 @@ class ExerciseAdmin(admin.ModelAdmin):
             {
                 "exercise": exercise,
                 "choices": choices,
-                "multiple": sum(c.is_correct for c in choices) > 1,
+                "multiple": takes_several_options([c.is_correct for c in choices]),
             },
         )
 

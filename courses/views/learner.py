@@ -20,7 +20,7 @@ from courses.models import Attempt, Course, Exercise
 from courses.queries.charts import learner_chart_view
 from courses.recommend import practice
 from courses.recommend.paths import recommend_path
-from courses.rules import is_key
+from courses.rules import is_key, takes_several_options
 from courses.views.common import AuthenticatedHttpRequest, error_page
 
 TICKET_SALT = "learnpath.practice"
@@ -158,7 +158,7 @@ def _render_exercise(
             "course": course,
             "exercise": exercise,
             "choices": choices,
-            "multiple": sum(choice.is_correct for choice in choices) > 1,
+            "multiple": takes_several_options([c.is_correct for c in choices]),
             "client_id": request.POST.get("client_id") or uuid.uuid4(),
             "ticket": ticket,
             "error": error,

@@ -4,9 +4,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from courses.models import Course
+from courses.management.lookup import course_or_error
 from courses.queries.course_export import export_course
 
 
@@ -18,9 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", type=Path, help="File to write (default: stdout)")
 
     def handle(self, *args: Any, slug: str, output: Path | None, **options: Any) -> None:
-        course = Course.objects.filter(slug=slug).first()
-        if course is None:
-            raise CommandError(f"No course with slug {slug!r}.")
+        course = course_or_error(slug)
         text = json.dumps(export_course(course), indent=2, ensure_ascii=False)
         if output is None:
             self.stdout.write(text)

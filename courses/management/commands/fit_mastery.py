@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from courses.actions.charts import fit_mastery_params, rebuild_course_charts
-from courses.models import Course
+from courses.management.lookup import course_or_error
 
 
 class Command(BaseCommand):
@@ -16,9 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--min-observations", type=int, default=50)
 
     def handle(self, *args: Any, slug: str, min_observations: int, **options: Any) -> None:
-        course = Course.objects.filter(slug=slug).first()
-        if course is None:
-            raise CommandError(f"No course with slug {slug!r}.")
+        course = course_or_error(slug)
         fitted = fit_mastery_params(course, min_observations=min_observations)
         for key, params in sorted(fitted.items()):
             self.stdout.write(

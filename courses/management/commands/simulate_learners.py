@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from courses.actions.simulation import simulate_learners
-from courses.models import Cohort, Course
+from courses.management.lookup import course_or_error
+from courses.models import Cohort
 
 
 class Command(BaseCommand):
@@ -24,9 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--cohort", type=int, help="Put the learners in this class (id)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        course = Course.objects.filter(slug=options["slug"]).first()
-        if course is None:
-            raise CommandError(f"No course with slug {options['slug']!r}.")
+        course = course_or_error(options["slug"])
         if options["learners"] < 1:
             raise CommandError("--learners must be at least 1.")
         cohort = None

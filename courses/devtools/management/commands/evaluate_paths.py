@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from courses.actions.simulation import sim_course_for
-from courses.models import Course
+from courses.management.lookup import course_or_error
 from learnpath.sim import RandomPolicy, SimCourse, evaluate_policy
 from learnpath.sim.policies import course_graph, planner_factory, rule_factory
 from learnpath.sim.training import train_on_simulated_history
@@ -48,9 +48,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, default=Path("paths-out"))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        course = Course.objects.filter(slug=options["course"]).first()
-        if course is None:
-            raise CommandError(f"No course {options['course']!r}; run `make demo` or import it.")
+        course = course_or_error(options["course"])
         if options["learners"] < 1 or options["attempts"] < 1:
             raise CommandError("--learners and --attempts must be at least 1.")
         sim_course = sim_course_for(course)
