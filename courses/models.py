@@ -1,8 +1,10 @@
-"""Persistence for courses, people and practice: a thin layer; the rules live in ``services``.
+"""Persistence for courses, people and practice: a thin layer; the rules live in
+:mod:`courses.actions`, :mod:`courses.queries` and :mod:`courses.rules`.
 
-Attempts are the learners' work: they are only ever created (by ``services.attempts``), never
-edited or deleted by normal use. Study sessions group a learner's attempts in a course; the
-sequence model reads history as a sequence of sessions, so they are stored, not recomputed.
+Attempts are the learners' work: they are only ever created (by
+:mod:`courses.actions.attempts`), never edited or deleted by normal use. Study sessions group
+a learner's attempts in a course; the sequence model reads history as a sequence of sessions,
+so they are stored, not recomputed.
 """
 from __future__ import annotations
 

@@ -53,6 +53,7 @@ class SimHistory:
 
 
 def _stream(seed: int, learner_index: int, name: str) -> random.Random:
+    # The seed string keeps its historical prefix, so populations stay the same as before.
     return random.Random(f"learnpath.simulator/{seed}/{learner_index}/{name}")
 
 
