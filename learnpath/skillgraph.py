@@ -363,9 +363,10 @@ class SkillGraph:
 
 
 def ordered_by_prerequisites(specs: Sequence[SkillSpec]) -> list[str]:
-    """The one topological sort with a caller's order: prerequisites first and, among skills
-    ready together, the order the specs were given in. (:meth:`SkillGraph.topological_order`
-    orders by prerequisite level, then key, for display.) Raises ``ValueError`` on a cycle."""
+    """The topological sort in a caller's order (the simulator's course order): prerequisites
+    first and, among skills ready together, the order the specs were given in.
+    (:meth:`SkillGraph.topological_order` orders by prerequisite level, then key, for display.)
+    Raises ``ValueError`` on a cycle."""
     position = {spec.key: index for index, spec in enumerate(specs)}
     try:
         return list(nx.lexicographical_topological_sort(_digraph(specs), key=position.__getitem__))

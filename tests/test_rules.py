@@ -11,10 +11,10 @@ from django.test import Client
 
 from courses.actions.attempts import record_attempt
 from courses.actions.course_import import CourseDocumentError, import_course
-from courses.ml.learner_state import exercise_catalog
-from courses.ml.records import model_attempts
-from courses.ml.training import course_training_data
-from courses.models import Choice, Cohort, Course, Exercise, SkillState
+from courses.ml.learner_state import advance, exercise_catalog
+from courses.ml.registry import serving_model
+from courses.ml.training import course_training_data, open_run, run_training
+from courses.models import Choice, Cohort, Course, Exercise, SkillState, TrainingRun
 from courses.queries.charts import class_grid, percent
 from courses.queries.history import learner_histories
 from courses.rules import choice_problems, sentence
@@ -72,15 +72,27 @@ def test_the_class_page_and_the_class_dashboard_show_the_same_percent(
 
 
 def test_training_and_serving_read_history_through_one_conversion(populated: Course) -> None:
-    data = course_training_data(populated)
+    """The records the model was trained on, stepped through the served model, give exactly the
+    state the site keeps for each learner (which is advanced from the stored history)."""
+    run, _ = open_run(populated, TrainingRun.Trigger.ADMIN)
+    run_training(run.pk)
     catalog = exercise_catalog(populated)
+    loaded = serving_model(populated, {k: v for k, v in catalog.values() if v})
+    assert loaded is not None
+    _, model = loaded
+    skills = {key: tagged for key, tagged in catalog.values()}
+    data = course_training_data(populated)
     for (learner_id, rows), sequence in zip(learner_histories(populated), data.sequences,
                                             strict=True):
         assert sequence.learner == str(learner_id)
-        assert list(sequence.attempts) == [a for a, _ in model_attempts(rows, catalog)]
         sessions = [row.session_id for row in rows]
-        starts = [a.new_session for a in sequence.attempts]
-        assert starts == [i == 0 or sessions[i] != sessions[i - 1] for i in range(len(rows))]
+        assert [a.new_session for a in sequence.attempts] == [
+            i == 0 or sessions[i] != sessions[i - 1] for i in range(len(rows))]
+        trained = model.initial_state()
+        for attempt in sequence.attempts:
+            trained = model.step(trained, attempt, skills[attempt.exercise])
+        served = advance(model, model.initial_state(), rows, catalog, None)
+        assert abs(trained.vector - served.vector).max() < 1e-6
 
 
 def test_the_simulator_orders_skills_with_the_skill_graphs_sort() -> None:

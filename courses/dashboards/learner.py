@@ -1,11 +1,12 @@
-"""Learner dashboard (:func:`learner_dashboard`)
+"""The learner dashboard (:func:`learner_dashboard`).
+
 *Ability* is :func:`learnpath.mastery.ability_chart` (mean P(mastery) per area, unstarted
 skills count as 0) as a radar; the *class average* is the same mean over every learner of the
 class (the one being viewed by a teacher, else the learner's first class in the course by
 name), learners without a chart row counting as 0. The *skill graph* is drawn left to right
-by prerequisite level (:func:`graph_layout`), nodes coloured by level, the ready-to-learn
-frontier ringed in blue and the skills of the recommended learning path
-(:func:`courses.paths.recommend_path`) ringed in orange with their step numbers.
+by prerequisite level (:func:`courses.dashboards.graph_layout.graph_layout`), nodes coloured
+by level, the ready-to-learn frontier ringed in blue and the skills of the recommended learning path
+(:func:`courses.recommend.paths.recommend_path`) ringed in orange with their step numbers.
 *Mastery over time* plots the stored :class:`~courses.models.MasteryEvent` history of every
 practised skill; the chosen skills (default: the :data:`DEFAULT_TIMELINE_SKILLS` most
 recently changed) are shown, the others can be switched on from the legend. *Practice per

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from courses.ml.runtime import use_torch_for
+from courses.ml.runtime import use_torch_for_inference
 from courses.models import Course, ModelVersion
 
 if TYPE_CHECKING:
@@ -143,13 +143,13 @@ def serving_model(
         loaded = LoadedModel(version.pk, version.checksum, key,
                              loaded.model.with_catalog(dict(catalog)))
     _models.put(course.pk, loaded)
-    use_torch_for("inference")
+    use_torch_for_inference()
     return version, loaded.model
 
 
 def _load(version: ModelVersion) -> ServingModel:
     check_artifact(version)
-    use_torch_for("inference")
+    use_torch_for_inference()
     from learnpath.seq import load_checkpoint
 
     try:

@@ -27,7 +27,6 @@ from courses.ml import leases
 from courses.ml.learner_state import exercise_catalog, store_all_states
 from courses.ml.records import model_attempts
 from courses.ml.registry import active_version, file_checksum, model_dir
-from courses.ml.runtime import use_torch_for
 from courses.models import Attempt, Course, ModelVersion, TrainingRun
 from courses.queries.history import learner_histories
 
@@ -248,7 +247,6 @@ def run_training(run_id: int) -> TrainingRun | None:
 def _train(course: Course, data: CourseData, on_epoch: Any = None) -> tuple[Any, Path]:
     from learnpath.seq import TrainConfig, train_from_sequences
 
-    use_torch_for("training")
     config = TrainConfig(**settings.LEARNPATH_TRAINING)
     directory = model_dir(course)
     directory.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,8 @@
 """Skill charts as read: a learner's chart, the chart page's rows, and the one learner × skill
 grid of a class that both the class page and the class dashboard show (:func:`class_grid`).
 
-Mastery is shown in whole per cent by :func:`percent` everywhere (halves round up), so the same
-state never reads 62 % on one page and 63 % on another.
+Mastery is shown in whole per cent by :func:`percent` on every chart, grid and dashboard (halves
+round up), so the same state never reads 62 % on one page and 63 % on another.
 """
 from __future__ import annotations
 
@@ -176,6 +176,15 @@ class ClassGrid:
     skills: list[SkillColumn]
     skill_ids: list[int]
     rows: list[GridRow]
+
+    @property
+    def titled_rows(self) -> list[tuple[GridRow, list[tuple[GridCell, str]]]]:
+        """Each row with its cells and their titles ("Halves: Familiar") for tables."""
+        return [
+            (row, [(cell, f"{skill.name}: {cell.label}")
+                   for skill, cell in zip(self.skills, row.cells, strict=True)])
+            for row in self.rows
+        ]
 
 
 def class_grid(cohort: Cohort) -> ClassGrid:

@@ -21,7 +21,7 @@ from learnpath.skillgraph import SkillGraph, build_skill_graph
 
 @dataclass(frozen=True)
 class CourseView:
-    """What planning needs from the database, read once per request."""
+    """What planning needs from the database, read once and kept while the content stands."""
 
     graph: SkillGraph
     params: dict[str, BKTParams]

@@ -3,7 +3,8 @@ course and learner model; populations and evaluation are in :mod:`learnpath.sim.
 
 The simulator gives the demo a realistic attempt history on a fresh machine and lets
 later work compare learning-path policies offline on the *same* simulated population.
-It is a pure module: plain dataclasses in and out, no Django, stdlib only.
+It is pure: plain dataclasses in and out, no Django (the skill order comes from
+:mod:`learnpath.skillgraph`).
 
 Course
 ------

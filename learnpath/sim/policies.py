@@ -1,11 +1,12 @@
 """Policies: what chooses a simulated learner's next exercise, from what the app would see.
 
 Baselines: :class:`RandomPolicy`, :class:`StreakPolicy` and :class:`BehaviouralPolicy` (how
-self-directed learners wander, used for demo data). The app's own path policies, driven by the
-simulator for offline evaluation:
-Each policy sees only what the site would see (the observed history), keeps the learner's BKT
-chart current from it exactly as the site does (with the course's fitted BKT parameters when
-given, as after ``manage.py fit_mastery``), and chooses the next exercise:
+self-directed learners wander, used for demo data), which see only the observed history.
+
+The app's own path policies, driven by the simulator for offline evaluation, each see only what
+the site would see (the observed history), keep the learner's BKT chart current from it exactly
+as the site does (with the course's fitted BKT parameters when given, as after
+``manage.py fit_mastery``), and choose the next exercise:
 
 - ``skill_graph``: :func:`learnpath.paths.rule_next_exercise`, the rule before any model;
 - ``planner_cold``: :func:`learnpath.paths.plan_path` with the cold-start success model (skill
@@ -35,6 +36,7 @@ from learnpath.paths import (
     rule_next_exercise,
 )
 from learnpath.sim.model import MAX_DIFFICULTY, MIN_DIFFICULTY, SimCourse, _clip
+from learnpath.sim.records import model_attempts
 from learnpath.skillgraph import SkillGraph, SkillSpec, build_skill_graph
 
 
@@ -249,8 +251,6 @@ class _Tracker:
         self.last_session: int | None = None
 
     def catch_up(self, observation: Observation) -> None:
-        from learnpath.seq import Attempt
-
         for observed in observation.history[self.seen:]:
             skills = self.by_key[observed.exercise_key].skills
             self.chart.update(mastery.apply_attempt(
@@ -259,10 +259,7 @@ class _Tracker:
             self.last_seen[observed.exercise_key] = observed.at.timestamp()
             self.recent.append(observed.exercise_key)
             if self.serving is not None:
-                # The session the simulator recorded, as the site stores each study session.
-                new_session = observed.session_index != self.last_session
-                attempt = Attempt(observed.exercise_key, observed.correct,
-                                  observed.at.timestamp(), new_session)
+                (attempt,) = model_attempts([observed], self.last_session)
                 self.state = self.serving.step(self.state, attempt, skills)
             self.last_session = observed.session_index
         self.seen = len(observation.history)

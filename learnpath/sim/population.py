@@ -42,6 +42,11 @@ class SimAttempt:
     submitted_at: datetime
     session_index: int
 
+    @property
+    def at(self) -> datetime:
+        """When the app recorded the attempt (its submission)."""
+        return self.submitted_at
+
 
 @dataclass(frozen=True)
 class SimHistory:

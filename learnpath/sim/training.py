@@ -10,6 +10,7 @@ from learnpath.mastery import BKTParams
 from learnpath.mastery_fit import fit_course_params
 from learnpath.sim.model import SimCourse
 from learnpath.sim.population import simulate_population
+from learnpath.sim.records import model_attempts
 
 
 def train_on_simulated_history(
@@ -17,7 +18,7 @@ def train_on_simulated_history(
 ) -> tuple[Any, dict[str, Any], dict[str, BKTParams]]:
     """The LSTM (trained with ``training``, :class:`learnpath.seq.TrainConfig` fields) and the
     fitted BKT parameters the site would have after this simulated history."""
-    from learnpath.seq import Attempt, LearnerSequence, TrainConfig, train_from_sequences
+    from learnpath.seq import LearnerSequence, TrainConfig, train_from_sequences
 
     histories = simulate_population(course, learners, seed=seed,
                                     start=datetime(2025, 1, 6, 9, tzinfo=UTC))
@@ -26,16 +27,10 @@ def train_on_simulated_history(
         [[(skills[a.exercise_key], a.correct) for a in history.attempts]
          for history in histories]
     )
-    sequences = []
-    for history in histories:
-        previous_session = None
-        attempts = []
-        for attempt in history.attempts:
-            attempts.append(Attempt(attempt.exercise_key, attempt.correct,
-                                    attempt.submitted_at.timestamp(),
-                                    attempt.session_index != previous_session))
-            previous_session = attempt.session_index
-        sequences.append(LearnerSequence(str(history.learner_index), tuple(attempts)))
+    sequences = [
+        LearnerSequence(str(history.learner_index), tuple(model_attempts(history.attempts)))
+        for history in histories
+    ]
     config = TrainConfig(**training)
     result = train_from_sequences(sequences, skills, config)
     return result.model.with_catalog(skills), result.metrics, fitted

@@ -67,8 +67,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Sign-in throttling: 5 failures for one username from one address lock it for 15 minutes.
-AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15, minimum=0))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "locked_out.html"
@@ -95,7 +95,7 @@ WSGI_APPLICATION = "learnpath.site.wsgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", "") or f"sqlite:///{DATA_DIR / 'learnpath.sqlite3'}",
-        conn_max_age=envint("DB_CONN_MAX_AGE", 60),
+        conn_max_age=envint("DB_CONN_MAX_AGE", 60, minimum=0),
         conn_health_checks=True,
     )
 }
@@ -142,21 +142,23 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Course imports are JSON documents; larger uploads are refused with a 400.
-DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
-COURSE_IMPORT_MAX_BYTES = envint("COURSE_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+COURSE_IMPORT_MAX_BYTES = envint("COURSE_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 # Rows of an attempt log uploaded in the admin (stored within the request, a few ms per row);
 # `manage.py import_attempts` takes longer logs.
-ATTEMPT_LOG_WEB_MAX_ROWS = envint("ATTEMPT_LOG_WEB_MAX_ROWS", 500)
+ATTEMPT_LOG_WEB_MAX_ROWS = envint("ATTEMPT_LOG_WEB_MAX_ROWS", 500, minimum=1)
 
 # Minutes of inactivity after which a learner's next attempt opens a new study session.
-LEARNPATH_SESSION_GAP_MINUTES = envint("LEARNPATH_SESSION_GAP_MINUTES", 30)
+LEARNPATH_SESSION_GAP_MINUTES = envint("LEARNPATH_SESSION_GAP_MINUTES", 30, minimum=1)
 LEARNPATH_MODEL_DIR = Path(os.environ.get("LEARNPATH_MODEL_DIR", DATA_DIR / "models"))
 # A new model is activated unless a validation metric drops by more than this.
 LEARNPATH_PROMOTION_TOLERANCE = envfloat("LEARNPATH_PROMOTION_TOLERANCE", 0.01)
+# torch threads for scoring learners in web processes (one request scores one learner).
+LEARNPATH_INFERENCE_THREADS = envint("LEARNPATH_INFERENCE_THREADS", 1, minimum=1)
 # Training settings for the site's models (learnpath.seq.TrainConfig fields).
 LEARNPATH_TRAINING: dict[str, Any] = {
-    "epochs": envint("LEARNPATH_TRAIN_EPOCHS", 15),
+    "epochs": envint("LEARNPATH_TRAIN_EPOCHS", 15, minimum=1),
     "patience": 3,
     "seed": 0,
     "device": os.environ.get("LEARNPATH_TRAIN_DEVICE", "cpu"),
@@ -164,7 +166,7 @@ LEARNPATH_TRAINING: dict[str, Any] = {
 
 # A training run silent for this long (no epoch finished) is taken to be lost with its worker and
 # is queued again; on the worker's own machine a dead process is noticed at once.
-LEARNPATH_TRAINING_LEASE_SECONDS = envint("LEARNPATH_TRAINING_LEASE_SECONDS", 900)
+LEARNPATH_TRAINING_LEASE_SECONDS = envint("LEARNPATH_TRAINING_LEASE_SECONDS", 900, minimum=1)
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "filesystem://"
 if CELERY_BROKER_URL.startswith("filesystem://"):

@@ -242,7 +242,7 @@ def seen(key: str, correct: bool) -> ObservedAttempt:
     return ObservedAttempt(key, correct, False, START)
 
 
-def test_skill_graph_policy_moves_on_after_three_correct_in_a_row():
+def test_streak_policy_moves_on_after_three_correct_in_a_row():
     policy = StreakPolicy(TWO_SKILLS)
     history: list[ObservedAttempt] = []
     assert policy.choose(observe(TWO_SKILLS, history)) == "a2"
@@ -254,14 +254,14 @@ def test_skill_graph_policy_moves_on_after_three_correct_in_a_row():
     assert policy.choose(observe(TWO_SKILLS, history)) == "b2"
 
 
-def test_skill_graph_policy_prefers_the_least_recently_seen_exercise():
+def test_streak_policy_prefers_the_least_recently_seen_exercise():
     course = SimCourse((SimSkill("a"),), (SimExercise("x", ("a",), 2), SimExercise("y", ("a",), 2)))
     policy = StreakPolicy(course)
     history = [seen("x", True), seen("x", False)]
     assert policy.choose(observe(course, history)) == "y"
 
 
-def test_skill_graph_policy_beats_random_order_on_a_chain():
+def test_streak_policy_beats_random_order_on_a_chain():
     course = chain_course(5)
     random_run = evaluate_policy(course, RandomPolicy, 60, 60, seed=3)
     graph_run = evaluate_policy(course, StreakPolicy, 60, 60, seed=3)
@@ -350,3 +350,18 @@ def test_timestamps_form_sessions_separated_by_long_breaks():
             else:
                 assert after.session_index == before.session_index + 1
                 assert gap > timedelta(minutes=30)
+
+
+def test_simulated_attempts_become_model_records_with_the_simulators_sessions():
+    from learnpath.sim.records import model_attempts
+
+    history = simulate_population(chain_course(3), 1, seed=3, start=START,
+                                  sessions=(3, 3), attempts_per_session=(2, 2))[0]
+    records = list(model_attempts(history.attempts))
+    assert [r.exercise for r in records] == [a.exercise_key for a in history.attempts]
+    assert [r.timestamp for r in records] == [a.submitted_at.timestamp()
+                                              for a in history.attempts]
+    indexes = [a.session_index for a in history.attempts]
+    assert [r.new_session for r in records] == [
+        n == 0 or indexes[n] != indexes[n - 1] for n in range(len(indexes))]
+    assert sum(r.new_session for r in records) == len(set(indexes)) == 3

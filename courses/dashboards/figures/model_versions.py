@@ -57,11 +57,11 @@ def curves_figure(versions: Sequence[VersionRow]) -> dict[str, Any]:
             data.append({"type": "scatter", "mode": "lines", "line": {"dash": "dot"},
                          "name": f"v{version.number} training loss", "x": epochs, "yaxis": "y2",
                          "y": [row.get("train_loss") for row in history]})
-    layout = axes_layout("Training curves: validation score and training loss per epoch", "epoch",
-                     "validation score", xaxis={"title": {"text": "epoch"}, "dtick": 1},
-                     yaxis2={"title": {"text": "training loss"}, "overlaying": "y",
-                             "side": "right"})
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": axes_layout(
+        "Training curves: validation score and training loss per epoch", "epoch",
+        "validation score", xaxis={"title": {"text": "epoch"}, "dtick": 1},
+        yaxis2={"title": {"text": "training loss"}, "overlaying": "y", "side": "right"},
+    )}
 
 
 def volume_figure(rows: Sequence[tuple[str, int, int]]) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """``manage.py import_attempts COURSE FILE``: a CSV log of past attempts into a course, checked
-whole first and stored in one transaction (format: ``courses.attempt_log``)."""
+whole first and stored in one transaction (format: :mod:`courses.actions.attempt_log`)."""
 from __future__ import annotations
 
 import time
