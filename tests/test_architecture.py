@@ -130,6 +130,35 @@ def test_reads_never_write_and_never_reach_up() -> None:
                                      "courses.dashboards")) for t in imports_of(module)), module
 
 
+CHECKS = ("check_", "read_", "parse_", "validate_")
+CHANGES = ("record_", "import_", "add_", "remove_", "apply_", "rebuild_", "fit_", "simulate_",
+           "follow_up_", "enrol")
+
+
+def _public_functions(module: str) -> list[str]:
+    tree = ast.parse(MODULES[module].read_text())
+    return [node.name for node in tree.body
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")]
+
+
+def test_actions_keep_their_naming_rule() -> None:
+    names = {f"{module}.{name}" for module in MODULES if module.startswith("courses.actions.")
+             for name in _public_functions(module)}
+    assert names
+    assert sorted(n for n in names if not n.rpartition(".")[2].startswith(CHECKS + CHANGES)) == []
+
+
+def test_every_policy_lives_in_the_simulators_policies_module() -> None:
+    homes = set()
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef) and any(
+                isinstance(item, ast.FunctionDef) and item.name == "choose" for item in node.body
+            ):
+                homes.add(module)
+    assert homes == {"learnpath.sim.policies"}
+
+
 @pytest.mark.parametrize("path", _product_files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_product_modules_stay_small(path: Path) -> None:
     assert len(path.read_text().splitlines()) <= MAX_LINES

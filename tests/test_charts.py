@@ -14,10 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from courses.actions.attempts import record_attempt
 from courses.actions.charts import fit_mastery_params, rebuild_course_charts
 from courses.actions.course_import import import_course, parse_course_json
-from courses.actions.simulation import answer_for as simulation_answer
 from courses.actions.simulation import simulate_learners
 from courses.models import Cohort, Course, Exercise, MasteryEvent, Prerequisite, Skill, SkillState
 from courses.queries.charts import chart_of, class_grid, learner_chart_view
+from courses.queries.exercises import answer_for as simulation_answer
 from courses.recommend import practice
 from courses.tasks import rebuild_course_charts_task
 

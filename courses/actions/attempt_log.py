@@ -39,11 +39,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from courses.actions.attempts import answer_key_for, follow_up_attempt, record_attempt
+from courses.actions.attempts import follow_up_attempt, record_attempt
 from courses.actions.enrolment import enrol
-from courses.actions.simulation import answer_for
 from courses.errors import InvalidInput, ServiceError
 from courses.models import Attempt, Course, Enrollment, Exercise
+from courses.queries.exercises import answer_for, answer_key_for
 from learnpath.answers import AnswerError, check_answer
 
 REQUIRED = ("learner", "exercise", "submitted_at")

@@ -22,7 +22,8 @@ from courses.errors import Conflict, InvalidInput, NotEnrolled
 from courses.ml.learner_state import advance_after_attempt
 from courses.ml.training import start_run_if_due
 from courses.models import Attempt, Course, Enrollment, Exercise, StudySession
-from learnpath.answers import AnswerError, AnswerKey, check_answer
+from courses.queries.exercises import answer_key_for
+from learnpath.answers import AnswerError, check_answer
 
 logger = logging.getLogger(__name__)
 
@@ -36,19 +37,7 @@ class AttemptOutcome:
     created: bool
 
 
-def answer_key_for(exercise: Exercise) -> AnswerKey:
-    choices = list(exercise.choices.all()) if exercise.kind == Exercise.Kind.CHOICE else []
-    return AnswerKey(
-        kind=exercise.kind,
-        choice_ids=frozenset(choice.id for choice in choices),
-        correct_choice_ids=frozenset(choice.id for choice in choices if choice.is_correct),
-        numeric_answer=exercise.numeric_answer,
-        tolerance=exercise.tolerance,
-        accepted_answers=tuple(exercise.accepted_answers or ()),
-    )
-
-
-def session_gap(course: Course) -> timedelta:
+def _session_gap(course: Course) -> timedelta:
     minutes = course.session_gap_minutes or settings.LEARNPATH_SESSION_GAP_MINUTES
     return timedelta(minutes=minutes)
 
@@ -156,7 +145,7 @@ def _session_for(learner: User, course: Course, at: datetime) -> StudySession:
     latest = (
         StudySession.objects.filter(learner=learner, course=course).order_by("-number").first()
     )
-    if latest is not None and at - latest.last_activity_at <= session_gap(course):
+    if latest is not None and at - latest.last_activity_at <= _session_gap(course):
         return latest
     return StudySession.objects.create(
         learner=learner,

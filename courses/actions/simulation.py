@@ -17,43 +17,11 @@ from django.utils import timezone
 from courses.actions.attempts import record_attempt
 from courses.actions.enrolment import add_to_cohort, enrol
 from courses.models import Attempt, Cohort, Course, Exercise
-from courses.queries.graphs import skill_graph_for
-from learnpath.sim import SimCourse, SimExercise, SimHistory, SimSkill, simulate_population
+from courses.queries.exercises import answer_for, sim_course_for
+from learnpath.sim import SimHistory, simulate_population
 
 # UUIDs of simulated attempts derive from these, so re-running a simulation stores nothing twice.
 _SIMULATION_NAMESPACE = uuid.UUID("6f1d8a43-3c55-4a6e-9f7e-2b8d1c0e5a77")
-
-
-def sim_course_for(course: Course) -> SimCourse:
-    """The course as the simulator sees it; skills in the graph's topological order."""
-    graph = skill_graph_for(course)
-    skills = tuple(
-        SimSkill(key, tuple(graph.prerequisites(key))) for key in graph.topological_order()
-    )
-    exercises = tuple(
-        SimExercise(exercise.key, tuple(sorted(s.key for s in exercise.skills.all())),
-                    exercise.difficulty)
-        for exercise in course.exercises.filter(status=Exercise.Status.ACTIVE)
-        .prefetch_related("skills")
-        .order_by("key")
-        if exercise.skills.all()
-    )
-    return SimCourse(skills=skills, exercises=exercises)
-
-
-def answer_for(exercise: Exercise, correct: bool) -> str | list[int]:
-    """A right answer, or a plausible wrong one, in the form a learner would submit."""
-    if exercise.kind == Exercise.Kind.CHOICE:
-        choices = list(exercise.choices.all())
-        right = [c.pk for c in choices if c.is_correct]
-        wrong = [c.pk for c in choices if not c.is_correct]
-        if correct:
-            return right
-        return wrong[:1] if wrong else right[:-1] or right
-    if exercise.kind == Exercise.Kind.NUMERIC:
-        answer = exercise.numeric_answer or 0.0
-        return f"{answer if correct else answer + max(1.0, 10 * exercise.tolerance):g}"
-    return exercise.accepted_answers[0] if correct else "not sure"
 
 
 @dataclass(frozen=True)

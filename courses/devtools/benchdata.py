@@ -15,8 +15,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from courses.actions.simulation import answer_for, sim_course_for
 from courses.models import Attempt, Course, Enrollment, StudySession
+from courses.queries.exercises import answer_for, sim_course_for
 from learnpath.sim import simulate_population
 
 

@@ -25,8 +25,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from courses.actions.simulation import sim_course_for
 from courses.management.lookup import course_or_error
+from courses.queries.exercises import sim_course_for
 from learnpath.sim import RandomPolicy, SimCourse, evaluate_policy
 from learnpath.sim.policies import course_graph, planner_factory, rule_factory
 from learnpath.sim.training import train_on_simulated_history

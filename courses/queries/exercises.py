@@ -1,0 +1,52 @@
+"""Exercises as the engine sees them: the answer key the checker uses, a right (or plausible
+wrong) answer in the form a learner would submit, and the course as the simulator sees it."""
+from __future__ import annotations
+
+from courses.models import Course, Exercise
+from courses.queries.graphs import skill_graph_for
+from learnpath.answers import AnswerKey
+from learnpath.sim import SimCourse, SimExercise, SimSkill
+
+
+def answer_key_for(exercise: Exercise) -> AnswerKey:
+    choices = list(exercise.choices.all()) if exercise.kind == Exercise.Kind.CHOICE else []
+    return AnswerKey(
+        kind=exercise.kind,
+        choice_ids=frozenset(choice.id for choice in choices),
+        correct_choice_ids=frozenset(choice.id for choice in choices if choice.is_correct),
+        numeric_answer=exercise.numeric_answer,
+        tolerance=exercise.tolerance,
+        accepted_answers=tuple(exercise.accepted_answers or ()),
+    )
+
+
+def sim_course_for(course: Course) -> SimCourse:
+    """The course as the simulator sees it; skills in the graph's topological order."""
+    graph = skill_graph_for(course)
+    skills = tuple(
+        SimSkill(key, tuple(graph.prerequisites(key))) for key in graph.topological_order()
+    )
+    exercises = tuple(
+        SimExercise(exercise.key, tuple(sorted(s.key for s in exercise.skills.all())),
+                    exercise.difficulty)
+        for exercise in course.exercises.filter(status=Exercise.Status.ACTIVE)
+        .prefetch_related("skills")
+        .order_by("key")
+        if exercise.skills.all()
+    )
+    return SimCourse(skills=skills, exercises=exercises)
+
+
+def answer_for(exercise: Exercise, correct: bool) -> str | list[int]:
+    """A right answer, or a plausible wrong one, in the form a learner would submit."""
+    if exercise.kind == Exercise.Kind.CHOICE:
+        choices = list(exercise.choices.all())
+        right = [c.pk for c in choices if c.is_correct]
+        wrong = [c.pk for c in choices if not c.is_correct]
+        if correct:
+            return right
+        return wrong[:1] if wrong else right[:-1] or right
+    if exercise.kind == Exercise.Kind.NUMERIC:
+        answer = exercise.numeric_answer or 0.0
+        return f"{answer if correct else answer + max(1.0, 10 * exercise.tolerance):g}"
+    return exercise.accepted_answers[0] if correct else "not sure"
