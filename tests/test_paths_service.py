@@ -137,3 +137,17 @@ def test_content_changes_reach_the_cached_course_view(course: Course, enrolled_a
     Exercise.objects.get(key=first).skills.clear()
     Exercise.objects.filter(key=first).update(status="active")
     assert first not in {i.exercise_key for i in recommend_path(enrolled_alice, course).items}
+
+
+def test_a_step_names_every_skill_of_its_exercise(
+    course: Course, cohort: Cohort, tess: Any, alice: Any
+) -> None:
+    add_pin(tess, cohort, "adding-numeric")
+    (step,) = [item for item in recommend_path(alice, course).items
+               if item.exercise_key == "adding-numeric"]
+    assert step.skills_label == f"{step.skill_name} + " + (
+        "Quarters" if step.skill_key == "adding" else "Adding")
+    client = Client()
+    client.force_login(alice)
+    page = client.get(f"/courses/{course.slug}/").content.decode()
+    assert step.skills_label in page

@@ -46,6 +46,12 @@ class PathItem:
     kind: str
     p_success: float
     reason: str
+    other_skill_names: tuple[str, ...] = ()
+
+    @property
+    def skills_label(self) -> str:
+        """Every skill the exercise trains: the step's own skill first."""
+        return " + ".join((self.skill_name, *self.other_skill_names))
 
     @property
     def pinned(self) -> bool:
@@ -101,6 +107,10 @@ def recommend_path(
             p_success=step.p_success,
             reason=(step.reason or _pin_reason(teachers[step.exercise_key], step.p_success))
             + (NEW_EXERCISE_NOTE if step.exercise_key in unseen else ""),
+            other_skill_names=tuple(
+                view.names.get(key, key) for key in view.skills_by_exercise[step.exercise_key]
+                if key != step.skill_key
+            ),
         )
         for step in steps
     ]
