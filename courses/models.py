@@ -446,7 +446,12 @@ class LearnerModelState(models.Model):
 
 
 class PathPin(models.Model):
-    """A teacher's choice: this exercise comes first in a learner's (or a whole class's) path."""
+    """A teacher's choice: this exercise comes first in a learner's (or a whole class's) path,
+    until the learner has answered it (or, if the teacher asks, mastered its skills)."""
+
+    class Until(models.TextChoices):
+        ANSWERED = "answered", "until answered"
+        MASTERED = "mastered", "until its skills are mastered"
 
     teacher = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pins_made"
@@ -460,6 +465,11 @@ class PathPin(models.Model):
         Cohort, null=True, blank=True, on_delete=models.CASCADE, related_name="pins"
     )
     position = models.PositiveSmallIntegerField(default=0)
+    until = models.CharField(
+        max_length=10, choices=Until.choices, default=Until.ANSWERED,
+        help_text="A pin is done for a learner once they answered the exercise after it was "
+        "pinned, or, when asked, once every skill of the exercise is mastered.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

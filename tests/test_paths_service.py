@@ -10,7 +10,7 @@ from django.test import Client
 from courses.actions.attempts import record_attempt
 from courses.actions.pins import add_pin, remove_pin
 from courses.errors import InvalidInput, NotFound
-from courses.models import Cohort, Course, Exercise, PathPin
+from courses.models import Cohort, Course, Exercise, PathPin, SkillState
 from courses.recommend.paths import NEW_LEARNER_NOTE, NO_MODEL_NOTE, SKILL_GRAPH, recommend_path
 
 
@@ -151,3 +151,68 @@ def test_a_step_names_every_skill_of_its_exercise(
     client.force_login(alice)
     page = client.get(f"/courses/{course.slug}/").content.decode()
     assert step.skills_label in page
+
+
+def _pinned_keys(learner: Any, course: Course) -> list[str]:
+    return [item.exercise_key for item in recommend_path(learner, course).items if item.pinned]
+
+
+def _answer(learner: Any, key: str, given: str) -> None:
+    record_attempt(learner=learner, exercise=Exercise.objects.get(key=key), given=given,
+                   client_id=uuid.uuid4())
+
+
+def test_a_pin_is_done_once_the_learner_answered_it_right_or_wrong(
+    course: Course, cohort: Cohort, tess: Any, alice: Any
+) -> None:
+    add_pin(tess, cohort, "quarters-text")
+    add_pin(tess, cohort, "quarters-numeric", learner=alice)
+    assert set(_pinned_keys(alice, course)) == {"quarters-text", "quarters-numeric"}
+    assert "until you have answered it" in recommend_path(alice, course).items[0].reason
+    _answer(alice, "quarters-text", "no idea")  # wrong: done all the same
+    assert _pinned_keys(alice, course) == ["quarters-numeric"]
+    _answer(alice, "quarters-numeric", "0.75")
+    assert _pinned_keys(alice, course) == []
+
+
+def test_pinning_again_renews_a_pin_the_learner_is_done_with(
+    course: Course, cohort: Cohort, tess: Any, alice: Any
+) -> None:
+    first = add_pin(tess, cohort, "quarters-text")
+    _answer(alice, "quarters-text", "a quarter")
+    assert _pinned_keys(alice, course) == []
+    again = add_pin(tess, cohort, "quarters-text")
+    assert again.pk == first.pk and again.created_at > first.created_at
+    assert _pinned_keys(alice, course) == ["quarters-text"]
+
+
+def test_a_pin_until_mastered_stays_until_every_skill_is_mastered(
+    course: Course, cohort: Cohort, tess: Any, alice: Any
+) -> None:
+    pin = add_pin(tess, cohort, "quarters-text", until=PathPin.Until.MASTERED)
+    assert "until you have mastered its skills" in recommend_path(alice, course).items[0].reason
+    _answer(alice, "quarters-text", "a quarter")
+    assert _pinned_keys(alice, course) == ["quarters-text"]  # answered, not yet mastered
+    SkillState.objects.filter(learner=alice, skill__key="quarters").update(level="mastered")
+    assert _pinned_keys(alice, course) == []
+    with pytest.raises(InvalidInput, match="how long the pin holds"):
+        add_pin(tess, cohort, "halves-choice", until="forever")
+    assert PathPin.objects.get() == pin
+
+
+def test_the_teacher_chooses_how_long_a_pin_holds(
+    course: Course, cohort: Cohort, tess: Any, alice: Any
+) -> None:
+    client = Client()
+    client.force_login(tess)
+    page = client.get(f"/teach/classes/{cohort.pk}/").content.decode()
+    assert 'name="until"' in page
+    response = client.post(f"/teach/classes/{cohort.pk}/pins/",
+                           {"exercise": "quarters-text", "until": "mastered"})
+    assert response.status_code == 302
+    assert PathPin.objects.get().until == PathPin.Until.MASTERED
+    assert "until its skills are mastered" in client.get(
+        f"/teach/classes/{cohort.pk}/").content.decode()
+    client.post(f"/teach/classes/{cohort.pk}/pins/", {"exercise": "halves-choice",
+                                                       "until": "forever"})
+    assert PathPin.objects.count() == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from courses.errors import InvalidInput, NotFound
 from courses.models import Cohort, Exercise, PathPin
@@ -17,8 +18,12 @@ def add_pin(
     cohort: Cohort,
     exercise_key: str,
     learner: User | None = None,
+    until: str = PathPin.Until.ANSWERED,
 ) -> PathPin:
-    """Pins an active exercise of the class's course, for one learner of it or for all."""
+    """Pins an active exercise of the class's course, for one learner of it or for all, until
+    answered or until its skills are mastered. Pinning it again renews the pin from now."""
+    if until not in PathPin.Until.values:
+        raise InvalidInput("Choose how long the pin holds: until answered or until mastered.")
     if not is_key(exercise_key):  # Garbage (a NUL above all) never reaches the database.
         raise NotFound(f"There is no such exercise in {cohort.course.title}.")
     exercise = Exercise.objects.filter(course=cohort.course, key=exercise_key).first()
@@ -31,6 +36,8 @@ def add_pin(
     existing = PathPin.objects.filter(exercise=exercise, cohort=None if learner else cohort,
                                       learner=learner).first()
     if existing is not None:
+        PathPin.objects.filter(pk=existing.pk).update(created_at=timezone.now(), until=until)
+        existing.refresh_from_db()
         return existing
     scope = PathPin.objects.filter(learner=learner) if learner else PathPin.objects.filter(
         cohort=cohort
@@ -38,7 +45,7 @@ def add_pin(
     last = scope.filter(exercise__course=cohort.course).aggregate(top=Max("position"))["top"]
     return PathPin.objects.create(
         teacher=teacher, exercise=exercise, learner=learner,
-        cohort=None if learner else cohort, position=(last or 0) + 1,
+        cohort=None if learner else cohort, position=(last or 0) + 1, until=until,
     )
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from courses.ml.learner_state import current_state
 from courses.ml.registry import serving_model
-from courses.models import Attempt, Course
+from courses.models import Attempt, Course, PathPin
 from courses.queries.charts import chart_of
 from courses.queries.pins import pinned_exercises
 from courses.recommend.course_view import CourseView, course_view
@@ -96,7 +96,7 @@ def recommend_path(
         names=view.names,
     )
     ids = {key: exercise_id for exercise_id, (key, _) in view.catalog.items()}
-    teachers = {pin.exercise.key: pin.teacher for pin in pins}
+    pins_by_key = {pin.exercise.key: pin for pin in pins}
     items = [
         PathItem(
             exercise_id=ids[step.exercise_key],
@@ -105,7 +105,7 @@ def recommend_path(
             skill_name=view.names.get(step.skill_key, step.skill_key),
             kind=step.kind,
             p_success=step.p_success,
-            reason=(step.reason or _pin_reason(teachers[step.exercise_key], step.p_success))
+            reason=(step.reason or _pin_reason(pins_by_key[step.exercise_key], step.p_success))
             + (NEW_EXERCISE_NOTE if step.exercise_key in unseen else ""),
             other_skill_names=tuple(
                 view.names.get(key, key) for key in view.skills_by_exercise[step.exercise_key]
@@ -117,9 +117,12 @@ def recommend_path(
     return LearningPath(items, source, note, version_number)
 
 
-def _pin_reason(teacher: User, p_success: float) -> str:
-    name = teacher.get_full_name() or teacher.get_username()
-    return f"Chosen by your teacher, {name}. Predicted chance of success: {p_success:.0%}."
+def _pin_reason(pin: PathPin, p_success: float) -> str:
+    name = pin.teacher.get_full_name() or pin.teacher.get_username()
+    holds = ("until you have answered it" if pin.until == PathPin.Until.ANSWERED
+             else "until you have mastered its skills")
+    return (f"Chosen by your teacher, {name}, {holds}. "
+            f"Predicted chance of success: {p_success:.0%}.")
 
 
 def _success_model(

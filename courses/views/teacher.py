@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from courses import access
 from courses.actions.pins import add_pin, remove_pin
 from courses.errors import ServiceError
-from courses.models import Attempt, Exercise
+from courses.models import Attempt, Exercise, PathPin
 from courses.queries.charts import class_grid, learner_chart_view
 from courses.queries.pins import pins_of_cohort
 from courses.recommend.paths import recommend_path
@@ -86,7 +86,8 @@ def pin_add(request: AuthenticatedHttpRequest, cohort_id: int) -> HttpResponse:
         except ValueError:
             raise PermissionDenied("This learner is not in this class.") from None
     try:
-        pin = add_pin(request.user, cohort, request.POST.get("exercise", ""), learner)
+        pin = add_pin(request.user, cohort, request.POST.get("exercise", ""), learner,
+                      until=request.POST.get("until", PathPin.Until.ANSWERED))
     except ServiceError as error:
         messages.error(request, error.message)
     else:
