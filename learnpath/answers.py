@@ -10,6 +10,12 @@
 
 An empty or malformed answer raises :class:`AnswerError` with a message for the learner; it is
 not an attempt and is never stored.
+
+A numeric answer is shown as the author means it (:func:`display_number`): a whole number
+without decimals (``23``, not ``23.0``); a value written as a rounded repeating decimal
+(four or more decimals, e.g. ``0.8333``) as the simplest fraction within its tolerance with a
+denominator of at most :data:`DISPLAY_MAX_DENOMINATOR` (``5/6``, or ``1 5/6`` above one); any
+other value as written (``0.75``, ``0.667``, ``1.875``).
 """
 from __future__ import annotations
 
@@ -25,6 +31,8 @@ NUMERIC = "numeric"
 TEXT = "text"
 KINDS = (CHOICE, NUMERIC, TEXT)
 MAX_ANSWER_LENGTH = 500
+DISPLAY_MAX_DENOMINATOR = 12
+_REPEATING_DECIMALS = 4
 _FLOAT_SLACK = 1e-9
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
@@ -123,3 +131,24 @@ def check_answer(key: AnswerKey, given: str | Sequence[str | int]) -> bool:
             raise AnswerError("Please type your answer.")
         return normalised in {normalise_text(accepted) for accepted in key.accepted_answers}
     raise AnswerError(f"Unknown exercise kind {key.kind!r}.")
+
+
+def display_number(value: float, tolerance: float = 0.0) -> str:
+    """The number as the author means it (see the module docstring)."""
+    if float(value).is_integer():
+        return str(int(value))
+    written = repr(float(value))  # the shortest text that reads back as this number
+    decimals = len(written.partition(".")[2]) if "e" not in written else 0
+    if decimals >= _REPEATING_DECIMALS:
+        for denominator in range(2, DISPLAY_MAX_DENOMINATOR + 1):
+            fraction = Fraction(round(value * denominator), denominator)
+            if abs(float(fraction) - value) <= max(tolerance, _FLOAT_SLACK):
+                return _fraction_text(fraction)
+    return written
+
+
+def _fraction_text(fraction: Fraction) -> str:
+    sign = "-" if fraction < 0 else ""
+    whole, rest = divmod(abs(fraction.numerator), fraction.denominator)
+    part = f"{rest}/{fraction.denominator}"
+    return f"{sign}{whole} {part}" if whole else f"{sign}{part}"

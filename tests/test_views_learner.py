@@ -488,3 +488,15 @@ def test_odd_characters_and_sizes_are_400(
     assert response.status_code == 400
     assert response.context["error"]
     assert not Attempt.objects.exists()
+
+
+@pytest.mark.parametrize(("answer", "tolerance", "shown"),
+                         [(23.0, 0.0, "23"), (0.8333, 0.001, "5/6"), (0.75, 0.001, "0.75")])
+def test_feedback_shows_a_numeric_answer_as_the_author_means_it(
+    alice_client: Client, course: Course, answer: float, tolerance: float, shown: str
+) -> None:
+    Exercise.objects.filter(course=course, key="quarters-numeric").update(
+        numeric_answer=answer, tolerance=tolerance)
+    response = _post_answer(alice_client, course, "quarters-numeric", answer="99")
+    page = alice_client.get(response["Location"]).content.decode()
+    assert f'The right answer: <b class="number">{shown}</b>' in page

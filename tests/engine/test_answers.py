@@ -9,6 +9,7 @@ from learnpath.answers import (
     AnswerError,
     AnswerKey,
     check_answer,
+    display_number,
     normalise_text,
     parse_number,
 )
@@ -91,3 +92,16 @@ def test_any_input_gives_a_verdict_or_a_clear_error(typed: object, key: AnswerKe
         assert isinstance(check_answer(key, typed), bool)
     except AnswerError as error:
         assert str(error)
+
+
+@pytest.mark.parametrize(
+    ("value", "tolerance", "shown"),
+    [(23.0, 0.0, "23"), (-4.0, 0.0, "-4"), (0.8333, 0.001, "5/6"), (0.5833, 0.001, "7/12"),
+     (1.8333, 0.001, "1 5/6"), (-0.8333, 0.001, "-5/6"), (0.75, 0.001, "0.75"),
+     (0.667, 0.0005, "0.667"), (1.875, 0.0, "1.875"), (12.5, 0.0, "12.5"),
+     (3.14159, 0.0, "3.14159"), (0.1234, 0.0001, "0.1234"), (1234567.5, 0.0, "1234567.5")],
+)
+def test_numbers_are_shown_as_the_author_means_them(value: float, tolerance: float,
+                                                    shown: str) -> None:
+    assert display_number(value, tolerance) == shown
+    assert abs(parse_number(shown) - value) <= tolerance + 1e-9  # and read back as right
