@@ -24,6 +24,10 @@ The plan is made one step at a time:
    learner as they will probably be after it: a skill reaching proficiency opens its dependents.
 
 Teacher pins come first, in their order, and the model is rolled through them too.
+
+Each step's reason is stated in the learner's values *now* (the chart before the plan): "you are
+ready for it" only for a skill on the current frontier, a review with the current drop; a skill
+that opens or falls due only through earlier steps says that the steps before it prepare it.
 """
 from __future__ import annotations
 
@@ -148,13 +152,18 @@ class _Planner:
     def candidates(
         self, chart: Mapping[str, mastery.SkillMastery], excluded: set[str]
     ) -> tuple[list[PlanExercise], dict[str, str]]:
-        focus = {key: "" for key in mastery.ready_to_learn(chart, self.graph)}
-        focus.update(mastery.review_candidates(chart, self.now))
+        focus = self.focus(chart)
         chosen = []
         for skills, group in self.by_skills.items():
             if self._eligible(chart, skills, focus):
                 chosen += [e for e in group if e.key not in excluded]
         return chosen, focus
+
+    def focus(self, chart: Mapping[str, mastery.SkillMastery]) -> dict[str, str]:
+        """Skill -> "" on the ready-to-learn frontier, or the reason it is due for review."""
+        focus = {key: "" for key in mastery.ready_to_learn(chart, self.graph)}
+        focus.update(mastery.review_candidates(chart, self.now))
+        return focus
 
     def _eligible(
         self, chart: Mapping[str, mastery.SkillMastery], skills: tuple[str, ...],
@@ -205,17 +214,26 @@ class _Planner:
         distance = max(low - p, p - high, 0.0)
         return math.exp(-((distance / _BAND_SOFTNESS) ** 2))
 
-    def reason(self, kind: str, skill: str, p: float, focus: Mapping[str, str]) -> str:
+    def reason(self, kind: str, skill: str, p: float, focus_now: Mapping[str, str]) -> str:
+        """Why this step, in the learner's *current* values: ``focus_now`` is the frontier and
+        the review list of the chart as it stands, before the plan's earlier steps (a skill
+        that only becomes ready or due once they are done says so)."""
         name = self._name(skill)
         chance = f"Predicted chance of success: {p:.0%}."
         if kind == REVIEW:
-            return f"Review of {name}: {focus[skill]}. {chance}"
+            if focus_now.get(skill):
+                return f"Review of {name}: {focus_now[skill]}. {chance}"
+            return f"Review of {name}, after the steps before it. {chance}"
         prerequisites = [self._name(k) for k in self.graph.prerequisites(skill)]
         if not prerequisites:
             return f"Trains {name}, a starting skill that needs nothing before it. {chance}"
         verb = "is" if len(prerequisites) == 1 else "are"
         listed = " and ".join(prerequisites)
-        return f"Trains {name}: you are ready for it, since {listed} {verb} in place. {chance}"
+        if skill in focus_now:
+            return (f"Trains {name}: you are ready for it, since {listed} {verb} in place. "
+                    f"{chance}")
+        return (f"Trains {name}, which builds on {listed}: the steps before it prepare it. "
+                f"{chance}")
 
     def _name(self, key: str) -> str:
         return self.names.get(key) or self.graph.name(key)
@@ -239,6 +257,7 @@ def plan_path(
     planner = _Planner(graph, {e.key: e for e in exercises}, config, params or {}, now,
                        names or {})
     chart = dict(chart)
+    focus_now = planner.focus(chart)
     steps: list[PlannedStep] = []
     for key in pinned[: config.length]:
         exercise = planner.exercises[key]
@@ -264,7 +283,7 @@ def plan_path(
         best = planner.exercises[best_key]
         kind = REVIEW if focus[main] else LEARN
         steps.append(PlannedStep(best.key, main, kind, p, gain,
-                                 planner.reason(kind, main, p, focus)))
+                                 planner.reason(kind, main, p, focus_now)))
         excluded.add(best.key)
         chart, model = _roll(planner, chart, model, best, p)
     return steps

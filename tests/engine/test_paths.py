@@ -129,3 +129,27 @@ def test_cold_start_difficulty_shifts_the_prediction() -> None:
     model = _cold({"a": _state(0.5, evidence=2)})
     p = model.p_correct(["a0", "a1", "a2"])
     assert p["a0"] > p["a1"] > p["a2"]
+
+
+def test_reasons_use_the_learners_current_values_not_the_rolled_forward_plan() -> None:
+    near = _state(0.78, evidence=3.0, correct=3)  # Alpha almost proficient: Beta not open yet
+    chart = {"a": near}
+    assert "b" not in mastery.ready_to_learn(chart, GRAPH)
+    keys = [e.key for e in EXERCISES]
+    steps = plan_path(chart, GRAPH, EXERCISES, FixedModel(dict.fromkeys(keys, 0.9)), now=NOW,
+                      config=PlanConfig(length=6, band=(0.5, 0.95)))
+    later = [step for step in steps if step.skill_key == "b"]
+    assert later, [step.skill_key for step in steps]  # Beta opens once Alpha is proficient
+    for step in later:
+        assert "you are ready" not in step.reason
+        assert "builds on Alpha: the steps before it prepare it" in step.reason
+    assert all("a starting skill" in step.reason for step in steps if step.skill_key == "a")
+
+
+def test_a_skill_on_the_current_frontier_is_ready_for_its_stated_reason() -> None:
+    chart = {"a": _state(0.97, evidence=8.0, correct=8)}
+    keys = [e.key for e in EXERCISES]
+    steps = plan_path(chart, GRAPH, EXERCISES, FixedModel(dict.fromkeys(keys, 0.7)), now=NOW,
+                      config=PlanConfig(length=1))
+    assert steps[0].skill_key == "b"
+    assert "Trains Beta: you are ready for it, since Alpha is in place." in steps[0].reason
