@@ -25,6 +25,12 @@ The plan is made one step at a time:
 
 Teacher pins come first, in their order, and the model is rolled through them too.
 
+An exercise already answered comes back only after ``respace_after`` (a day), and only when no
+unseen exercise of the same skills fits; when everything that fits was answered lately, the
+least recently answered comes back (the last ``recent_window`` never do). Right after a wrong
+answer the first step stays with the failed skill at an easier level, or goes back to its least
+secure prerequisite, and says so (when neither exists, planning goes on as usual).
+
 Each step's reason is stated in the learner's values *now* (the chart before the plan): "you are
 ready for it" only for a skill on the current frontier, a review with the current drop; a skill
 that opens or falls due only through earlier steps says that the steps before it prepare it.
@@ -34,7 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Protocol
 
@@ -63,6 +69,9 @@ class PlanConfig:
     length: int = 5
     band: tuple[float, float] = (0.55, 0.85)
     recent_window: int = 3
+    # An exercise the learner answered (and saw the worked solution of) comes back only after
+    # this long, and only when no unseen exercise of the same skills fits.
+    respace_after: timedelta = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -145,6 +154,7 @@ class _Planner:
     params: Mapping[str, mastery.BKTParams]
     now: datetime
     names: Mapping[str, str]
+    last_seen: Mapping[str, datetime] = field(default_factory=dict)
     _outcome_cache: dict[tuple[str, ...], tuple[list[float], list[float], list[float]]] = (
         field(default_factory=dict)
     )
@@ -153,11 +163,30 @@ class _Planner:
         self, chart: Mapping[str, mastery.SkillMastery], excluded: set[str]
     ) -> tuple[list[PlanExercise], dict[str, str]]:
         focus = self.focus(chart)
-        chosen = []
-        for skills, group in self.by_skills.items():
-            if self._eligible(chart, skills, focus):
-                chosen += [e for e in group if e.key not in excluded]
-        return chosen, focus
+        eligible = [e for skills, group in self.by_skills.items()
+                    if self._eligible(chart, skills, focus)
+                    for e in group if e.key not in excluded]
+        by_skills: dict[tuple[str, ...], list[PlanExercise]] = {}
+        for exercise in eligible:
+            by_skills.setdefault(exercise.skills, []).append(exercise)
+        chosen = [e for group in by_skills.values() for e in self.fresh(group)]
+        # Everything that fits was answered lately: the least recently answered come back.
+        return chosen or self.least_recent(eligible), focus
+
+    def least_recent(self, exercises: Sequence[PlanExercise]) -> list[PlanExercise]:
+        if not exercises:
+            return []
+        oldest = min(self.last_seen.get(e.key, self.now) for e in exercises)
+        return [e for e in exercises if self.last_seen.get(e.key, self.now) == oldest]
+
+    def fresh(self, group: Sequence[PlanExercise]) -> list[PlanExercise]:
+        """Of exercises that train the same skills: the unseen ones; if none, those answered at
+        least ``respace_after`` ago; never one answered more recently than that."""
+        unseen = [e for e in group if e.key not in self.last_seen]
+        if unseen:
+            return unseen
+        spacing = self.config.respace_after
+        return [e for e in group if self.now - self.last_seen[e.key] >= spacing]
 
     def focus(self, chart: Mapping[str, mastery.SkillMastery]) -> dict[str, str]:
         """Skill -> "" on the ready-to-learn frontier, or the reason it is due for review."""
@@ -238,6 +267,39 @@ class _Planner:
     def _name(self, key: str) -> str:
         return self.names.get(key) or self.graph.name(key)
 
+    def after_a_wrong_answer(
+        self, chart: Mapping[str, mastery.SkillMastery], failed: PlanExercise, excluded: set[str]
+    ) -> tuple[list[PlanExercise], tuple[str, ...], str]:
+        """The step after a wrong answer: an easier exercise (lower difficulty) on the failed
+        one's skills, else one on their least secure direct prerequisite; either way unseen, or
+        answered long enough ago (:meth:`fresh`). Returns (candidates, their skills, why)."""
+        skills = [s for s in failed.skills if s in self.graph]
+        name = " and ".join(self._name(s) for s in skills)
+        easier = self.fresh([
+            e for e in self.exercises.values()
+            if e.active and e.key not in excluded and e.key != failed.key
+            and e.difficulty < failed.difficulty and set(e.skills) & set(skills)
+            and set(e.skills) <= set(skills)
+        ])
+        if easier:
+            why = f"After your wrong answer on {name}: an easier exercise on it."
+            return easier, tuple(skills), why
+        prerequisites = sorted(
+            {p for s in skills for p in self.graph.prerequisites(s)} - set(skills),
+            key=lambda p: (_p_mastery(chart, p, self.params), p),
+        )
+        for prerequisite in prerequisites:
+            group = self.fresh([
+                e for e in self.exercises.values()
+                if e.active and e.key not in excluded and e.skills == (prerequisite,)
+            ])
+            if group:
+                percent = round(100 * _p_mastery(chart, prerequisite, self.params))
+                return group, (prerequisite,), (
+                    f"After your wrong answer on {name}: back to {self._name(prerequisite)}, "
+                    f"the least secure skill it builds on ({percent}% mastery).")
+        return [], (), ""
+
 
 def plan_path(
     chart: Mapping[str, mastery.SkillMastery],
@@ -251,11 +313,15 @@ def plan_path(
     pinned: Sequence[str] = (),
     recent: Sequence[str] = (),
     names: Mapping[str, str] | None = None,
+    last_seen: Mapping[str, datetime] | None = None,
+    last_answer: tuple[str, bool] | None = None,
 ) -> list[PlannedStep]:
-    """The next ``config.length`` exercises for this learner, pins first (see module doc)."""
+    """The next ``config.length`` exercises for this learner, pins first (see module doc).
+    ``last_seen`` gives when each exercise was last answered; ``last_answer`` is the learner's
+    latest (exercise key, right?)."""
     config = config or PlanConfig()
     planner = _Planner(graph, {e.key: e for e in exercises}, config, params or {}, now,
-                       names or {})
+                       names or {}, dict(last_seen or {}))
     chart = dict(chart)
     focus_now = planner.focus(chart)
     steps: list[PlannedStep] = []
@@ -267,8 +333,15 @@ def plan_path(
         chart, model = _roll(planner, chart, model, exercise, p)
     excluded = set(pinned) | set(recent[-config.recent_window:] if config.recent_window else [])
     order = {key: index for index, key in enumerate(graph.topological_order())}
+    remedial: tuple[list[PlanExercise], tuple[str, ...], str] = ([], (), "")
+    if last_answer is not None and not last_answer[1] and last_answer[0] in planner.exercises:
+        remedial = planner.after_a_wrong_answer(chart, planner.exercises[last_answer[0]],
+                                                excluded)
     while len(steps) < config.length:
-        candidates, focus = planner.candidates(chart, excluded)
+        if remedial[0]:
+            candidates, focus = remedial[0], dict.fromkeys(remedial[1], "")
+        else:
+            candidates, focus = planner.candidates(chart, excluded)
         if not candidates:
             break
         predicted = model.p_correct([e.key for e in candidates])
@@ -282,8 +355,10 @@ def plan_path(
         _, best_key, main, p, gain = min(scored)
         best = planner.exercises[best_key]
         kind = REVIEW if focus[main] else LEARN
-        steps.append(PlannedStep(best.key, main, kind, p, gain,
-                                 planner.reason(kind, main, p, focus_now)))
+        why = (f"{remedial[2]} Predicted chance of success: {p:.0%}." if remedial[0]
+               else planner.reason(kind, main, p, focus_now))
+        remedial = ([], (), "")
+        steps.append(PlannedStep(best.key, main, kind, p, gain, why))
         excluded.add(best.key)
         chart, model = _roll(planner, chart, model, best, p)
     return steps

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import User
+from django.db.models import Max
 from django.utils import timezone
 
 from courses.ml.learner_state import current_state
@@ -77,11 +78,16 @@ def recommend_path(
     chart = chart_of(learner, course)
     now = timezone.now()
     pins = pinned_exercises(learner, course)
-    recent = list(
+    latest = list(
         Attempt.objects.filter(learner=learner, course=course)
         .order_by("-id")
-        .values_list("exercise__key", flat=True)[:5]
+        .values_list("exercise__key", "correct")[:5]
     )[::-1]
+    last_seen = dict(
+        Attempt.objects.filter(learner=learner, course=course)
+        .values("exercise__key").annotate(last=Max("submitted_at"))
+        .values_list("exercise__key", "last")
+    )
     model, source, note, version_number, unseen = _success_model(
         learner, course, view, chart, now
     )
@@ -92,8 +98,10 @@ def recommend_path(
             band=(course.success_band_low, course.success_band_high),
         ),
         pinned=[pin.exercise.key for pin in pins],
-        recent=recent,
+        recent=[key for key, _ in latest],
         names=view.names,
+        last_seen=last_seen,
+        last_answer=latest[-1] if latest else None,
     )
     ids = {key: exercise_id for exercise_id, (key, _) in view.catalog.items()}
     pins_by_key = {pin.exercise.key: pin for pin in pins}

@@ -244,6 +244,8 @@ class _Tracker:
         self.by_key = {e.key: e for e in self.exercises}
         self.chart: dict[str, mastery.SkillMastery] = {}
         self.last_seen: dict[str, float] = {}
+        self.answered_at: dict[str, datetime] = {}
+        self.last_answer: tuple[str, bool] | None = None
         self.recent: list[str] = []
         self.serving = serving
         self.state = serving.initial_state() if serving is not None else None
@@ -257,6 +259,8 @@ class _Tracker:
                 self.chart, skills, observed.correct, observed.at, self.graph, self.params
             ))
             self.last_seen[observed.exercise_key] = observed.at.timestamp()
+            self.answered_at[observed.exercise_key] = observed.at
+            self.last_answer = (observed.exercise_key, observed.correct)
             self.recent.append(observed.exercise_key)
             if self.serving is not None:
                 (attempt,) = model_attempts([observed], self.last_session)
@@ -301,6 +305,7 @@ class PlannerPolicy:
             self.tracker.chart, self.tracker.graph, self.tracker.exercises,
             self._model(observation.now), now=observation.now, config=self.config,
             params=self.tracker.params, recent=self.tracker.recent,
+            last_seen=self.tracker.answered_at, last_answer=self.tracker.last_answer,
         )
         if steps:
             return steps[0].exercise_key

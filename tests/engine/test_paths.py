@@ -153,3 +153,51 @@ def test_a_skill_on_the_current_frontier_is_ready_for_its_stated_reason() -> Non
                       config=PlanConfig(length=1))
     assert steps[0].skill_key == "b"
     assert "Trains Beta: you are ready for it, since Alpha is in place." in steps[0].reason
+
+
+def _flat(p: float) -> FixedModel:
+    return FixedModel({e.key: p for e in EXERCISES})
+
+
+def test_unseen_exercises_come_before_ones_answered_lately() -> None:
+    chart = {"a": _state(0.5, evidence=2.0)}
+    seen = {"a0": NOW - timedelta(hours=2), "a1": NOW - timedelta(hours=3)}
+    steps = plan_path(chart, GRAPH, EXERCISES, _flat(0.7), now=NOW, last_seen=seen,
+                      config=PlanConfig(length=3, recent_window=0))
+    assert steps[0].exercise_key in {"a2", "a3"}
+    assert not {step.exercise_key for step in steps} & set(seen)
+
+
+def test_an_answered_exercise_comes_back_only_after_the_spacing() -> None:
+    chart = {"a": _state(0.5, evidence=2.0)}
+    lately = {f"a{n}": NOW - timedelta(hours=n + 1) for n in range(4)}
+    long_ago = dict(lately, a2=NOW - timedelta(days=3))
+    first = plan_path(chart, GRAPH, EXERCISES, _flat(0.7), now=NOW, last_seen=long_ago,
+                      config=PlanConfig(length=1, recent_window=0))
+    assert first[0].exercise_key == "a2"  # the only one answered longer ago than a day
+    fallback = plan_path(chart, GRAPH, EXERCISES, _flat(0.7), now=NOW, last_seen=lately,
+                         config=PlanConfig(length=1, recent_window=0))
+    assert fallback[0].exercise_key == "a3"  # all lately: the least recently answered
+
+
+def test_after_a_wrong_answer_the_next_step_is_easier_on_the_same_skill() -> None:
+    chart = {"a": _state(0.97, evidence=8.0, correct=8), "b": _state(0.4, evidence=2.0)}
+    failed = next(e for e in EXERCISES if e.skills == ("b",) and e.difficulty == 3)
+    steps = plan_path(chart, GRAPH, EXERCISES, _flat(0.7), now=NOW,
+                      last_answer=(failed.key, False), recent=[failed.key])
+    first = steps[0]
+    assert first.skill_key == "b"
+    assert BY_KEY[first.exercise_key].difficulty < failed.difficulty
+    assert first.reason.startswith("After your wrong answer on Beta: an easier exercise on it.")
+
+
+def test_with_nothing_easier_the_next_step_goes_back_to_the_weakest_prerequisite() -> None:
+    chart = {"a": _state(0.82, evidence=4.0, correct=4), "b": _state(0.4, evidence=2.0)}
+    failed = next(e for e in EXERCISES if e.skills == ("b",) and e.difficulty == 1)
+    steps = plan_path(chart, GRAPH, EXERCISES, _flat(0.7), now=NOW,
+                      last_answer=(failed.key, False), recent=[failed.key])
+    assert steps[0].skill_key == "a"
+    assert "back to Alpha, the least secure skill it builds on (82% mastery)" in steps[0].reason
+    right = plan_path(chart, GRAPH, EXERCISES, _flat(0.7), now=NOW,
+                      last_answer=(failed.key, True), recent=[failed.key])
+    assert "After your wrong answer" not in right[0].reason
