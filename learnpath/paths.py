@@ -29,7 +29,8 @@ An exercise already answered comes back only after ``respace_after`` (a day), an
 unseen exercise of the same skills fits; when everything that fits was answered lately, the
 least recently answered comes back (the last ``recent_window`` never do). Right after a wrong
 answer the first step stays with the failed skill at an easier level, or goes back to its least
-secure prerequisite, and says so (when neither exists, planning goes on as usual).
+secure prerequisite, or else stays with the skill at the same level, and says so (when none of
+these exists, planning goes on as usual).
 
 Each step's reason is stated in the learner's values *now* (the chart before the plan): "you are
 ready for it" only for a skill on the current frontier, a review with the current drop; a skill
@@ -271,16 +272,17 @@ class _Planner:
         self, chart: Mapping[str, mastery.SkillMastery], failed: PlanExercise, excluded: set[str]
     ) -> tuple[list[PlanExercise], tuple[str, ...], str]:
         """The step after a wrong answer: an easier exercise (lower difficulty) on the failed
-        one's skills, else one on their least secure direct prerequisite; either way unseen, or
-        answered long enough ago (:meth:`fresh`). Returns (candidates, their skills, why)."""
+        one's skills, else one on their least secure direct prerequisite, else another one on
+        them just as hard; always unseen, or answered long enough ago (:meth:`fresh`). Returns
+        (candidates, their skills, why)."""
         skills = [s for s in failed.skills if s in self.graph]
         name = " and ".join(self._name(s) for s in skills)
-        easier = self.fresh([
+        same_skills = [
             e for e in self.exercises.values()
             if e.active and e.key not in excluded and e.key != failed.key
-            and e.difficulty < failed.difficulty and set(e.skills) & set(skills)
-            and set(e.skills) <= set(skills)
-        ])
+            and set(e.skills) & set(skills) and set(e.skills) <= set(skills)
+        ]
+        easier = self.fresh([e for e in same_skills if e.difficulty < failed.difficulty])
         if easier:
             why = f"After your wrong answer on {name}: an easier exercise on it."
             return easier, tuple(skills), why
@@ -298,6 +300,11 @@ class _Planner:
                 return group, (prerequisite,), (
                     f"After your wrong answer on {name}: back to {self._name(prerequisite)}, "
                     f"the least secure skill it builds on ({percent}% mastery).")
+        again = self.fresh([e for e in same_skills if e.difficulty == failed.difficulty])
+        if again:
+            return again, tuple(skills), (
+                f"After your wrong answer on {name}: another exercise on it, no harder "
+                "(there is no easier one, nor a prerequisite to go back to).")
         return [], (), ""
 
 

@@ -201,3 +201,11 @@ def test_with_nothing_easier_the_next_step_goes_back_to_the_weakest_prerequisite
     right = plan_path(chart, GRAPH, EXERCISES, _flat(0.7), now=NOW,
                       last_answer=(failed.key, True), recent=[failed.key])
     assert "After your wrong answer" not in right[0].reason
+
+
+def test_with_nothing_easier_nor_before_it_the_next_step_stays_at_the_same_level() -> None:
+    chart = {"a": _state(0.4, evidence=2.0)}
+    steps = plan_path(chart, GRAPH, EXERCISES, _flat(0.7), now=NOW,
+                      last_answer=("a0", False), recent=["a0"])
+    assert steps[0].exercise_key == "a3"  # the other difficulty-1 exercise of Alpha
+    assert steps[0].reason.startswith("After your wrong answer on Alpha: another exercise on it")
