@@ -155,3 +155,25 @@ def test_fitted_parameters_are_stored_and_used_by_both_paths(demo_course: Course
     incremental = _snapshot(demo_course)
     rebuild_course_charts(demo_course)
     assert _snapshot(demo_course) == incremental
+
+
+def test_the_chart_says_what_its_levels_rest_on(course: Course, enrolled_alice: Any) -> None:
+    from django.test import Client
+
+    from courses.queries.charts import EVIDENCE_NOTE
+
+    record_attempt(learner=enrolled_alice, exercise=Exercise.objects.get(key="quarters-numeric"),
+                   given="0.75", client_id=uuid.uuid4())
+    chart = learner_chart_view(enrolled_alice, course)
+    rows = {row.key: row for row in chart.rows}
+    assert rows["halves"].attempts == 0 and rows["halves"].level != "not_started"
+    assert rows["halves"].inferred and not rows["quarters"].inferred
+    rules = {label: rule for _, label, rule in chart.legend}
+    assert rules["Mastered"] == "≥ 95% with evidence worth 5+ answers"
+    assert rules["Attempted"].startswith("some evidence")
+    client = Client()
+    client.force_login(enrolled_alice)
+    page = client.get(f"/courses/{course.slug}/").content.decode()
+    assert "From skills that build on it" in page
+    assert EVIDENCE_NOTE in page
+    assert f"{rows['halves'].percent}% <small>" in page

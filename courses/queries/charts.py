@@ -29,15 +29,22 @@ LEVEL_LABELS = {
 }
 LEVEL_RULES = {
     mastery.MasteryLevel.NOT_STARTED: "no evidence yet",
-    mastery.MasteryLevel.ATTEMPTED: f"mastery below {mastery.FAMILIAR_P:.0%}",
+    mastery.MasteryLevel.ATTEMPTED: f"some evidence, mastery below {mastery.FAMILIAR_P:.0%}",
     mastery.MasteryLevel.FAMILIAR: f"≥ {mastery.FAMILIAR_P:.0%}",
     mastery.MasteryLevel.PROFICIENT: (
-        f"≥ {mastery.PROFICIENT_P:.0%} over {mastery.PROFICIENT_EVIDENCE:.0f}+ answers"
+        f"≥ {mastery.PROFICIENT_P:.0%} with evidence worth "
+        f"{mastery.PROFICIENT_EVIDENCE:.0f}+ answers"
     ),
     mastery.MasteryLevel.MASTERED: (
-        f"≥ {mastery.MASTERED_P:.0%} over {mastery.MASTERED_EVIDENCE:.0f}+ answers"
+        f"≥ {mastery.MASTERED_P:.0%} with evidence worth {mastery.MASTERED_EVIDENCE:.0f}+ answers"
     ),
 }
+# What "evidence" means, said with the legend (the rule is learnpath.mastery's).
+EVIDENCE_NOTE = (
+    "Evidence: each answer on a skill counts as one; each right answer on a skill that builds "
+    f"on it counts as {mastery.PREREQUISITE_EVIDENCE_WEIGHT:g} of an answer, so a skill can move "
+    "before you practise it."
+)
 NOT_STARTED = mastery.MasteryLevel.NOT_STARTED.value
 
 
@@ -86,6 +93,11 @@ class ChartRow:
     ready: bool
     review_reason: str
 
+    @property
+    def inferred(self) -> bool:
+        """Estimated only from answers on skills that build on it, never practised itself."""
+        return self.attempts == 0 and self.level != NOT_STARTED
+
 
 @dataclass(frozen=True)
 class LearnerChart:
@@ -94,6 +106,7 @@ class LearnerChart:
     ready_to_learn: list[str]
     review: list[tuple[str, str]]
     legend: list[tuple[str, str, str]]
+    evidence_note: str = EVIDENCE_NOTE
 
 
 def learner_chart_view(learner: User, course: Course) -> LearnerChart:
