@@ -168,8 +168,9 @@ def _uploaded_bytes(upload: Any) -> bytes:
     return upload.read()
 
 
-class CourseImportForm(forms.Form):
-    file = forms.FileField(help_text="A course exported as JSON (learnpath-course format).")
+class _FileImportForm(forms.Form):
+    """An uploaded file imported whole when the form is cleaned: the import's problems, each
+    with where it is, become the form's errors, and nothing is stored unless all is well."""
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -178,13 +179,23 @@ class CourseImportForm(forms.Form):
         if upload is None:
             return cleaned
         try:
-            cleaned["summary"] = import_course(parse_course_json(_uploaded_bytes(upload)))
-        except CourseDocumentError as error:
+            cleaned["summary"] = self.import_file(_uploaded_bytes(upload), cleaned)
+        except (CourseDocumentError, AttemptLogError) as error:
             raise ValidationError(error.problems) from error
         return cleaned
 
+    def import_file(self, raw: bytes, cleaned: dict[str, Any]) -> Any:
+        raise NotImplementedError
 
-class AttemptLogForm(forms.Form):
+
+class CourseImportForm(_FileImportForm):
+    file = forms.FileField(help_text="A course exported as JSON (learnpath-course format).")
+
+    def import_file(self, raw: bytes, cleaned: dict[str, Any]) -> Any:
+        return import_course(parse_course_json(raw))
+
+
+class AttemptLogForm(_FileImportForm):
     file = forms.FileField(help_text="CSV with a header: learner, exercise, submitted_at, and "
                                      "answer and/or correct (optional: started_at, hint_used).")
     create_learners = forms.BooleanField(
@@ -195,17 +206,8 @@ class AttemptLogForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.course = course
 
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        cleaned = self.cleaned_data
-        upload = cleaned.get("file")
-        if upload is None:
-            return cleaned
-        create = cleaned.get("create_learners", False)
-        try:
-            rows = read_attempt_log(_uploaded_bytes(upload), self.course, create_learners=create,
-                                    max_rows=settings.ATTEMPT_LOG_WEB_MAX_ROWS)
-            cleaned["summary"] = import_attempt_log(self.course, rows, create_learners=create)
-        except AttemptLogError as error:
-            raise ValidationError(error.problems) from error
-        return cleaned
+    def import_file(self, raw: bytes, cleaned: dict[str, Any]) -> Any:
+        create = bool(cleaned.get("create_learners", False))
+        rows = read_attempt_log(raw, self.course, create_learners=create,
+                                max_rows=settings.ATTEMPT_LOG_WEB_MAX_ROWS)
+        return import_attempt_log(self.course, rows, create_learners=create)
