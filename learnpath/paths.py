@@ -164,15 +164,12 @@ class _Planner:
         self, chart: Mapping[str, mastery.SkillMastery], excluded: set[str]
     ) -> tuple[list[PlanExercise], dict[str, str]]:
         focus = self.focus(chart)
-        eligible = [e for skills, group in self.by_skills.items()
-                    if self._eligible(chart, skills, focus)
-                    for e in group if e.key not in excluded]
-        by_skills: dict[tuple[str, ...], list[PlanExercise]] = {}
-        for exercise in eligible:
-            by_skills.setdefault(exercise.skills, []).append(exercise)
-        chosen = [e for group in by_skills.values() for e in self.fresh(group)]
+        groups = [[e for e in group if e.key not in excluded]
+                  for skills, group in self.by_skills.items()
+                  if self._eligible(chart, skills, focus)]
+        chosen = [e for group in groups for e in self.fresh(group)]
         # Everything that fits was answered lately: the least recently answered come back.
-        return chosen or self.least_recent(eligible), focus
+        return chosen or self.least_recent([e for group in groups for e in group]), focus
 
     def least_recent(self, exercises: Sequence[PlanExercise]) -> list[PlanExercise]:
         if not exercises:

@@ -3,6 +3,7 @@ and the course JSON import and attempt-log CSV import pages."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -168,34 +169,28 @@ def _uploaded_bytes(upload: Any) -> bytes:
     return upload.read()
 
 
-class _FileImportForm(forms.Form):
-    """An uploaded file imported whole when the form is cleaned: the import's problems, each
+def _imported(cleaned: dict[str, Any], import_file: Callable[[bytes], Any]) -> dict[str, Any]:
+    """An uploaded file imported whole when its form is cleaned: the import's problems, each
     with where it is, become the form's errors, and nothing is stored unless all is well."""
+    upload = cleaned.get("file")
+    if upload is None:
+        return cleaned
+    try:
+        cleaned["summary"] = import_file(_uploaded_bytes(upload))
+    except (CourseDocumentError, AttemptLogError) as error:
+        raise ValidationError(error.problems) from error
+    return cleaned
+
+
+class CourseImportForm(forms.Form):
+    file = forms.FileField(help_text="A course exported as JSON (learnpath-course format).")
 
     def clean(self) -> dict[str, Any]:
         super().clean()
-        cleaned = self.cleaned_data
-        upload = cleaned.get("file")
-        if upload is None:
-            return cleaned
-        try:
-            cleaned["summary"] = self.import_file(_uploaded_bytes(upload), cleaned)
-        except (CourseDocumentError, AttemptLogError) as error:
-            raise ValidationError(error.problems) from error
-        return cleaned
-
-    def import_file(self, raw: bytes, cleaned: dict[str, Any]) -> Any:
-        raise NotImplementedError
+        return _imported(self.cleaned_data, lambda raw: import_course(parse_course_json(raw)))
 
 
-class CourseImportForm(_FileImportForm):
-    file = forms.FileField(help_text="A course exported as JSON (learnpath-course format).")
-
-    def import_file(self, raw: bytes, cleaned: dict[str, Any]) -> Any:
-        return import_course(parse_course_json(raw))
-
-
-class AttemptLogForm(_FileImportForm):
+class AttemptLogForm(forms.Form):
     file = forms.FileField(help_text="CSV with a header: learner, exercise, submitted_at, and "
                                      "answer and/or correct (optional: started_at, hint_used).")
     create_learners = forms.BooleanField(
@@ -206,8 +201,13 @@ class AttemptLogForm(_FileImportForm):
         super().__init__(*args, **kwargs)
         self.course = course
 
-    def import_file(self, raw: bytes, cleaned: dict[str, Any]) -> Any:
-        create = bool(cleaned.get("create_learners", False))
-        rows = read_attempt_log(raw, self.course, create_learners=create,
-                                max_rows=settings.ATTEMPT_LOG_WEB_MAX_ROWS)
-        return import_attempt_log(self.course, rows, create_learners=create)
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        create = bool(self.cleaned_data.get("create_learners", False))
+
+        def import_file(raw: bytes) -> Any:
+            rows = read_attempt_log(raw, self.course, create_learners=create,
+                                    max_rows=settings.ATTEMPT_LOG_WEB_MAX_ROWS)
+            return import_attempt_log(self.course, rows, create_learners=create)
+
+        return _imported(self.cleaned_data, import_file)

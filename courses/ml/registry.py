@@ -59,7 +59,7 @@ class LoadedModels:
     def __init__(self) -> None:
         self._by_course: dict[int, LoadedModel] = {}
         self._failures: dict[tuple[int, str], tuple[tuple[int, int] | None, str]] = {}
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()  # one load at a time
 
     def get(self, course_id: int, version: ModelVersion) -> LoadedModel | None:
         loaded = self._by_course.get(course_id)
@@ -82,9 +82,6 @@ class LoadedModels:
     def fail(self, version: ModelVersion, message: str) -> None:
         state = _file_state(Path(version.artifact_path))
         self._failures[(version.pk, version.checksum)] = (state, message)
-
-    def lock(self) -> threading.Lock:
-        return self._lock
 
 
 _models = LoadedModels()
@@ -130,7 +127,7 @@ def serving_model(
     if loaded is None:
         if _models.failure(version):
             return None
-        with _models.lock():
+        with _models.lock:
             try:
                 model = _load(version)
             except ArtifactError as error:
@@ -142,14 +139,13 @@ def serving_model(
     if loaded.catalog != key:
         loaded = LoadedModel(version.pk, version.checksum, key,
                              loaded.model.with_catalog(dict(catalog)))
-    _models.put(course.pk, loaded)
+        _models.put(course.pk, loaded)
     use_torch_for_inference()
     return version, loaded.model
 
 
 def _load(version: ModelVersion) -> ServingModel:
     check_artifact(version)
-    use_torch_for_inference()
     from learnpath.seq import load_checkpoint
 
     try:

@@ -106,7 +106,10 @@ class LearnerChart:
     ready_to_learn: list[str]
     review: list[tuple[str, str]]
     legend: list[tuple[str, str, str]]
-    evidence_note: str = EVIDENCE_NOTE
+
+    @property
+    def evidence_note(self) -> str:
+        return EVIDENCE_NOTE
 
 
 def learner_chart_view(learner: User, course: Course) -> LearnerChart:

@@ -243,9 +243,7 @@ class _Tracker:
         self.exercises = plan_exercises(course)
         self.by_key = {e.key: e for e in self.exercises}
         self.chart: dict[str, mastery.SkillMastery] = {}
-        self.last_seen: dict[str, float] = {}
         self.answered_at: dict[str, datetime] = {}
-        self.last_answer: tuple[str, bool] | None = None
         self.recent: list[str] = []
         self.serving = serving
         self.state = serving.initial_state() if serving is not None else None
@@ -258,9 +256,7 @@ class _Tracker:
             self.chart.update(mastery.apply_attempt(
                 self.chart, skills, observed.correct, observed.at, self.graph, self.params
             ))
-            self.last_seen[observed.exercise_key] = observed.at.timestamp()
             self.answered_at[observed.exercise_key] = observed.at
-            self.last_answer = (observed.exercise_key, observed.correct)
             self.recent.append(observed.exercise_key)
             if self.serving is not None:
                 (attempt,) = model_attempts([observed], self.last_session)
@@ -277,7 +273,8 @@ class SkillGraphRulePolicy:
     def choose(self, observation: Observation) -> str:
         self.tracker.catch_up(observation)
         key = rule_next_exercise(self.tracker.chart, self.tracker.graph, self.tracker.exercises,
-                                 self.tracker.last_seen, observation.now)
+                                 {key: at.timestamp() for key, at in
+                                  self.tracker.answered_at.items()}, observation.now)
         return key or self.tracker.exercises[0].key
 
 
@@ -301,11 +298,13 @@ class PlannerPolicy:
 
     def choose(self, observation: Observation) -> str:
         self.tracker.catch_up(observation)
+        history = observation.history
+        last_answer = (history[-1].exercise_key, history[-1].correct) if history else None
         steps = plan_path(
             self.tracker.chart, self.tracker.graph, self.tracker.exercises,
             self._model(observation.now), now=observation.now, config=self.config,
             params=self.tracker.params, recent=self.tracker.recent,
-            last_seen=self.tracker.answered_at, last_answer=self.tracker.last_answer,
+            last_seen=self.tracker.answered_at, last_answer=last_answer,
         )
         if steps:
             return steps[0].exercise_key

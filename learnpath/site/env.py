@@ -3,7 +3,9 @@ needs stops start-up with a message naming the variable, so a typo (``SECURE_COO
 never turns a protection off silently."""
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -32,29 +34,31 @@ def envbool(name: str, default: bool) -> bool:
     )
 
 
-def envint(name: str, default: int, minimum: int | None = None) -> int:
+def _number(name: str, convert: Callable[[str], float], what: str) -> float | None:
     value = _raw(name)
     if value is None:
-        return default
+        return None
     try:
-        number = int(value)
+        return convert(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+        raise ImproperlyConfigured(f"{name}={value!r} is not {what}.") from None
+
+
+def envint(name: str, default: int, minimum: int | None = None) -> int:
+    number = _number(name, int, "a whole number")
+    if number is None:
+        return default
     if minimum is not None and number < minimum:
-        raise ImproperlyConfigured(f"{name}={value!r} must be at least {minimum}.")
-    return number
+        raise ImproperlyConfigured(f"{name}={_raw(name)!r} must be at least {minimum}.")
+    return int(number)
 
 
 def envfloat(name: str, default: float) -> float:
-    value = _raw(name)
-    if value is None:
+    number = _number(name, float, "a number")
+    if number is None:
         return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise ImproperlyConfigured(f"{name}={value!r} must be a finite number.")
+    if not math.isfinite(number):
+        raise ImproperlyConfigured(f"{name}={_raw(name)!r} must be a finite number.")
     return number
 
 
