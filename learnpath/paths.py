@@ -43,10 +43,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Protocol
 
 from learnpath import mastery
 from learnpath.skillgraph import SkillGraph
+from learnpath.success import (
+    ChartSuccessModel,
+    PlanExercise,
+    SequenceSuccessModel,
+    SuccessModel,
+    TargetOutlook,
+)
+from learnpath.success import p_mastery_of as _p_mastery
+
+__all__ = [
+    "LEARN", "PINNED", "REVIEW", "ChartSuccessModel", "PlanConfig", "PlanExercise",
+    "PlannedStep", "SequenceSuccessModel", "SuccessModel", "TargetOutlook", "plan_path",
+    "rule_next_exercise",
+]
 
 LEARN = "learn"
 REVIEW = "review"
@@ -58,14 +71,6 @@ _PROFICIENT = mastery.MasteryLevel.PROFICIENT.rank
 
 
 @dataclass(frozen=True)
-class PlanExercise:
-    key: str
-    skills: tuple[str, ...]
-    difficulty: int = 3
-    active: bool = True
-
-
-@dataclass(frozen=True)
 class PlanConfig:
     length: int = 5
     band: tuple[float, float] = (0.55, 0.85)
@@ -73,6 +78,13 @@ class PlanConfig:
     # An exercise the learner answered (and saw the worked solution of) comes back only after
     # this long, and only when no unseen exercise of the same skills fits.
     respace_after: timedelta = timedelta(days=1)
+    # The skills the learner works towards (an assignment, a simulated learner's goal); empty:
+    # the whole course. Steps stay on them and the skills they build on.
+    targets: tuple[str, ...] = ()
+    # The best ``lookahead`` candidates by the BKT score are ranked again by the success
+    # model's expected rise of P(right) on the targets' exercises (0: off).
+    lookahead: int = 12
+    max_target_exercises: int = 300
 
 
 @dataclass(frozen=True)
@@ -83,63 +95,6 @@ class PlannedStep:
     p_success: float
     expected_gain: float
     reason: str
-
-
-class SuccessModel(Protocol):
-    def p_correct(self, exercise_keys: Sequence[str]) -> dict[str, float]: ...
-
-    def after(self, exercise_key: str, correct: bool) -> SuccessModel: ...
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
-
-
-@dataclass(frozen=True)
-class ChartSuccessModel:
-    """Cold start: BKT's P(right) on the weakest skill, shifted by the authored difficulty.
-
-    ``p = sigmoid(logit(predict_correct(min p_mastery)) − 0.5 · (difficulty − 3))``: a
-    difficulty-5 exercise is harder than the skill estimate alone says, a difficulty-1 easier.
-    """
-
-    chart: Mapping[str, mastery.SkillMastery]
-    exercises: Mapping[str, PlanExercise]
-    params: Mapping[str, mastery.BKTParams] = field(default_factory=dict)
-    graph: SkillGraph | None = None
-    at: datetime | None = None
-
-    def p_correct(self, exercise_keys: Sequence[str]) -> dict[str, float]:
-        return {key: self._p(self.exercises[key]) for key in exercise_keys}
-
-    def _p(self, exercise: PlanExercise) -> float:
-        weakest = min(
-            exercise.skills,
-            key=lambda s: _p_mastery(self.chart, s, self.params),
-        )
-        base = mastery.predict_correct(
-            _p_mastery(self.chart, weakest, self.params),
-            self.params.get(weakest, mastery.DEFAULT_PARAMS),
-        )
-        return 1.0 / (1.0 + math.exp(-(_logit(base) - 0.5 * (exercise.difficulty - 3))))
-
-    def after(self, exercise_key: str, correct: bool) -> ChartSuccessModel:
-        if self.graph is None or self.at is None:
-            raise ValueError("rolling the chart forward needs the graph and a time")
-        changed = mastery.apply_attempt(
-            self.chart, self.exercises[exercise_key].skills, correct, self.at, self.graph,
-            self.params,
-        )
-        return ChartSuccessModel({**self.chart, **changed}, self.exercises, self.params,
-                                 self.graph, self.at)
-
-
-def _p_mastery(
-    chart: Mapping[str, mastery.SkillMastery], key: str, params: Mapping[str, mastery.BKTParams]
-) -> float:
-    state = chart.get(key)
-    return state.p_mastery if state else params.get(key, mastery.DEFAULT_PARAMS).p_init
 
 
 def _level(chart: Mapping[str, mastery.SkillMastery], key: str) -> mastery.MasteryLevel:
@@ -196,13 +151,42 @@ class _Planner:
         self, chart: Mapping[str, mastery.SkillMastery], skills: tuple[str, ...],
         focus: Mapping[str, str],
     ) -> bool:
-        """At least one focus skill, the others proficient, every prerequisite familiar."""
+        """At least one focus skill, the others proficient, every prerequisite familiar; with
+        targets, only the targets and the skills they build on."""
         if not skills or not any(s in focus for s in skills):
+            return False
+        if self.towards is not None and not self.towards.issuperset(skills):
             return False
         if any(s not in focus and _level(chart, s).rank < _PROFICIENT for s in skills):
             return False
         prerequisites = {p for s in skills for p in self.graph.prerequisites(s)} - set(skills)
         return all(_level(chart, p).rank >= _FAMILIAR for p in prerequisites)
+
+    @cached_property
+    def towards(self) -> set[str] | None:
+        """The targets and every skill they build on; None without targets."""
+        targets = [key for key in self.config.targets if key in self.graph]
+        if not targets:
+            return None
+        return set(targets).union(*(self.graph.ancestors(key) for key in targets))
+
+    @cached_property
+    def target_exercises(self) -> list[str]:
+        """The exercises whose success the lookahead raises: the active ones on a target skill
+        (every active one without targets), at most ``max_target_exercises``, evenly spread."""
+        targets = set(self.config.targets)
+        keys = sorted(e.key for e in self.exercises.values()
+                      if e.active and (not targets or targets.intersection(e.skills)))
+        cap = self.config.max_target_exercises
+        if len(keys) > cap:
+            keys = [keys[i * len(keys) // cap] for i in range(cap)]
+        return keys
+
+    def target_fallback(self, excluded: set[str]) -> list[PlanExercise]:
+        """With targets and nothing eligible: the targets' own exercises, unseen or spaced."""
+        targets = set(self.config.targets)
+        return self.fresh([e for e in self.exercises.values() if e.active
+                           and e.key not in excluded and targets.intersection(e.skills)])
 
     @cached_property
     def by_skills(self) -> dict[tuple[str, ...], list[PlanExercise]]:
@@ -346,6 +330,9 @@ def plan_path(
             candidates, focus = remedial[0], dict.fromkeys(remedial[1], "")
         else:
             candidates, focus = planner.candidates(chart, excluded)
+        if not candidates and planner.towards is not None:
+            candidates = planner.target_fallback(excluded)
+            focus = dict.fromkeys(config.targets, "")
         if not candidates:
             break
         predicted = model.p_correct([e.key for e in candidates])
@@ -356,7 +343,8 @@ def plan_path(
             gain = planner.expected_gain(chart, exercise, p)
             bonus = _ORDER_BONUS * (len(order) - order[main]) / len(order)
             scored.append((-(gain * planner.band_fit(p) + bonus), exercise.key, main, p, gain))
-        _, best_key, main, p, gain = min(scored)
+        scored.sort()
+        _, best_key, main, p, gain = _looked_ahead(planner, model, scored)
         best = planner.exercises[best_key]
         kind = REVIEW if focus[main] else LEARN
         why = (f"{remedial[2]} Predicted chance of success: {p:.0%}." if remedial[0]
@@ -366,6 +354,25 @@ def plan_path(
         excluded.add(best.key)
         chart, model = _roll(planner, chart, model, best, p)
     return steps
+
+
+def _looked_ahead(
+    planner: _Planner, model: SuccessModel, scored: list[tuple[float, str, str, float, float]]
+) -> tuple[float, str, str, float, float]:
+    """Of the best ``lookahead`` candidates by the BKT score, the one with the largest expected
+    rise of the model's P(right) on the target exercises, weighed by the band fit (ties keep
+    the BKT order)."""
+    top = scored[: planner.config.lookahead]
+    targets = planner.target_exercises
+    look = getattr(model, "outlook", None)
+    if look is None or len(top) < 2 or not targets:
+        return scored[0]
+    outlook: TargetOutlook = look([row[1] for row in top], targets)
+    ranked = sorted(
+        (-outlook.expected_rise(row[1], row[3]) * planner.band_fit(row[3]), rank)
+        for rank, row in enumerate(top)
+    )
+    return top[ranked[0][1]]
 
 
 def _roll(
@@ -383,45 +390,27 @@ def _roll(
     return {**chart, **changed}, model.after(exercise.key, outcome)
 
 
-@dataclass(frozen=True)
-class SequenceSuccessModel:
-    """The LSTM as a success model: scores from the learner's recurrent state, rolled forward
-    through hypothetical attempts without touching the stored state."""
-
-    model: object
-    state: object
-    skills: Mapping[str, tuple[str, ...]]
-
-    def p_correct(self, exercise_keys: Sequence[str]) -> dict[str, float]:
-        scores = self.model.score(self.state).p_correct  # type: ignore[attr-defined]
-        index = self.model.catalog_index  # type: ignore[attr-defined]
-        return {key: float(scores[index[key]]) for key in exercise_keys}
-
-    def after(self, exercise_key: str, correct: bool) -> SequenceSuccessModel:
-        from learnpath.seq import Attempt
-
-        state = self.model.step(  # type: ignore[attr-defined]
-            self.state, Attempt(exercise_key, correct), self.skills.get(exercise_key)
-        )
-        return SequenceSuccessModel(self.model, state, self.skills)
-
-
 def rule_next_exercise(
     chart: Mapping[str, mastery.SkillMastery],
     graph: SkillGraph,
     exercises: Sequence[PlanExercise],
     last_seen: Mapping[str, float],
     now: datetime,
+    targets: Sequence[str] = (),
 ) -> str | None:
     """The simple skill-graph rule (the app's choice before a model is trained).
 
     1. The first skill in topological order on the ready-to-learn frontier; if none, the first
-       skill due for review; if none either (all mastered), the weakest skill.
+       skill due for review; if none either (all mastered), the weakest skill. With
+       ``targets``, only the targets and the skills they build on count.
     2. Of that skill's active exercises: the least recently seen (never seen first), ties broken
        by the difficulty nearest the learner's level on the skill (``1 + 4·p_mastery``), then key.
     """
     active = [e for e in exercises if e.active]
     practisable = {skill for exercise in active for skill in exercise.skills}
+    known_targets = [key for key in targets if key in graph]
+    if known_targets:
+        practisable &= set(known_targets).union(*(graph.ancestors(k) for k in known_targets))
     order = graph.topological_order()
     skill = next((k for k in mastery.ready_to_learn(chart, graph) if k in practisable), None)
     if skill is None:

@@ -398,8 +398,26 @@ class KnowledgePathLSTM(SequenceModel):
         if bool(attempt[4].reshape(-1)[0]) and float(count.reshape(-1)[0]) > 0:
             _, session = self.session_gru(total / count, session)
             total, count = torch.zeros_like(total), torch.zeros_like(count)
-        _, (hidden, cell) = self.lstm(inputs + self.session_proj(session), (hidden, cell))
+        context = self.session_proj(session).transpose(0, 1)  # (B, 1, embed), as the inputs
+        _, (hidden, cell) = self.lstm(inputs + context, (hidden, cell))
         return hidden, cell, session, total + inputs, count + 1
+
+    def repeat_state(self, state: tuple[torch.Tensor, ...], count: int
+                     ) -> tuple[torch.Tensor, ...]:
+        """One learner's state as a batch of ``count`` copies: the LSTM's and the session GRU's
+        states are batched on their second axis, the session sums on their first."""
+        batched = [part.expand(part.shape[0], count, *part.shape[2:]).contiguous()
+                   for part in state[:3]]
+        batched += [part.expand(count, *part.shape[1:]).contiguous() for part in state[3:]]
+        return tuple(batched)
+
+    def answer_probabilities(
+        self, state: tuple[torch.Tensor, ...], exercise: torch.Tensor, skills: torch.Tensor
+    ) -> torch.Tensor:
+        """P(correct) of T exercises ((T,) ids, (T, S) skills) from each of B states: (B, T)."""
+        top = state[0][-1]
+        features = top.unsqueeze(1).expand(-1, len(exercise), -1)
+        return torch.sigmoid(self.answer_logits(features, exercise, skills))
 
     def score_catalog(
         self,

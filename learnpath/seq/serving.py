@@ -64,6 +64,13 @@ class RecurrentServable(Protocol):
         recent: torch.Tensor,
     ) -> tuple[torch.Tensor, torch.Tensor]: ...
 
+    def answer_probabilities(
+        self, state: tuple[torch.Tensor, ...], exercise: torch.Tensor, skills: torch.Tensor
+    ) -> torch.Tensor: ...
+
+    def repeat_state(self, state: tuple[torch.Tensor, ...], count: int
+                     ) -> tuple[torch.Tensor, ...]: ...
+
 
 @dataclass(frozen=True)
 class LearnerState:
@@ -203,6 +210,50 @@ class ServingModel:
         return Scores(self.exercises, p_correct.cpu().numpy(), p_next.cpu().numpy())
 
 
+    @torch.no_grad()
+    def lookahead(
+        self,
+        state: LearnerState,
+        candidates: Sequence[str],
+        targets: Sequence[str],
+    ) -> Lookahead:
+        """The mean P(correct) over the ``targets`` now, and after a right and after a wrong
+        answer on each candidate, in one batched step; candidates and targets are catalog
+        exercises (:meth:`with_catalog`). The hypothetical attempts have no time and open no
+        session, as in :meth:`step` without a timestamp."""
+        index = [self.catalog_index[key] for key in targets]
+        target_ids, target_skills = self._catalog_ids[index], self._catalog_skills[index]
+        current = self._to_tensors(state)
+        now = self.model.answer_probabilities(current, target_ids, target_skills)
+        count = len(candidates)
+        if count == 0:
+            return Lookahead(float(now.mean()), np.zeros(0), np.zeros(0))
+        device = self._device
+        rows = [self.catalog_index[key] for key in candidates]
+        ids, skill_rows = self._catalog_ids[rows], self._catalog_skills[rows]
+        inputs = (
+            ids.repeat(2).view(-1, 1),
+            skill_rows.repeat(2, 1).unsqueeze(1),
+            torch.tensor([1.0] * count + [0.0] * count, device=device).view(-1, 1),
+            torch.full((2 * count, 1), gap_bucket(None), device=device),
+            torch.zeros((2 * count, 1), dtype=torch.long, device=device),
+        )
+        after = self.model.advance(self.model.repeat_state(current, 2 * count), inputs)
+        means = self.model.answer_probabilities(after, target_ids, target_skills).mean(dim=1)
+        values = means.cpu().numpy().astype(np.float64)
+        return Lookahead(float(now.mean()), values[:count], values[count:])
+
+
+@dataclass(frozen=True)
+class Lookahead:
+    """Mean P(correct) over some target exercises now, and after a right (``after_right[i]``)
+    or a wrong (``after_wrong[i]``) answer on the i-th candidate."""
+
+    now: float
+    after_right: np.ndarray
+    after_wrong: np.ndarray
+
+
 def load_checkpoint(path: Path | str, device: str = "cpu") -> ServingModel:
     model, vocab, payload = load_model(Path(path), device)
     metadata = {key: payload[key] for key in ("metrics", "config", "data_hash", "model")}
@@ -229,15 +280,28 @@ def split_learners(
     return train, valid
 
 
-def train_from_sequences(
+@dataclass(frozen=True)
+class FittedModel:
+    """A trained model of any architecture, with its vocabulary and what training measured."""
+
+    model: torch.nn.Module
+    vocab: Vocabulary
+    config: TrainConfig
+    metrics: dict[str, Any]
+    data_hash: str
+    checkpoint_path: Path | None
+
+
+def fit_model(
     sequences: Sequence[LearnerSequence],
     exercise_skills: Mapping[str, Sequence[str]],
     config: TrainConfig | None = None,
     progress: bool = False,
     checkpoint_path: Path | str | None = None,
     on_epoch: EpochCallback | None = None,
-) -> TrainingResult:
-    """Train the LSTM from plain per-learner sequences; report validation AUC and HR@10."""
+) -> FittedModel:
+    """Train ``config.model`` from plain per-learner sequences (a seeded split by learner
+    keeps ``valid_fraction`` for early stopping and the reported validation metrics)."""
     config = config or TrainConfig()
     kept = drop_short(sequences, config.min_attempts)
     train, valid = split_learners(kept, config.valid_fraction, config.seed)
@@ -265,11 +329,24 @@ def train_from_sequences(
         path = save_checkpoint(
             Path(checkpoint_path), trainer.model, vocab, config, metrics, training_hash
         )
+    return FittedModel(trainer.model, vocab, config, metrics, training_hash, path)
+
+
+def train_from_sequences(
+    sequences: Sequence[LearnerSequence],
+    exercise_skills: Mapping[str, Sequence[str]],
+    config: TrainConfig | None = None,
+    progress: bool = False,
+    checkpoint_path: Path | str | None = None,
+    on_epoch: EpochCallback | None = None,
+) -> TrainingResult:
+    """Train the LSTM from plain per-learner sequences; report validation AUC and HR@10."""
+    fitted = fit_model(sequences, exercise_skills, config, progress, checkpoint_path, on_epoch)
     metadata = {
-        "metrics": metrics,
-        "config": config.to_dict(),
-        "data_hash": training_hash,
-        "model": config.model,
+        "metrics": fitted.metrics,
+        "config": fitted.config.to_dict(),
+        "data_hash": fitted.data_hash,
+        "model": fitted.config.model,
     }
-    serving = ServingModel(trainer.model, vocab, metadata)
-    return TrainingResult(serving, metrics, path)
+    serving = ServingModel(fitted.model, fitted.vocab, metadata)
+    return TrainingResult(serving, fitted.metrics, fitted.checkpoint_path)

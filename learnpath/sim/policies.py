@@ -267,14 +267,17 @@ class _Tracker:
 
 class SkillGraphRulePolicy:
     def __init__(self, course: SimCourse, rng: random.Random,
-                 params: Mapping[str, mastery.BKTParams] | None = None) -> None:
+                 params: Mapping[str, mastery.BKTParams] | None = None,
+                 targets: Sequence[str] = ()) -> None:
         self.tracker = _Tracker(course, params=params)
+        self.targets = tuple(targets)
 
     def choose(self, observation: Observation) -> str:
         self.tracker.catch_up(observation)
         key = rule_next_exercise(self.tracker.chart, self.tracker.graph, self.tracker.exercises,
                                  {key: at.timestamp() for key, at in
-                                  self.tracker.answered_at.items()}, observation.now)
+                                  self.tracker.answered_at.items()}, observation.now,
+                                 self.targets)
         return key or self.tracker.exercises[0].key
 
 
@@ -286,7 +289,7 @@ class PlannerPolicy:
                  params: Mapping[str, mastery.BKTParams] | None = None) -> None:
         self.tracker = _Tracker(course, serving, params)
         self.config = config or PlanConfig(length=1)
-        self.fallback = SkillGraphRulePolicy(course, rng, params)
+        self.fallback = SkillGraphRulePolicy(course, rng, params, self.config.targets)
 
     def _model(self, now: datetime) -> SuccessModel:
         tracker = self.tracker

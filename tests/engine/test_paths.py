@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from learnpath import mastery
 from learnpath.paths import (
@@ -13,7 +15,9 @@ from learnpath.paths import (
     ChartSuccessModel,
     PlanConfig,
     PlanExercise,
+    TargetOutlook,
     plan_path,
+    rule_next_exercise,
 )
 from learnpath.skillgraph import SkillSpec, build_skill_graph
 
@@ -209,3 +213,72 @@ def test_with_nothing_easier_nor_before_it_the_next_step_stays_at_the_same_level
                       last_answer=("a0", False), recent=["a0"])
     assert steps[0].exercise_key == "a3"  # the other difficulty-1 exercise of Alpha
     assert steps[0].reason.startswith("After your wrong answer on Alpha: another exercise on it")
+
+
+@dataclass(frozen=True)
+class LookingModel(FixedModel):
+    """A stand-in whose lookahead says how much each candidate would raise the targets."""
+
+    rises: tuple[tuple[str, float], ...] = ()
+    asked: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
+
+    def after(self, exercise_key: str, correct: bool) -> LookingModel:
+        return self
+
+    def outlook(self, candidates: Sequence[str], targets: Sequence[str]) -> TargetOutlook:
+        self.asked.append((tuple(candidates), tuple(targets)))
+        rise = dict(self.rises)
+        return TargetOutlook(0.5, {k: 0.5 + rise.get(k, 0.0) for k in candidates},
+                             {k: 0.5 + rise.get(k, 0.0) for k in candidates})
+
+
+def test_the_lookahead_picks_the_candidate_the_model_expects_to_raise_the_targets_most() -> None:
+    chart = {"a": _state(0.97)}
+    predictions = dict.fromkeys(BY_KEY, 0.7)
+    plain = plan_path(chart, GRAPH, EXERCISES, FixedModel(predictions), now=NOW,
+                      config=PlanConfig(length=1))
+    model = LookingModel(predictions, rises=(("b3", 0.2),))
+    steps = plan_path(chart, GRAPH, EXERCISES, model, now=NOW, config=PlanConfig(length=1))
+    assert plain[0].exercise_key != "b3" and steps[0].exercise_key == "b3"
+    (candidates, targets), = model.asked
+    assert "b3" in candidates and plain[0].exercise_key in candidates
+    assert set(targets) == {e.key for e in EXERCISES if e.active}  # no targets: the course
+    off = plan_path(chart, GRAPH, EXERCISES, LookingModel(predictions, rises=(("b3", 0.2),)),
+                    now=NOW, config=PlanConfig(length=1, lookahead=0))
+    assert off[0].exercise_key == plain[0].exercise_key
+
+
+def test_with_targets_the_path_stays_on_them_and_what_they_build_on() -> None:
+    graph = build_skill_graph([SkillSpec("a", "Alpha"), SkillSpec("b", "Beta", ("a",)),
+                               SkillSpec("x", "Other")])
+    exercises = [PlanExercise(f"{s}{n}", (s,), 2) for s in "abx" for n in range(3)]
+    by_key = {e.key: e for e in exercises}
+    model = ChartSuccessModel({}, by_key, graph=graph, at=NOW)
+    config = PlanConfig(length=4, targets=("b",))
+    steps = plan_path({}, graph, exercises, model, now=NOW, config=config)
+    assert steps and {s.skill_key for s in steps} <= {"a", "b"}
+    untargeted = plan_path({}, graph, exercises, model, now=NOW, config=PlanConfig(length=6))
+    assert "x" in {s.skill_key for s in untargeted}
+    # Every skill towards the target mastered: the target's own exercises still come.
+    chart = {"a": _state(0.99), "b": _state(0.99), "x": _state(0.2, evidence=1)}
+    done = plan_path(chart, graph, exercises, ChartSuccessModel(chart, by_key, graph=graph,
+                     at=NOW), now=NOW, config=PlanConfig(length=2, targets=("b",)))
+    assert done and all(s.skill_key == "b" for s in done)
+    rule = rule_next_exercise({}, graph, exercises, {}, NOW, targets=("x",))
+    assert rule is not None and rule.startswith("x")
+
+
+def test_the_cold_start_outlook_is_bkt_rolled_forward_on_the_target_exercises() -> None:
+    chart = {"a": _state(0.9), "b": _state(0.3, evidence=2)}
+    model = _cold(chart)
+    targets = ["b0", "b1", "c0"]
+    outlook = model.outlook(["b2", "a1"], targets)
+    now = model.p_correct(targets)
+    assert outlook.now == pytest.approx(sum(now.values()) / 3)
+    right = model.after("b2", True).p_correct(targets)
+    assert outlook.after_right["b2"] == pytest.approx(sum(right.values()) / 3)
+    wrong = model.after("b2", False).p_correct(targets)
+    assert outlook.after_wrong["b2"] == pytest.approx(sum(wrong.values()) / 3)
+    assert outlook.after_right["b2"] > outlook.now > outlook.after_wrong["b2"]
+    rise = outlook.after_right["b2"] - outlook.now
+    assert outlook.expected_rise("b2", 1.0) == pytest.approx(rise)

@@ -35,7 +35,7 @@ def config_for(name: str, **changes: object) -> TrainConfig:
 
 
 def all_models() -> list[str]:
-    import learnpath.seq.baselines  # noqa: F401  (registers the baseline models)
+    import learnpath.seq.catalog  # noqa: F401  (registers every model)
 
     return sorted(MODEL_REGISTRY)
 
@@ -45,7 +45,8 @@ def trainable_models() -> list[str]:
 
 
 def test_registry_holds_our_model_and_every_baseline() -> None:
-    assert set(all_models()) == {"lstm", "dkt", "logistic", "popularity", "markov", "itemknn"}
+    assert set(all_models()) == {"lstm", "dkt", "attention", "logistic", "popularity", "markov",
+                               "itemknn"}
     with pytest.raises(KeyError, match="unknown model"):
         build_model("nope", None)  # type: ignore[arg-type]
 

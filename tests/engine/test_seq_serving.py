@@ -74,6 +74,25 @@ def test_incremental_steps_match_a_full_rerun(trained) -> None:
         state = serving.step(state, attempt)
 
 
+def test_lookahead_matches_stepping_each_candidate_one_at_a_time(trained) -> None:
+    """The batched lookahead is the mean of :meth:`score` after one :meth:`step` per outcome."""
+    corpus, result = trained
+    serving = result.model
+    state = serving.roll_forward(serving.initial_state(), corpus.sequences[2].attempts[:5])
+    candidates = list(serving.exercises[:4])
+    targets = list(serving.exercises[2:])
+    ahead = serving.lookahead(state, candidates, targets)
+    rows = [serving.catalog_index[key] for key in targets]
+    assert ahead.now == pytest.approx(float(serving.score(state).p_correct[rows].mean()),
+                                      abs=1e-5)
+    for position, key in enumerate(candidates):
+        for correct, means in ((True, ahead.after_right), (False, ahead.after_wrong)):
+            stepped = serving.step(state, Attempt(key, correct))
+            expected = float(serving.score(stepped).p_correct[rows].mean())
+            assert means[position] == pytest.approx(expected, abs=1e-5)
+    assert serving.lookahead(state, [], targets).after_right.size == 0
+
+
 def test_state_survives_bytes_and_checkpoint_reload(trained) -> None:
     corpus, result = trained
     state = result.model.roll_forward(result.model.initial_state(), corpus.sequences[1].attempts)

@@ -1,0 +1,278 @@
+"""Learning paths in the data-driven simulator (:mod:`learnpath.sim.kt_env`) on ASSISTments 2009.
+
+    python -m learnpath.bench.paths --data ../shared/datasets/kt_benchmarks/assist2009/akt_pid
+
+The learners of the AKT problem-id files (a multi-skill problem's repeated rows collapsed) are
+split by learner, seeded: 40 % train the environment (the attention model), 40 % are what the
+site would have (the planner's LSTM is trained on them exactly as the site's retraining does,
+BKT parameters are fitted on them as ``fit_mastery`` does, and the course the planner sees is
+made from them), and the other 20 % are the simulated learners, whom no model saw.
+
+Each simulated learner (with at least ``--min-attempts`` attempts) starts from a real prefix of
+their own history: the first half, at most ``--max-prefix`` attempts. Their targets are up to
+``--targets`` skills drawn (seeded) from the skills of their own remaining real attempts, that
+is, what they went on to study. Attempts are placed a minute apart in one sitting. Every policy
+then chooses ``--steps`` exercises, one at a time, re-planned after each answer; the
+environment answers each by sampling from its P(right) (the same random numbers per learner
+and step for every policy) and appends the answer to the learner's history.
+
+E is the environment's mean P(right) over the target skills' problems, and
+E_p = (E_after − E_before) / (1 − E_before) is reported after 10 and after 20 steps (the
+mean over learners, with its standard error). Policies: ``lstm`` (the site's planner on the
+LSTM), ``planner_cold`` (the same planner on the cold-start model), ``skill_graph`` (the rule
+before any model) and ``random`` (any problem of the targets or the skills they build on).
+Trained models are kept in ``--out`` and reused when the data and settings are unchanged.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from learnpath.mastery_fit import fit_course_params
+from learnpath.paths import PlanConfig
+from learnpath.seq.formats import merge_corpora, read_akt_pid
+from learnpath.seq.records import Attempt, LearnerSequence
+from learnpath.sim.kt_env import KTEnvironment, data_course
+from learnpath.sim.model import SimCourse
+from learnpath.sim.policies import (
+    Observation,
+    ObservedAttempt,
+    PlannerPolicy,
+    Policy,
+    SkillGraphRulePolicy,
+    course_graph,
+)
+
+START = datetime(2025, 1, 6, 9, tzinfo=UTC)
+SPACING = timedelta(minutes=1)
+REPORTED_STEPS = (10, 20)
+
+
+@dataclass(frozen=True)
+class SimulatedLearner:
+    learner: str
+    prefix: tuple[tuple[str, bool], ...]
+    targets: tuple[str, ...]
+
+
+def split_by_learner(sequences: Sequence[LearnerSequence], seed: int
+                     ) -> tuple[list[LearnerSequence], list[LearnerSequence],
+                                list[LearnerSequence]]:
+    """(environment, site, simulated): 40 / 40 / 20 % of the learners, by a seeded hash."""
+    parts: list[list[LearnerSequence]] = [[], [], []]
+    for sequence in sequences:
+        digest = hashlib.sha256(f"{seed}:{sequence.learner}".encode()).digest()
+        bucket = digest[0] * 5 // 256
+        parts[0 if bucket < 2 else 1 if bucket < 4 else 2].append(sequence)
+    return parts[0], parts[1], parts[2]
+
+
+def timed(sequence: LearnerSequence) -> LearnerSequence:
+    """The attempts a minute apart in one sitting (the files carry no times)."""
+    return LearnerSequence(sequence.learner, tuple(
+        Attempt(a.exercise, a.correct, (START + index * SPACING).timestamp(), index == 0)
+        for index, a in enumerate(sequence.attempts)
+    ))
+
+
+def simulated_learners(sequences: Sequence[LearnerSequence], course: SimCourse,
+                       options: argparse.Namespace) -> list[SimulatedLearner]:
+    chosen = []
+    rng = random.Random(options.seed)
+    for sequence in sequences:
+        attempts = sequence.attempts
+        if len(attempts) < options.min_attempts:
+            continue
+        cut = min(len(attempts) // 2, options.max_prefix)
+        future = sorted({skill for a in attempts[cut:] if course.has_exercise(a.exercise)
+                         for skill in course.exercise(a.exercise).skills})
+        if not future:
+            continue
+        targets = tuple(sorted(rng.sample(future, min(options.targets, len(future)))))
+        chosen.append(SimulatedLearner(
+            sequence.learner, tuple((a.exercise, a.correct) for a in attempts[:cut]), targets))
+    rng.shuffle(chosen)
+    return chosen[: options.learners]
+
+
+class RandomTargetPolicy:
+    """Any problem of the targets or of the skills they build on, uniformly."""
+
+    def __init__(self, course: SimCourse, rng: random.Random, targets: Sequence[str]) -> None:
+        graph = course_graph(course)
+        allowed = set(targets).union(*(graph.ancestors(key) for key in targets))
+        self.keys = [e.key for e in course.exercises if allowed.intersection(e.skills)]
+        self.rng = rng
+
+    def choose(self, observation: Observation) -> str:
+        return self.rng.choice(self.keys)
+
+
+PolicyMaker = Callable[[SimCourse, random.Random, tuple[str, ...]], Policy]
+
+
+def run_policy(make: PolicyMaker, course: SimCourse, environment: KTEnvironment,
+               learners: Sequence[SimulatedLearner], steps: int, seed: int
+               ) -> list[dict[int, float]]:
+    """Each learner's E_p after each reported step count."""
+    results = []
+    for number, learner in enumerate(learners):
+        answers = random.Random(f"{seed}:answers:{number}")
+        policy = make(course, random.Random(f"{seed}:policy:{number}"), learner.targets)
+        target_problems = [e.key for e in course.exercises
+                           if set(learner.targets).intersection(e.skills)]
+        history = list(learner.prefix)
+        observed = [ObservedAttempt(key, right, False, START + index * SPACING)
+                    for index, (key, right) in enumerate(history) if course.has_exercise(key)]
+        before = statistics.fmean(environment.p_right(history, target_problems))
+        reached: dict[int, float] = {}
+        for step in range(1, steps + 1):
+            now = START + len(history) * SPACING
+            key = policy.choose(Observation(course, tuple(observed), now))
+            (p,) = environment.p_right(history, [key])
+            right = answers.random() < p
+            history.append((key, right))
+            observed.append(ObservedAttempt(key, right, False, now))
+            if step in REPORTED_STEPS or step == steps:
+                after = statistics.fmean(environment.p_right(history, target_problems))
+                reached[step] = (after - before) / (1 - before) if before < 1 else 0.0
+        results.append(reached)
+    return results
+
+
+def _cached_fit(sequences: list[LearnerSequence], skills: dict[str, tuple[str, ...]],
+                config: Any, path: Path) -> Any:
+    from learnpath.seq.serving import fit_model
+    from learnpath.seq.trainer import load_model
+
+    stamp = path.with_suffix(".json")
+    key = json.dumps({"learners": sorted(s.learner for s in sequences),
+                      "config": config.to_dict()}, sort_keys=True)
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    if path.exists() and stamp.exists() and json.loads(stamp.read_text())["key"] == digest:
+        model, vocab, payload = load_model(path)
+        return model, vocab, payload["metrics"], True
+    fitted = fit_model(sequences, skills, config, checkpoint_path=path)
+    stamp.write_text(json.dumps({"key": digest}))
+    return fitted.model, fitted.vocab, fitted.metrics, False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, required=True, help="the akt_pid folder")
+    parser.add_argument("--prefix", default="assist2009_pid")
+    parser.add_argument("--learners", type=int, default=200)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--targets", type=int, default=3)
+    parser.add_argument("--min-attempts", type=int, default=20)
+    parser.add_argument("--max-prefix", type=int, default=100)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--policies", default="lstm,planner_cold,skill_graph,random")
+    parser.add_argument("--out", type=Path, default=Path("bench-out/paths-kt"))
+    options = parser.parse_args(argv)
+
+    from learnpath.seq.serving import ServingModel
+    from learnpath.seq.trainer import TrainConfig, prepare_torch
+
+    prepare_torch(1)
+    started = time.perf_counter()
+    files = sorted(options.data.glob(f"{options.prefix}_*.csv"))
+    if not files:
+        print(f"no {options.prefix}_*.csv in {options.data}", file=sys.stderr)
+        return 2
+    corpus = merge_corpora([read_akt_pid(path) for path in files])
+    skills = {key: tuple(value) for key, value in corpus.exercise_skills.items()}
+    environment_part, site_part, simulated_part = split_by_learner(corpus.sequences, options.seed)
+    course = data_course(site_part, skills)
+    graph = course_graph(course)
+    edges = sum(len(graph.prerequisites(key)) for key in course.skill_keys)
+    print(f"{len(corpus.sequences)} learners: {len(environment_part)} environment, "
+          f"{len(site_part)} site, {len(simulated_part)} simulated. Course from the site's "
+          f"learners: {len(course.skill_keys)} skills, {len(course.exercises)} problems, "
+          f"{edges} inferred prerequisite edges.")
+    options.out.mkdir(parents=True, exist_ok=True)
+    env_model, env_vocab, env_metrics, reused = _cached_fit(
+        environment_part, skills,
+        TrainConfig(model="attention", epochs=options.epochs, seed=options.seed, threads=1),
+        options.out / "environment.pt")
+    print(f"environment (attention): validation AUC {env_metrics.get('valid_auc', 0):.4f}"
+          f"{' (reused)' if reused else ''}")
+    course_skills = {e.key: e.skills for e in course.exercises}
+    lstm_model, lstm_vocab, lstm_metrics, reused = _cached_fit(
+        [timed(s) for s in site_part], skills,
+        TrainConfig(epochs=options.epochs, seed=options.seed, threads=1),
+        options.out / "planner.pt")
+    print(f"planner (LSTM): validation AUC {lstm_metrics.get('valid_auc', 0):.4f}"
+          f"{' (reused)' if reused else ''}")
+    serving = ServingModel(lstm_model, lstm_vocab).with_catalog(course_skills)
+    fitted = fit_course_params(
+        [[(skills[a.exercise], a.correct) for a in s.attempts if course.has_exercise(a.exercise)]
+         for s in site_part])
+    environment = KTEnvironment(env_model, env_vocab)
+    learners = simulated_learners(simulated_part, course, options)
+    print(f"{len(learners)} simulated learners, {options.steps} steps each "
+          f"({time.perf_counter() - started:.0f} s so far)")
+
+    def planner(model: Any) -> PolicyMaker:
+        def make(course: SimCourse, rng: random.Random, targets: tuple[str, ...]) -> Policy:
+            config = PlanConfig(length=1, targets=targets)
+            return PlannerPolicy(course, rng, model, config, fitted)
+        return make
+
+    makers: dict[str, PolicyMaker] = {
+        "lstm": planner(serving),
+        "planner_cold": planner(None),
+        "skill_graph": lambda c, r, t: SkillGraphRulePolicy(c, r, fitted, t),
+        "random": RandomTargetPolicy,
+    }
+    rows = {}
+    for name in options.policies.split(","):
+        clock = time.perf_counter()
+        results = run_policy(makers[name], course, environment, learners, options.steps,
+                             options.seed)
+        rows[name] = results
+        print(f"  {name}: {time.perf_counter() - clock:.0f} s", flush=True)
+    print(report(rows, options.steps))
+    (options.out / "results.json").write_text(json.dumps(
+        {name: [{str(k): v for k, v in r.items()} for r in results]
+         for name, results in rows.items()}, indent=1))
+    return 0
+
+
+def report(rows: dict[str, list[dict[int, float]]], steps: int) -> str:
+    counts = [n for n in REPORTED_STEPS if n <= steps] or [steps]
+    header = "| policy | " + " | ".join(f"E_p after {n} | vs skill_graph" for n in counts)
+    lines = [header + " |", "|---|" + "---|---|" * len(counts)]
+    means = {name: {n: statistics.fmean(r[n] for r in results) for n in counts}
+             for name, results in rows.items()}
+    for name, results in rows.items():
+        cells = []
+        for n in counts:
+            values = [r[n] for r in results]
+            error = statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0
+            base = means.get("skill_graph", {}).get(n)
+            ratio = f"{means[name][n] / base:.2f}×" if base else "–"
+            cells.append(f"{means[name][n]:.4f} ± {error:.4f} | {ratio}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if "lstm" in means and "planner_cold" in means:
+        lines.append("")
+        lines.append("lstm / planner_cold: " + ", ".join(
+            f"{means['lstm'][n] / means['planner_cold'][n]:.2f}× after {n}"
+            if means["planner_cold"][n] else f"– after {n}" for n in counts))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
