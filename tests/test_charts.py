@@ -112,7 +112,8 @@ def test_learner_chart_lists_levels_frontier_and_legend(
     assert chart.ready_to_learn == ["halves"]
     assert [row.ready for row in chart.rows] == [True, False, False]
     assert [label for _, label, _ in chart.legend] == [
-        "Not started", "Attempted", "Familiar", "Proficient", "Mastered"
+        "Not started", "Attempted", "Familiar", "Proficient", "Mastered",
+        "Not practised (estimated)",
     ]
 
 
@@ -160,7 +161,13 @@ def test_fitted_parameters_are_stored_and_used_by_both_paths(demo_course: Course
 def test_the_chart_says_what_its_levels_rest_on(course: Course, enrolled_alice: Any) -> None:
     from django.test import Client
 
-    from courses.queries.charts import EVIDENCE_NOTE
+    from courses.queries.charts import (
+        ESTIMATED_LABEL,
+        ESTIMATED_RULE,
+        EVIDENCE_NOTE,
+        LEVEL_LABELS,
+    )
+    from learnpath.mastery import MasteryLevel
 
     record_attempt(learner=enrolled_alice, exercise=Exercise.objects.get(key="quarters-numeric"),
                    given="0.75", client_id=uuid.uuid4())
@@ -168,12 +175,17 @@ def test_the_chart_says_what_its_levels_rest_on(course: Course, enrolled_alice: 
     rows = {row.key: row for row in chart.rows}
     assert rows["halves"].attempts == 0 and rows["halves"].level != "not_started"
     assert rows["halves"].inferred and not rows["quarters"].inferred
+    assert rows["halves"].level_label == ESTIMATED_LABEL
+    assert rows["quarters"].level_label == LEVEL_LABELS[MasteryLevel(rows["quarters"].level)]
+    assert rows["adding"].level_label == "Not started"
     rules = {label: rule for _, label, rule in chart.legend}
     assert rules["Mastered"] == "≥ 95% with evidence worth 5+ answers"
-    assert rules["Attempted"].startswith("some evidence")
+    assert rules["Attempted"].startswith("answered")
+    assert rules[ESTIMATED_LABEL] == ESTIMATED_RULE
     client = Client()
     client.force_login(enrolled_alice)
     page = client.get(f"/courses/{course.slug}/").content.decode()
     assert "From skills that build on it" in page
+    assert f'<span class="badge level-{rows["halves"].level}">{ESTIMATED_LABEL}</span>' in page
     assert EVIDENCE_NOTE in page
     assert f"{rows['halves'].percent}% <small>" in page

@@ -28,6 +28,7 @@ from courses.dashboards.learner import (
     learner_dashboard,
 )
 from courses.models import Cohort, Course, SkillState
+from courses.queries.charts import ESTIMATED_LABEL
 from courses.queries.graphs import skill_graph_for
 from courses.recommend import course_view
 from learnpath import mastery
@@ -176,6 +177,15 @@ def test_graph_colours_follow_mastery_levels() -> None:
         mastery.MasteryLevel.MASTERED]
     assert len(traces["Not started"]["x"]) == 3
     assert len(figure["layout"]["annotations"]) == graph.graph.number_of_edges()
+
+
+def test_a_skill_only_estimated_says_so_on_the_graph() -> None:
+    graph = SkillGraph(_specs([0, 1]))
+    figure = skill_graph_figure(graph, {"a": "familiar", "b": "familiar"}, {"a": 64, "b": 70},
+                                [], [], estimated={"a"})
+    (familiar,) = [t for t in figure["data"] if t["name"] == "Familiar"]
+    assert familiar["customdata"] == [["A", ESTIMATED_LABEL, "64% mastery"],
+                                      ["B", "Familiar", "70% mastery"]]
 
 
 def test_names_reach_plotly_escaped_so_they_show_as_typed() -> None:

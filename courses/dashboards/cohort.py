@@ -1,38 +1,31 @@
 """Teacher dashboard (:func:`class_dashboard`)
 The *heatmap* is learners × skills (skills in the graph's topological order), coloured by
-mastery level, with the P(mastery) in per cent as text. Rows sort by :data:`HEATMAP_SORTS`.
-*Who needs help* flags a learner, with each reason, when
+mastery level, with the P(mastery) in per cent as text (``~45`` for a skill only estimated from
+the skills that build on it). Rows sort by :data:`HEATMAP_SORTS`.
 
-- they have no attempt in the course yet, or none for :data:`INACTIVE_AFTER_DAYS` days;
-- a skill's mastery is falling: it peaked at proficient or better (P ≥ 0.80) and is now
-  :data:`learnpath.mastery.FALLING_DROP` or more below the peak (the review rule);
-- they are stuck on a skill: :data:`STRUGGLING_FAILURES` or more wrong answers on it and
-  still below proficient.
-
-Each kind is one line naming the worst :data:`REASON_EXAMPLES` skills (largest drop, most
-wrong answers) and counting the others; learners with the most kinds of reason come first.
+*Who needs help* flags a learner, with a reason line per kind, when they are inactive (no
+answer for a week, or none while classmates have started), stuck on a skill most of the class
+gets through (wrong answers well above what the classmates who got it needed), or far behind
+the class's median mastery: the rule and its thresholds are :mod:`courses.dashboards.needs_help`
+(:data:`~courses.dashboards.needs_help.HELP_RULE`), and the page states them under *Why
+flagged*. A stuck line names the worst :data:`~courses.dashboards.needs_help.REASON_EXAMPLES`
+skills (most wrong answers) and counts the others; learners with the most kinds of reason come
+first.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
 
-from django.db.models import F, Q
 from django.utils import timezone
 
-from courses.dashboards.figures import LEVEL_COLOURS, LEVEL_RANKS, LEVELS, Figure
+from courses.dashboards.figures import LEVEL_COLOURS, LEVELS, Figure
 from courses.dashboards.figures.cohort import heatmap_figure
+from courses.dashboards.needs_help import HELP_RULE, flags
 from courses.dashboards.rows import HeatmapRow
-from courses.models import Cohort, SkillState
-from courses.queries.charts import SkillColumn, class_grid, level_label, percent
-from learnpath import mastery
+from courses.models import Cohort
+from courses.queries.charts import ESTIMATED_CELL_NOTE, SkillColumn, class_grid, level_label
 
-INACTIVE_AFTER_DAYS = 7
-STRUGGLING_FAILURES = 5
-REASON_EXAMPLES = 2
 HEATMAP_SORTS = {
     "name": "name",
     "mastery": "mastery, lowest first",
@@ -49,94 +42,18 @@ class ClassDashboard:
     sort: str
     figure: Figure
     legend: list[tuple[str, str, str]]
+    help_rule: list[str]
+    started: bool
+
+    @property
+    def estimated_note(self) -> str:
+        return ESTIMATED_CELL_NOTE
 
     @property
     def needs_help(self) -> list[HeatmapRow]:
         """Flagged learners, the most reasons first."""
         return sorted((r for r in self.rows if r.reasons), key=lambda r: (-len(r.reasons),
                                                                           r.username))
-
-
-class _FlaggedState(NamedTuple):
-    learner_id: int
-    skill_id: int
-    p_mastery: float
-    level: str
-    peak: float
-    attempts: int
-    correct: int
-
-
-_PROFICIENT_RANK = LEVEL_RANKS[mastery.MasteryLevel.PROFICIENT.value]
-# The SQL preselection is a little looser than the rules, so rounding never hides a case.
-_SQL_SLACK = 1e-9
-
-
-def _inactivity(last_active: datetime | None, now: datetime) -> list[str]:
-    if last_active is None:
-        return ["no attempts yet"]
-    idle_days = (now - last_active).days
-    return [f"no activity for {idle_days} days"] if idle_days >= INACTIVE_AFTER_DAYS else []
-
-
-def _is_falling(state: _FlaggedState) -> bool:
-    return state.peak >= mastery.PROFICIENT_P and state.peak - state.p_mastery >= (
-        mastery.FALLING_DROP
-    )
-
-
-def _is_stuck(state: _FlaggedState) -> bool:
-    return (state.attempts - state.correct >= STRUGGLING_FAILURES
-            and LEVEL_RANKS[state.level] < _PROFICIENT_RANK)
-
-
-def _summary(what: str, details: list[str]) -> str:
-    """One reason line naming the worst :data:`REASON_EXAMPLES` skills and counting the rest."""
-    if len(details) == 1:
-        return f"{what} {details[0]}"
-    shown = ", ".join(details[:REASON_EXAMPLES])
-    rest = len(details) - REASON_EXAMPLES
-    return f"{what} {len(details)} skills: {shown}" + (f" and {rest} more" if rest > 0 else "")
-
-
-def _skill_reasons(states: Sequence[_FlaggedState], names: Mapping[int, str]) -> list[str]:
-    """The falling and stuck rules of the module docstring: one line each, worst skills first."""
-    falling = sorted((s for s in states if _is_falling(s)), key=lambda s: s.p_mastery - s.peak)
-    stuck = sorted((s for s in states if _is_stuck(s)), key=lambda s: s.correct - s.attempts)
-    reasons = []
-    if falling:
-        reasons.append(_summary("mastery falling on", [
-            f"{names[s.skill_id]} ({percent(s.peak)}% → {percent(s.p_mastery)}%)"
-            for s in falling
-        ]))
-    if stuck:
-        reasons.append(_summary("stuck on", [
-            f"{names[s.skill_id]} ({s.attempts - s.correct} wrong, still "
-            f"{level_label(s.level).lower()})"
-            for s in stuck
-        ]))
-    return reasons
-
-
-def _skill_flags(cohort: Cohort, names: Mapping[int, str]) -> dict[int, list[str]]:
-    """Learner id -> reasons about their skills; SQL fetches only rows the rules may flag."""
-    below_proficient = [level.value for level in LEVELS if level.rank < _PROFICIENT_RANK]
-    falling = Q(peak_p_mastery__gte=mastery.PROFICIENT_P - _SQL_SLACK) & Q(
-        peak_p_mastery__gte=F("p_mastery") + mastery.FALLING_DROP - _SQL_SLACK
-    )
-    stuck = Q(level__in=below_proficient) & Q(attempts__gte=F("correct") + STRUGGLING_FAILURES)
-    by_learner: dict[int, list[_FlaggedState]] = defaultdict(list)
-    for row in SkillState.objects.filter(
-        falling | stuck, course=cohort.course, learner__cohorts=cohort
-    ).order_by("learner_id", "skill_id").values_list(
-        "learner_id", "skill_id", "p_mastery", "level", "peak_p_mastery", "attempts", "correct"
-    ):
-        by_learner[row[0]].append(_FlaggedState(*row))
-    return {
-        learner_id: reasons
-        for learner_id, states in by_learner.items()
-        if (reasons := _skill_reasons(states, names))
-    }
 
 
 def _sorted_rows(rows: list[HeatmapRow], sort: str) -> list[HeatmapRow]:
@@ -153,18 +70,16 @@ def _sorted_rows(rows: list[HeatmapRow], sort: str) -> list[HeatmapRow]:
 
 def class_dashboard(cohort: Cohort, *, sort: str = "name", now: datetime | None = None
                     ) -> ClassDashboard:
-    """The class heatmap and who needs help, in seven queries whatever the class size."""
+    """The class heatmap and who needs help, in the class grid's queries (six) whatever the
+    class size."""
     now = now or timezone.now()
     grid = class_grid(cohort)
-    names = {skill_id: skill.name for skill_id, skill in zip(grid.skill_ids, grid.skills,
-                                                             strict=True)}
-    flags = _skill_flags(cohort, names)
+    reasons = flags(grid.skills, grid.rows, now)
     rows = [
         HeatmapRow(
             learner_id=row.learner_id, username=row.username, full_name=row.full_name,
             attempts=row.attempts, last_active=row.last_active, mean_percent=row.mean_percent,
-            cells=row.cells,
-            reasons=_inactivity(row.last_active, now) + flags.get(row.learner_id, []),
+            cells=row.cells, reasons=[flag.text for flag in reasons[row.learner_id]],
         )
         for row in grid.rows
     ]
@@ -174,4 +89,6 @@ def class_dashboard(cohort: Cohort, *, sort: str = "name", now: datetime | None 
         cohort_id=cohort.pk, skills=grid.skills, rows=rows, sort=sort,
         figure=heatmap_figure(grid.skills, rows),
         legend=[(level.value, level_label(level.value), LEVEL_COLOURS[level]) for level in LEVELS],
+        help_rule=HELP_RULE.notes(),
+        started=any(row.last_active is not None for row in grid.rows),
     )

@@ -3,6 +3,11 @@ grid of a class that both the class page and the class dashboard show (:func:`cl
 
 Mastery is shown in whole per cent by :func:`percent` on every chart, grid and dashboard (halves
 round up), so the same state never reads 62 % on one page and 63 % on another.
+
+A skill with evidence but no answers of its own (its mastery inferred from right answers on
+skills that build on it) is *estimated*: wherever a level is named it reads
+:data:`ESTIMATED_LABEL` instead of the level's name (:func:`level_label`), keeps the colour of the
+level its estimate reaches, and its grid cell shows the per cent as ``~45``.
 """
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ LEVEL_LABELS = {
 }
 LEVEL_RULES = {
     mastery.MasteryLevel.NOT_STARTED: "no evidence yet",
-    mastery.MasteryLevel.ATTEMPTED: f"some evidence, mastery below {mastery.FAMILIAR_P:.0%}",
+    mastery.MasteryLevel.ATTEMPTED: f"answered, mastery below {mastery.FAMILIAR_P:.0%}",
     mastery.MasteryLevel.FAMILIAR: f"≥ {mastery.FAMILIAR_P:.0%}",
     mastery.MasteryLevel.PROFICIENT: (
         f"≥ {mastery.PROFICIENT_P:.0%} with evidence worth "
@@ -45,6 +50,16 @@ EVIDENCE_NOTE = (
     f"on it counts as {mastery.PREREQUISITE_EVIDENCE_WEIGHT:g} of an answer, so a skill can move "
     "before you practise it."
 )
+# A skill never answered whose mastery is inferred from the skills that build on it.
+ESTIMATED_LABEL = "Not practised (estimated)"
+ESTIMATED_RULE = (
+    "no answers on the skill itself: its mastery is estimated from right answers on skills "
+    "that build on it, and it takes the colour of the level the estimate reaches"
+)
+ESTIMATED_MARK = "~"
+ESTIMATED_CELL_NOTE = (
+    f"{ESTIMATED_MARK}45: {ESTIMATED_LABEL.lower()}, from right answers on skills that build on it"
+)
 NOT_STARTED = mastery.MasteryLevel.NOT_STARTED.value
 
 
@@ -53,7 +68,16 @@ def percent(p: float) -> int:
     return int(100 * p + 0.5)
 
 
-def level_label(level: str) -> str:
+def is_estimated(level: str, attempts: int) -> bool:
+    """Evidence, but none from answers on the skill itself."""
+    return attempts == 0 and level != NOT_STARTED
+
+
+def level_label(level: str, attempts: int | None = None) -> str:
+    """The level's name; :data:`ESTIMATED_LABEL` when ``attempts`` is 0 and there is evidence
+    (leave ``attempts`` out to name the level itself, e.g. in a legend)."""
+    if attempts is not None and is_estimated(level, attempts):
+        return ESTIMATED_LABEL
     return LEVEL_LABELS[mastery.MasteryLevel(level)]
 
 
@@ -96,7 +120,7 @@ class ChartRow:
     @property
     def inferred(self) -> bool:
         """Estimated only from answers on skills that build on it, never practised itself."""
-        return self.attempts == 0 and self.level != NOT_STARTED
+        return is_estimated(self.level, self.attempts)
 
 
 @dataclass(frozen=True)
@@ -128,7 +152,7 @@ def learner_chart_view(learner: User, course: Course) -> LearnerChart:
                 name=graph.name(key),
                 area=graph.area_of(key),
                 level=level.value,
-                level_label=LEVEL_LABELS[level],
+                level_label=level_label(level.value, state.attempts if state else 0),
                 percent=percent(state.p_mastery) if state else 0,
                 uncertainty_percent=percent(1.96 * state.std) if state else 0,
                 attempts=state.attempts if state else 0,
@@ -142,7 +166,10 @@ def learner_chart_view(learner: User, course: Course) -> LearnerChart:
         ability=mastery.ability_chart(chart, graph),
         ready_to_learn=ready,
         review=review,
-        legend=[(level.value, LEVEL_LABELS[level], LEVEL_RULES[level]) for level in LEVEL_LABELS],
+        legend=[
+            *((level.value, LEVEL_LABELS[level], LEVEL_RULES[level]) for level in LEVEL_LABELS),
+            ("estimated", ESTIMATED_LABEL, ESTIMATED_RULE),
+        ],
     )
 
 
@@ -156,18 +183,33 @@ class SkillColumn:
 
 
 class GridCell(NamedTuple):
-    """One learner's mastery of one skill; ``p_mastery`` is None for a skill not started."""
+    """One learner's mastery of one skill; ``p_mastery`` is None for a skill not started.
+    ``percent`` is the text shown: ``"45"``, ``"~45"`` when estimated, ``""`` when not started.
+    ``attempts`` and ``wrong`` count the learner's own answers on the skill."""
 
     level: str
     p_mastery: float | None
     percent: str
+    attempts: int = 0
+    wrong: int = 0
+
+    @property
+    def estimated(self) -> bool:
+        return is_estimated(self.level, self.attempts)
 
     @property
     def label(self) -> str:
-        return level_label(self.level)
+        return level_label(self.level, self.attempts)
 
 
 NOT_STARTED_CELL = GridCell(NOT_STARTED, None, "")
+
+
+def grid_cell(level: str, p_mastery: float, attempts: int, correct: int) -> GridCell:
+    shown = str(percent(p_mastery))
+    if is_estimated(level, attempts):
+        shown = ESTIMATED_MARK + shown
+    return GridCell(level, p_mastery, shown, attempts, attempts - correct)
 
 
 @dataclass(frozen=True)
@@ -181,8 +223,13 @@ class GridRow:
     mastery_total: float
 
     @property
+    def mean_mastery(self) -> float:
+        """Mean P(mastery) over the course's skills, a skill not started counting 0."""
+        return self.mastery_total / len(self.cells) if self.cells else 0.0
+
+    @property
     def mean_percent(self) -> int:
-        return percent(self.mastery_total / len(self.cells)) if self.cells else 0
+        return percent(self.mean_mastery)
 
 
 @dataclass(frozen=True)
@@ -212,11 +259,11 @@ def class_grid(cohort: Cohort) -> ClassGrid:
     skill_ids = [ids[skill.key] for skill in skills]
     cells: dict[int, dict[int, GridCell]] = {}
     totals: dict[int, float] = {}
-    for learner_id, skill_id, p, level in SkillState.objects.filter(
+    for learner_id, skill_id, p, level, attempts, correct in SkillState.objects.filter(
         course=course, learner__cohorts=cohort
-    ).values_list("learner_id", "skill_id", "p_mastery", "level"):
+    ).values_list("learner_id", "skill_id", "p_mastery", "level", "attempts", "correct"):
         if level != NOT_STARTED:
-            cells.setdefault(learner_id, {})[skill_id] = GridCell(level, p, str(percent(p)))
+            cells.setdefault(learner_id, {})[skill_id] = grid_cell(level, p, attempts, correct)
             totals[learner_id] = totals.get(learner_id, 0.0) + p
     activity = {
         learner_id: (count, last)

@@ -36,7 +36,8 @@ def heatmap_table_rows(dashboard: ClassDashboard, links: list[str]) -> SafeStrin
             f'<tr><th scope="row"><a href="{escape(link)}">'
             f"{escape(row.username)}</a></th><td>{row.mean_percent}%</td>{cells}</tr>"
         )
-    # Safe: names and links are escaped; levels come from a fixed set and percents are digits.
+    # Safe: names and links are escaped; levels come from a fixed set and percents are digits
+    # (with a leading ~ when estimated).
     return mark_safe("".join(lines))  # noqa: S308
 
 

@@ -39,7 +39,7 @@ def heatmap_figure(skills: Sequence[SkillColumn], rows: Sequence[HeatmapRow]) ->
             "y": [plain(row.username) for row in rows],
             "z": [[rank[cell.level] for cell in row.cells] for row in rows],
             "text": [[cell.percent for cell in row.cells] for row in rows],
-            "customdata": [[labels[cell.level] for cell in row.cells] for row in rows],
+            "customdata": [[cell.label for cell in row.cells] for row in rows],
             "texttemplate": "%{text}" if show_text else "",
             "textfont": {"size": 11},
             "hovertemplate": "<b>%{y}</b> · %{x}<br>%{customdata} %{text}%<br>"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import textwrap
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import Any
 
 from courses.dashboards.figures import (
@@ -21,7 +21,7 @@ from courses.dashboards.figures import (
 )
 from courses.dashboards.graph_layout import graph_layout
 from courses.dashboards.rows import DayActivity
-from courses.queries.charts import level_label, percent
+from courses.queries.charts import ESTIMATED_LABEL, level_label, percent
 from learnpath import mastery
 from learnpath.skillgraph import SkillGraph
 
@@ -63,7 +63,8 @@ def _ring(name: str, keys: Mapping[str, list[str]], at: Mapping[str, tuple[float
 
 
 def _level_nodes(graph: SkillGraph, level: mastery.MasteryLevel, keys: Sequence[str],
-                 percents: Mapping[str, int], at: Mapping[str, tuple[float, float]]) -> Figure:
+                 percents: Mapping[str, int], at: Mapping[str, tuple[float, float]],
+                 estimated: Set[str]) -> Figure:
     label = level_label(level.value)
     return {
         "type": "scatter", "name": label, "mode": "markers+text",
@@ -71,7 +72,7 @@ def _level_nodes(graph: SkillGraph, level: mastery.MasteryLevel, keys: Sequence[
         "text": [_wrap(graph.name(k)) for k in keys], "textposition": "bottom center",
         "textfont": {"size": 11},
         "customdata": [
-            [plain(graph.name(k)), label,
+            [plain(graph.name(k)), ESTIMATED_LABEL if k in estimated else label,
              f"{percents[k]}% mastery" if k in percents else "no answers"]
             for k in keys
         ],
@@ -88,15 +89,17 @@ def skill_graph_figure(
     percents: Mapping[str, int],
     ready: Sequence[str],
     path: Sequence[str],
+    estimated: Set[str] = frozenset(),
 ) -> Figure:
     """Nodes by mastery level (a legend entry per level present); the frontier ringed, and the
-    path's skills ringed and numbered with their step numbers (``path`` = skill per step)."""
+    path's skills ringed and numbered with their step numbers (``path`` = skill per step).
+    ``estimated`` skills (no answers of their own) say so when hovered."""
     at = graph_layout(graph)
     keys_by_level: dict[str, list[str]] = defaultdict(list)
     for key in graph.topological_order():
         keys_by_level[levels.get(key, mastery.MasteryLevel.NOT_STARTED.value)].append(key)
     traces = [
-        _level_nodes(graph, level, keys_by_level[level.value], percents, at)
+        _level_nodes(graph, level, keys_by_level[level.value], percents, at, estimated)
         for level in LEVELS
         if keys_by_level.get(level.value)
     ]
