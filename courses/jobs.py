@@ -19,21 +19,33 @@ REBUILD_COURSE_CHARTS = "courses.tasks.rebuild_course_charts_task"
 RETRAIN_COURSE_MODEL = "courses.tasks.retrain_course_model"
 RECOVER_LOST_TRAINING_RUNS = "courses.tasks.recover_lost_training_runs"
 RETRAIN_DUE_MODELS = "courses.tasks.retrain_due_models"
+REFRESH_LEARNING_PATH = "courses.tasks.refresh_learning_path"
 TASK_NAMES = (REBUILD_COURSE_CHARTS, RETRAIN_COURSE_MODEL, RECOVER_LOST_TRAINING_RUNS,
-              RETRAIN_DUE_MODELS)
+              RETRAIN_DUE_MODELS, REFRESH_LEARNING_PATH)
+# Path refreshes have a queue of their own, so a long retraining run never holds them up
+# (``rundemo`` starts a worker for it; the main worker takes it too).
+PATHS_QUEUE = "paths"
 
 
-def send_now(task_name: str, *args: object) -> None:
-    """Sends the task at once; a broker that is down is logged, never raised."""
+def send_now(task_name: str, *args: object, queue: str | None = None) -> None:
+    """Sends the task at once (to ``queue``, else the default one); a broker that is down is
+    logged, never raised."""
+    routing = {"queue": queue} if queue else {}
     try:
-        current_app.send_task(task_name, args=args, retry=False)
+        current_app.send_task(task_name, args=args, retry=False, **routing)
     except Exception:
-        logger.exception("Could not queue %s%r; it will run on the next schedule", task_name,
-                         args)
+        logger.exception("Could not queue %s%r; the next schedule or page catches up",
+                         task_name, args)
 
 
 def send_after_commit(task_name: str, *args: object) -> None:
     transaction.on_commit(lambda: send_now(task_name, *args))
+
+
+def refresh_learning_path(learner_id: int, course_id: int) -> None:
+    """The learner answered (and it is committed): their path is planned again by a worker.
+    Pages never wait for it: a stale path is planned by the page that needs it."""
+    send_now(REFRESH_LEARNING_PATH, learner_id, course_id, queue=PATHS_QUEUE)
 
 
 def schedule_chart_rebuild(course_id: int) -> None:

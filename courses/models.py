@@ -270,6 +270,8 @@ class Attempt(models.Model):
         indexes = [
             models.Index(fields=["course", "learner", "submitted_at"]),
             models.Index(fields=["course", "submitted_at"]),
+            # The learner's newest attempt, read by every page that shows the path.
+            models.Index(fields=["course", "learner", "id"], name="attempt_newest_of_learner"),
         ]
 
     def __str__(self) -> str:
@@ -485,3 +487,7 @@ class PathPin(models.Model):
     def __str__(self) -> str:
         who = self.learner or self.cohort
         return f"{self.exercise} pinned for {who}"
+
+
+# Defined apart to keep this module small; every model is still importable from here.
+from courses.cached_path import CachedPath as CachedPath  # noqa: E402

@@ -13,6 +13,7 @@ from courses import jobs
 from courses.actions.charts import rebuild_course_charts
 from courses.ml import training
 from courses.models import Course
+from courses.recommend.cache import refresh_path
 
 logger = logging.getLogger(__name__)
 
@@ -65,3 +66,10 @@ def _recover_when_a_worker_starts(**kwargs: Any) -> None:
 def retrain_due_models() -> list[int]:
     """Scheduled by celery beat (editable in the admin): queues the courses that are due."""
     return training.start_due_runs()
+
+
+@shared_task(name=jobs.REFRESH_LEARNING_PATH, autoretry_for=(OperationalError,),
+             retry_backoff=True, max_retries=3)
+def refresh_learning_path(learner_id: int, course_id: int) -> bool:
+    """Plans a learner's path again after an answer (skipped when it is already current)."""
+    return refresh_path(learner_id, course_id)

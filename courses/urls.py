@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.apps import apps
 from django.urls import include, path
 
 from courses.views import learner, teacher
@@ -10,6 +11,7 @@ urlpatterns = [
     path("courses/<slug:slug>/enrol/", learner.enrol_view, name="enrol"),
     path("courses/<slug:slug>/practice/", learner.practice_next, name="practice_next"),
     path("courses/<slug:slug>/exercises/<str:key>/", learner.exercise_view, name="exercise"),
+    path("courses/<slug:slug>/path/", learner.path_fragment, name="path_fragment"),
     path(
         "courses/<slug:slug>/attempts/<int:attempt_id>/",
         learner.attempt_feedback,
@@ -30,3 +32,8 @@ urlpatterns = [
     ),
     path("", include("courses.urls_dashboards")),
 ]
+
+if apps.is_installed("courses.devtools"):  # development only: the benchmark's yardstick
+    from courses.devtools.views import bare_json
+
+    urlpatterns.append(path("dev/bare.json", bare_json, name="dev_bare_json"))

@@ -15,6 +15,7 @@ from courses.ml import registry, training
 from courses.ml.learner_state import advance, exercise_catalog
 from courses.models import Course, Exercise, LearnerModelState, ModelVersion, TrainingRun
 from courses.queries.history import learner_histories
+from courses.recommend.cache import refresh_path
 from courses.recommend.paths import BROKEN_MODEL_NOTE, LSTM, SKILL_GRAPH, recommend_path
 from courses.tasks import retrain_course_model, retrain_due_models
 
@@ -128,6 +129,7 @@ def test_learner_state_is_advanced_by_each_attempt_like_a_full_rerun(
         with django_capture_on_commit_callbacks(execute=True):
             attempt = record_attempt(learner=learner, exercise=exercise, given=given,
                                      client_id=uuid.uuid4()).attempt
+        assert refresh_path(learner.pk, populated.pk)  # what the worker does after the answer
     from learnpath.seq import state_from_bytes
 
     stored = LearnerModelState.objects.get(learner=learner, course=populated)

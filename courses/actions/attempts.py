@@ -17,9 +17,9 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from courses import jobs
 from courses.actions.charts import apply_attempt_to_chart
 from courses.errors import Conflict, InvalidInput, NotEnrolled
-from courses.ml.learner_state import advance_after_attempt
 from courses.ml.training import start_run_if_due
 from courses.models import Attempt, Course, Enrollment, Exercise, StudySession
 from courses.queries.exercises import answer_key_for
@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 # A page left open longer than this does not count as time spent on the exercise.
 MAX_ATTEMPT_DURATION = timedelta(hours=2)
+NOT_ENROLLED = "You are not enrolled in this course."
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,11 @@ def _session_gap(course: Course) -> timedelta:
 
 def check_can_practise(learner: User, exercise: Exercise) -> None:
     if not Enrollment.objects.filter(learner=learner, course_id=exercise.course_id).exists():
-        raise NotEnrolled("You are not enrolled in this course.")
+        raise NotEnrolled(NOT_ENROLLED)
+    check_exercise_active(exercise)
+
+
+def check_exercise_active(exercise: Exercise) -> None:
     if not exercise.is_active:
         raise InvalidInput("This exercise has been retired; please pick another one.")
 
@@ -61,12 +66,13 @@ def record_attempt(
     follow_up: bool = True,
 ) -> AttemptOutcome:
     """Checks and stores one attempt; a known ``client_id`` returns the stored one unchanged.
-    ``follow_up=False`` leaves the model state and the retraining check to the caller (a bulk
-    import does them once per learner); the skill chart is always updated."""
+    ``follow_up=False`` leaves the retraining check and the path refresh (which steps the model
+    state) to the caller (a bulk import does them once per learner); the skill chart is always
+    updated."""
     stored = _stored_attempt(learner, client_id, exercise)
     if stored is not None:
         return AttemptOutcome(stored, created=False)
-    check_can_practise(learner, exercise)
+    check_exercise_active(exercise)
     try:
         correct = check_answer(answer_key_for(exercise), given)
     except AnswerError as error:
@@ -74,13 +80,17 @@ def record_attempt(
     submitted_at = submitted_at or timezone.now()
     started_at = _clamped_start(started_at, submitted_at)
     with transaction.atomic():
-        Enrollment.objects.select_for_update().get(learner=learner, course_id=exercise.course_id)
+        # The enrolment check and the lock that serialises the learner's attempts in one query.
+        if not Enrollment.objects.select_for_update().filter(
+            learner=learner, course_id=exercise.course_id
+        ).exists():
+            raise NotEnrolled(NOT_ENROLLED)
         session = _session_for(learner, exercise.course, submitted_at)
         try:
             with transaction.atomic():
                 attempt = Attempt.objects.create(
                     learner=learner,
-                    course_id=exercise.course_id,
+                    course=exercise.course,
                     exercise=exercise,
                     session=session,
                     client_id=client_id,
@@ -103,17 +113,20 @@ def record_attempt(
 
 
 def _after_attempt(attempt: Attempt, follow_up: bool) -> None:
-    """Keeps the skill chart current in the attempt's transaction; the model state and the
-    retraining check follow after commit, where a failure cannot cost the attempt."""
+    """Keeps the skill chart current in the attempt's transaction; the rest follows after
+    commit, where a failure cannot cost the attempt."""
     apply_attempt_to_chart(attempt)
     if follow_up:
         transaction.on_commit(lambda: follow_up_attempt(attempt))
 
 
 def follow_up_attempt(attempt: Attempt) -> None:
-    """After commit: steps the learner's model state up to this attempt and queues retraining
-    if it is due. Failures are logged: the attempt is stored whatever happens here."""
-    for follow_up in (advance_after_attempt, lambda a: start_run_if_due(a.course)):
+    """After commit: queues retraining if it is due, and queues the planning of the learner's
+    path, which first steps their model state up to this attempt (a worker does both; a page
+    that needs the path sooner plans it itself, :mod:`courses.recommend.cache`). The answer's
+    request waits for neither. Failures are logged: the attempt is stored whatever happens."""
+    for follow_up in (lambda a: start_run_if_due(a.course),
+                      lambda a: jobs.refresh_learning_path(a.learner_id, a.course_id)):
         try:
             follow_up(attempt)
         except Exception:

@@ -5,8 +5,8 @@ skills count as 0) as a radar; the *class average* is the same mean over every l
 class (the one being viewed by a teacher, else the learner's first class in the course by
 name), learners without a chart row counting as 0. The *skill graph* is drawn left to right
 by prerequisite level (:func:`courses.dashboards.graph_layout.graph_layout`), nodes coloured
-by level, the ready-to-learn frontier ringed in blue and the skills of the recommended learning path
-(:func:`courses.recommend.paths.recommend_path`) ringed in orange with their step numbers.
+by level, the ready-to-learn frontier ringed in blue and the skills of the learner's learning path
+(:func:`courses.recommend.cache.learning_path`) ringed in orange with their step numbers.
 *Mastery over time* plots the stored :class:`~courses.models.MasteryEvent` history of every
 practised skill; the chosen skills (default: the :data:`DEFAULT_TIMELINE_SKILLS` most
 recently changed) are shown, the others can be switched on from the legend. *Practice per
@@ -35,7 +35,8 @@ from courses.dashboards.rows import DayActivity, RecentAttempt, TimelineSkill
 from courses.models import Attempt, Cohort, Course, MasteryEvent, SkillState
 from courses.queries.charts import LearnerChart, learner_chart_view, percent
 from courses.queries.graphs import skill_graph_for
-from courses.recommend.paths import LearningPath, recommend_path
+from courses.recommend.cache import learning_path
+from courses.recommend.paths import LearningPath
 from learnpath import mastery
 from learnpath.skillgraph import SkillGraph
 
@@ -191,7 +192,7 @@ def learner_dashboard(
     chart = learner_chart_view(learner, course)
     cohort = cohort or _cohort_for(learner, course)
     average = class_ability(cohort, graph) if cohort else None
-    path = recommend_path(learner, course)
+    path = learning_path(learner, course)
     series, timeline = _timeline(learner, course, graph, chosen_skills)
     days = _days(learner, course, today or timezone.localdate())
     levels = {row.key: row.level for row in chart.rows}

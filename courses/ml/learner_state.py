@@ -1,9 +1,10 @@
 """Each learner's recurrent state under the active model, stored and advanced attempt by attempt.
 
 The stored state records the last attempt it has seen; bringing it up to date feeds only the
-attempts after that one through the model (one O(1) step each). After every attempt the state
-is advanced by that attempt alone; after a new model is activated, the training job computes
-every learner's state once, so requests never re-run a whole history.
+attempts after that one through the model (one O(1) step each). After every attempt the worker
+that plans the learner's path again (:mod:`courses.recommend.cache`) advances it by that attempt;
+after a new model is activated, the training job computes every learner's state once, so
+requests never re-run a whole history.
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import User
 
 from courses.ml.records import Catalog, model_attempts
-from courses.ml.registry import serving_model
 from courses.models import Attempt, Course, LearnerModelState, ModelVersion
 from courses.queries.history import HistoryRow, exercise_skill_keys, learner_histories
 
@@ -97,12 +97,3 @@ def store_all_states(course: Course, version: ModelVersion, model: ServingModel)
         count += 1
     return count
 
-
-def advance_after_attempt(attempt: Attempt) -> None:
-    """Steps the learner's stored state by their new attempt (when a model is active)."""
-    course = attempt.course
-    catalog = exercise_catalog(course)
-    loaded = serving_model(course, {key: skills for key, skills in catalog.values() if skills})
-    if loaded is not None:
-        version, model = loaded
-        current_state(attempt.learner, course, version, model, catalog)

@@ -7,24 +7,26 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses import access
-from courses.actions.attempts import check_can_practise, record_attempt
+from courses.actions.attempts import check_exercise_active, record_attempt
 from courses.actions.enrolment import enrol
 from courses.errors import InvalidInput, ServiceError
 from courses.models import Attempt, Course, Exercise
 from courses.queries.charts import learner_chart_view
 from courses.recommend import practice
-from courses.recommend.paths import recommend_path
+from courses.recommend.cache import learning_path, path_or_pending
 from courses.rules import is_key, takes_several_options
 from courses.views.common import AuthenticatedHttpRequest, error_page
 
 TICKET_SALT = "learnpath.practice"
 TICKET_MAX_AGE_SECONDS = 24 * 3600
+PATH_POLL_MS = 300
 
 
 @login_required
@@ -65,7 +67,7 @@ def course_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         {
             "course": course,
             "chart": learner_chart_view(request.user, course),
-            "path": recommend_path(request.user, course),
+            "path": learning_path(request.user, course),
         },
     )
 
@@ -74,7 +76,7 @@ def course_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def practice_next(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = access.enrolled_course(request.user, slug)
-    path = recommend_path(request.user, course, length=1)
+    path = learning_path(request.user, course)
     exercise = (
         Exercise.objects.get(pk=path.items[0].exercise_id)
         if path.items
@@ -95,8 +97,9 @@ def exercise_view(request: AuthenticatedHttpRequest, slug: str, key: str) -> Htt
     exercise = get_object_or_404(
         Exercise.objects.prefetch_related("skills", "choices"), course=course, key=key
     )
+    exercise.course = course  # the enrolled course read above: no second read
     try:
-        check_can_practise(request.user, exercise)
+        check_exercise_active(exercise)  # enrolled_course has checked the enrolment
     except ServiceError as error:
         return error_page(request, error, course=course)
     if request.method == "GET":
@@ -134,7 +137,7 @@ def attempt_feedback(request: AuthenticatedHttpRequest, slug: str, attempt_id: i
             "exercise": attempt.exercise,
             "correct_choices": attempt.exercise.choices.filter(is_correct=True),
             "given_choices": _given_choice_texts(attempt),
-            "path": recommend_path(request.user, course),
+            "path": path_or_pending(request.user, course),
         },
     )
 
@@ -164,7 +167,7 @@ def _render_exercise(
             "error": error,
             "previous_answer": request.POST.get("answer", ""),
             "previous_choices": request.POST.getlist("choice"),
-            "path": recommend_path(request.user, course),
+            "path": learning_path(request.user, course),
         },
         status=status,
     )
@@ -201,3 +204,16 @@ def _given_choice_texts(attempt: Attempt) -> list[str]:
     return list(
         attempt.exercise.choices.filter(pk__in=attempt.answer).values_list("text", flat=True)
     )
+
+
+@login_required
+@require_GET
+def path_fragment(request: AuthenticatedHttpRequest, slug: str) -> JsonResponse:
+    """The learner's own path as an HTML fragment, for the feedback page's script: ``ready``
+    false (with when to ask again) while the worker is still planning it after an answer."""
+    course = access.enrolled_course(request.user, slug)
+    path = path_or_pending(request.user, course)
+    if path is None:
+        return JsonResponse({"ready": False, "retry_ms": PATH_POLL_MS})
+    html = render_to_string("courses/_path.html", {"course": course, "path": path}, request)
+    return JsonResponse({"ready": True, "html": html})

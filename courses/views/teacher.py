@@ -16,7 +16,7 @@ from courses.errors import ServiceError
 from courses.models import Attempt, Exercise, PathPin
 from courses.queries.charts import class_grid, learner_chart_view
 from courses.queries.pins import pins_of_cohort
-from courses.recommend.paths import recommend_path
+from courses.recommend.cache import learning_path
 from courses.views.common import AuthenticatedHttpRequest
 
 RECENT_ATTEMPTS = 20
@@ -68,7 +68,7 @@ def teacher_learner(
             "learner": learner,
             "chart": learner_chart_view(learner, cohort.course),
             "recent_attempts": recent,
-            "path": recommend_path(learner, cohort.course),
+            "path": learning_path(learner, cohort.course),
             "pins": [pin for pin in pins_of_cohort(cohort) if pin.learner_id == learner.pk],
             "exercises": _pinnable(cohort),
         },

@@ -10,6 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from courses import jobs
+
 # A process that exits (killed, crashed) is started again, as a supervisor would, unless it
 # keeps exiting: more than MAX_RESTARTS within RESTART_WINDOW seconds stops everything.
 MAX_RESTARTS = 5
@@ -18,8 +20,8 @@ RESTART_WINDOW = 300.0
 
 class Command(BaseCommand):
     help = (
-        "Serve the site with a real Celery worker and beat, restarting any that exits; Ctrl-C "
-        "stops all three. "
+        "Serve the site with real Celery workers (one also for path planning, one for path "
+        "planning only) and beat, restarting any that exits; Ctrl-C stops them all. "
         "--production serves with gunicorn (WEB_CONCURRENCY workers) instead of runserver."
     )
 
@@ -37,12 +39,17 @@ class Command(BaseCommand):
         commands = {
             "web": web,
             "worker": [python, "-m", "celery", "-A", "learnpath.site", "worker", "-l", "info",
-                       "--concurrency", "1", "-n", "demo-worker@%h"],
+                       "--concurrency", "1", "-n", "demo-worker@%h",
+                       "-Q", f"celery,{jobs.PATHS_QUEUE}"],
+            # Plans learners' paths after their answers, even while the other trains a model.
+            "paths-worker": [python, "-m", "celery", "-A", "learnpath.site", "worker", "-l",
+                             "info", "--concurrency", "1", "-n", "demo-paths@%h",
+                             "-Q", jobs.PATHS_QUEUE],
             "beat": [python, "-m", "celery", "-A", "learnpath.site", "beat", "-l", "info",
                      "--schedule", str(settings.DATA_DIR / "celerybeat-schedule")],
         }
         processes = {name: self._start(command) for name, command in commands.items()}
-        self.stdout.write(f"Serving http://{addr}/ with a Celery worker and beat. Ctrl-C stops.")
+        self.stdout.write(f"Serving http://{addr}/ with Celery workers and beat. Ctrl-C stops.")
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         restarts: list[float] = []
         try:
