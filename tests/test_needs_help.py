@@ -110,6 +110,19 @@ def test_behind_is_under_the_share_of_the_classmates_median() -> None:
     assert behind(0.1, classmates=3) == []  # fewer than min_classmates = 4 started
 
 
+def test_the_median_is_the_classmates_own() -> None:
+    def behind(mine: float, classmates: list[float]) -> list[str]:
+        rows = [row(n, [grid_cell("attempted", p, 2, 1)] * 2) for n, p in enumerate(classmates)]
+        return reasons([*rows, row(99, [grid_cell("attempted", mine, 2, 1)] * 2)])[99]
+
+    odd = [0.2, 0.4, 0.6, 0.8, 1.0]  # median 60%: the bar is 36%
+    assert behind(0.35, odd) == ["behind the class: mean mastery 35%, classmates' median 60%"]
+    assert behind(0.36, odd) == []
+    even = [0.2, 0.4, 0.6, 0.8]  # median 50%, the learner left out
+    assert behind(0.29, even) == ["behind the class: mean mastery 29%, classmates' median 50%"]
+    assert behind(0.3, even) == []
+
+
 def test_inactive_from_seven_days_and_never_started_only_once_others_have() -> None:
     def idle(days: float) -> list[str]:
         return reasons([row(1, [got_it(0), got_it(0)], last_active=NOW - timedelta(days=days))])[1]

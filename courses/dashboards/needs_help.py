@@ -25,6 +25,7 @@ recall against the learners of low true mastery.
 """
 from __future__ import annotations
 
+import bisect
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -139,13 +140,23 @@ def _inactive(row: GridRow, now: datetime, anyone_started: bool, rule: HelpRule)
     return Flag("inactive", f"no activity for {idle_days} days")
 
 
-def _behind(row: GridRow, started: Sequence[GridRow], rule: HelpRule) -> Flag | None:
-    if row.last_active is None:
+def _median_without(ordered: Sequence[float], value: float) -> float:
+    """The median of the sorted ``ordered`` with one ``value`` left out (the learner's own)."""
+    at = bisect.bisect_left(ordered, value)
+
+    def nth(index: int) -> float:
+        return ordered[index if index < at else index + 1]
+
+    size = len(ordered) - 1
+    middle = size // 2
+    return nth(middle) if size % 2 else (nth(middle - 1) + nth(middle)) / 2
+
+
+def _behind(row: GridRow, started_means: Sequence[float], rule: HelpRule) -> Flag | None:
+    """``started_means``: the sorted mean mastery of everyone started, this learner included."""
+    if row.last_active is None or len(started_means) - 1 < rule.min_classmates:
         return None
-    others = [other.mean_mastery for other in started if other.learner_id != row.learner_id]
-    if len(others) < rule.min_classmates:
-        return None
-    median = statistics.median(others)
+    median = _median_without(started_means, row.mean_mastery)
     if row.mean_mastery >= rule.behind_share * median:
         return None
     return Flag("behind", f"behind the class: mean mastery {percent(row.mean_mastery)}%, "
@@ -155,12 +166,12 @@ def _behind(row: GridRow, started: Sequence[GridRow], rule: HelpRule) -> Flag | 
 def flags(skills: Sequence[SkillColumn], rows: Sequence[GridRow], now: datetime,
           rule: HelpRule = HELP_RULE) -> dict[int, list[Flag]]:
     """Learner id -> the reasons to flag them (empty: not flagged), by the module's rule."""
-    started = [row for row in rows if row.last_active is not None]
+    started_means = sorted(row.mean_mastery for row in rows if row.last_active is not None)
     bars = _peer_bars(rows, rule)
     return {
         row.learner_id: [
-            flag for flag in (_inactive(row, now, bool(started), rule), _stuck(row, skills, bars),
-                              _behind(row, started, rule))
+            flag for flag in (_inactive(row, now, bool(started_means), rule),
+                              _stuck(row, skills, bars), _behind(row, started_means, rule))
             if flag is not None
         ]
         for row in rows
