@@ -112,6 +112,9 @@ SITE_MATRIX: dict[str, tuple[Check, ...]] = {
         post("/courses/{slug}/exercises/{key}/", ANSWER, LOGIN, redirect("attempt_feedback"),
              redirect("attempt_feedback"), FORBIDDEN, FORBIDDEN, FORBIDDEN, wrong_method="put"),
     ),
+    "courses/<slug:slug>/path/": (  # the learner's own path: no other learner can be named
+        get("/courses/{slug}/path/", LOGIN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ),
     "courses/<slug:slug>/attempts/<int:attempt_id>/": (
         get("/courses/{slug}/attempts/{attempt}/", LOGIN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN,
             FORBIDDEN),
@@ -146,6 +149,7 @@ SITE_MATRIX: dict[str, tuple[Check, ...]] = {
     "teach/classes/<int:cohort_id>/mastery.csv": (
         get("/teach/classes/{cohort}/mastery.csv", *T_ONLY),
     ),
+    "dev/bare.json": (get("/dev/bare.json", *[OK] * 6),),  # development app: the yardstick
     "accounts/login/": (get("/accounts/login/", *[OK] * 6, wrong_method="delete"),),
     "accounts/logout/": (
         post("/accounts/logout/", {}, *[redirect("login")] * 6),

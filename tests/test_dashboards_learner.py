@@ -28,6 +28,7 @@ from courses.dashboards.learner import (
     learner_dashboard,
 )
 from courses.models import Cohort, Course, SkillState
+from courses.queries import graphs
 from courses.queries.charts import ESTIMATED_LABEL
 from courses.queries.graphs import skill_graph_for
 from courses.recommend import course_view
@@ -201,8 +202,10 @@ def test_queries_do_not_grow_with_the_history(
     course: Course, enrolled_alice: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def count() -> int:
-        # Count the cold path each time, as in a new process: the path planner caches.
+        # Count the cold path each time, as in a new process: the path planner and the skill
+        # graph cache per process (the stored path is stale after each answer anyway).
         monkeypatch.setattr(course_view, "_views", course_view.CourseViews())
+        monkeypatch.setattr(graphs, "_graphs", graphs.SkillGraphs())
         with CaptureQueriesContext(connection) as queries:
             learner_dashboard(enrolled_alice, course)
         return len(queries)

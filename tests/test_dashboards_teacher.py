@@ -104,6 +104,7 @@ def test_heatmap_queries_do_not_depend_on_class_size(
         return len(queries)
 
     _learners(cohort, ["l01"])
+    queries_for_page()  # builds the skill graph, kept per process from then on
     two = queries_for_page()
     more = _learners(cohort, [f"l{n:02d}" for n in range(2, 20)])
     for learner in more[:6]:
@@ -268,6 +269,7 @@ def test_item_statistics_run_a_fixed_number_of_queries(
         return len(queries)
 
     answer(alice, course, "halves-choice", True)
+    count()  # builds the skill graph, kept per process from then on
     few = count()
     for learner in _learners(cohort, ["l1", "l2", "l3"]):
         answer(learner, course, "quarters-text", False)

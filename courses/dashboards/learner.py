@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import User
+from django.db.models import Sum
 from django.utils import timezone
 
 from courses.dashboards.figures import Figure
@@ -32,7 +33,7 @@ from courses.dashboards.figures.learner import (
     timeline_figure,
 )
 from courses.dashboards.rows import DayActivity, RecentAttempt, TimelineSkill
-from courses.models import Attempt, Cohort, Course, MasteryEvent, SkillState
+from courses.models import Attempt, Cohort, Course, Exercise, MasteryEvent, SkillState
 from courses.queries.charts import LearnerChart, learner_chart_view, percent
 from courses.queries.graphs import skill_graph_for
 from courses.recommend.cache import learning_path
@@ -94,12 +95,12 @@ def class_ability(cohort: Cohort, graph: SkillGraph) -> dict[str, float] | None:
     if not size:
         return None
     totals: dict[str, float] = defaultdict(float)
-    for key, p in (
+    totals.update(
         SkillState.objects.filter(course=cohort.course, learner__cohorts=cohort)
         .exclude(level=mastery.MasteryLevel.NOT_STARTED.value)
-        .values_list("skill__key", "p_mastery")
-    ):
-        totals[key] += p
+        .order_by().values("skill__key").annotate(total=Sum("p_mastery"))
+        .values_list("skill__key", "total")
+    )
     return {
         area: sum(totals[key] for key in graph.skills_in_area(area))
         / (size * len(graph.skills_in_area(area)))
@@ -155,20 +156,25 @@ def _days(learner: User, course: Course, today: date) -> list[DayActivity]:
 
 
 def _recent(learner: User, course: Course) -> list[RecentAttempt]:
-    attempts = (
+    """The latest answers, as plain values: two queries, no ORM objects."""
+    attempts = list(
         Attempt.objects.filter(learner=learner, course=course)
-        .select_related("exercise")
-        .prefetch_related("exercise__skills")
-        .order_by("-submitted_at", "-id")[:RECENT_ATTEMPTS]
+        .order_by("-submitted_at", "-id")
+        .values_list("submitted_at", "started_at", "exercise_id", "exercise__key", "correct",
+                     "hint_used")[:RECENT_ATTEMPTS]
     )
+    skills: dict[int, list[str]] = defaultdict(list)
+    for exercise_id, name in Exercise.skills.through.objects.filter(
+        exercise_id__in={attempt[2] for attempt in attempts}
+    ).values_list("exercise_id", "skill__name"):
+        skills[exercise_id].append(name)
     return [
         RecentAttempt(
-            submitted_at=attempt.submitted_at, exercise_key=attempt.exercise.key,
-            skills=", ".join(sorted(s.name for s in attempt.exercise.skills.all())),
-            correct=attempt.correct, seconds=round(attempt.duration_seconds),
-            hint_used=attempt.hint_used,
+            submitted_at=submitted, exercise_key=key, skills=", ".join(sorted(skills[exercise_id])),
+            correct=correct, seconds=round(max(0.0, (submitted - started).total_seconds())),
+            hint_used=hint_used,
         )
-        for attempt in attempts
+        for submitted, started, exercise_id, key, correct, hint_used in attempts
     ]
 
 
