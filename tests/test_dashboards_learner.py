@@ -189,6 +189,18 @@ def test_a_skill_only_estimated_says_so_on_the_graph() -> None:
                                       ["B", "Familiar", "70% mastery"]]
 
 
+def test_the_dashboard_graph_marks_the_skills_only_estimated(
+    course: Course, cohort: Cohort, alice: Any
+) -> None:
+    answer(alice, course, "quarters-numeric", True)
+    data = learner_dashboard(alice, course)
+    hovers = {node[0]: node[1] for trace in data.figures["graph"]["data"]
+              for node in trace.get("customdata", [])}
+    assert hovers["Halves"] == ESTIMATED_LABEL
+    assert hovers["Quarters"] == next(row.level_label for row in data.chart.rows
+                                      if row.key == "quarters") != ESTIMATED_LABEL
+
+
 def test_names_reach_plotly_escaped_so_they_show_as_typed() -> None:
     graph = SkillGraph([SkillSpec("a", "x < 1 & <b>y</b>", area="<i>Area</i>")])
     node = skill_graph_figure(graph, {}, {}, [], [])["data"][0]

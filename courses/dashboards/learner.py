@@ -210,6 +210,7 @@ def learner_dashboard(
         "graph": skill_graph_figure(
             graph, levels, percents, chart.ready_to_learn,
             [item.skill_key for item in path.items],
+            estimated={row.key for row in chart.rows if row.inferred},
         ),
         "timeline": timeline_figure(
             {k: [(_plot_time(at), p) for at, p in points] for k, points in series.items()},
