@@ -177,6 +177,8 @@ def test_a_skill_only_estimated_says_so_on_the_heatmap(
     page = _client_for(tess).get(reverse("class_dashboard", args=[cohort.pk])).content.decode()
     assert dashboard.estimated_note in page
     assert f'<td class="lv-{halves.level}">{halves.percent}</td>' in page
+    class_page = _client_for(tess).get(reverse("teacher_class", args=[cohort.pk]))
+    assert f'title="Halves: {ESTIMATED_LABEL}">{halves.percent}</td>' in class_page.content.decode()
 
 
 def test_exercise_statistics_flag_the_exercise_nobody_gets_right(
