@@ -79,36 +79,37 @@ def record_attempt(
         raise InvalidInput(str(error)) from error
     submitted_at = submitted_at or timezone.now()
     started_at = _clamped_start(started_at, submitted_at)
-    with transaction.atomic():
-        # The enrolment check and the lock that serialises the learner's attempts in one query.
-        if not Enrollment.objects.select_for_update().filter(
-            learner=learner, course_id=exercise.course_id
-        ).exists():
-            raise NotEnrolled(NOT_ENROLLED)
-        session = _session_for(learner, exercise.course, submitted_at)
-        try:
-            with transaction.atomic():
-                attempt = Attempt.objects.create(
-                    learner=learner,
-                    course=exercise.course,
-                    exercise=exercise,
-                    session=session,
-                    client_id=client_id,
-                    answer=_stored_answer(given),
-                    correct=correct,
-                    started_at=started_at,
-                    submitted_at=submitted_at,
-                    hint_used=hint_used,
-                )
-        except IntegrityError:
-            stored = _stored_attempt(learner, client_id, exercise)
-            if stored is None:
-                raise
-            return AttemptOutcome(stored, created=False)
-        session.last_activity_at = max(session.last_activity_at, submitted_at)
-        session.attempt_count += 1
-        session.save(update_fields=["last_activity_at", "attempt_count"])
-        _after_attempt(attempt, follow_up)
+    try:
+        # One transaction and no savepoint: a duplicate submission that won the race makes the
+        # insert fail, everything here is rolled back and the stored attempt is returned.
+        with transaction.atomic():
+            # The enrolment check and the lock that serialises the learner's attempts.
+            if not Enrollment.objects.select_for_update().filter(
+                learner=learner, course_id=exercise.course_id
+            ).exists():
+                raise NotEnrolled(NOT_ENROLLED)
+            session = _session_for(learner, exercise.course, submitted_at)
+            attempt = Attempt.objects.create(
+                learner=learner,
+                course=exercise.course,
+                exercise=exercise,
+                session=session,
+                client_id=client_id,
+                answer=_stored_answer(given),
+                correct=correct,
+                started_at=started_at,
+                submitted_at=submitted_at,
+                hint_used=hint_used,
+            )
+            session.last_activity_at = max(session.last_activity_at, submitted_at)
+            session.attempt_count += 1
+            session.save(update_fields=["last_activity_at", "attempt_count"])
+            _after_attempt(attempt, follow_up)
+    except IntegrityError:
+        stored = _stored_attempt(learner, client_id, exercise)
+        if stored is None:
+            raise
+        return AttemptOutcome(stored, created=False)
     return AttemptOutcome(attempt, created=True)
 
 

@@ -19,14 +19,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from courses.jobs import RETRAIN_COURSE_MODEL, send_after_commit
 from courses.ml import leases
 from courses.ml.learner_state import exercise_catalog, store_all_states
 from courses.ml.records import model_attempts
-from courses.ml.registry import active_version, file_checksum, model_dir
+from courses.ml.registry import file_checksum, model_dir
 from courses.models import Attempt, Course, ModelVersion, TrainingRun
 from courses.queries.history import learner_histories
 
@@ -130,11 +131,16 @@ def recover_lost_runs() -> list[int]:
 
 
 def new_attempts_since_last_training(course: Course) -> int:
-    """Attempts newer than both the active model's data and the latest run's start."""
-    version = active_version(course)
-    latest_run = TrainingRun.objects.filter(course=course).order_by("-id").first()
-    since = max(version.last_attempt_id if version else 0,
-                latest_run.last_attempt_id if latest_run else 0)
+    """Attempts newer than both the active model's data and the latest run's start (one query:
+    it runs after every answer)."""
+    def newest(rows: QuerySet[Any]) -> Coalesce:
+        return Coalesce(Subquery(rows.values("last_attempt_id")[:1]), 0)
+
+    since = Greatest(
+        newest(ModelVersion.objects.filter(course=course, status=ModelVersion.Status.ACTIVE)
+               .order_by()),
+        newest(TrainingRun.objects.filter(course=course).order_by("-id")),
+    )
     return Attempt.objects.filter(course=course, id__gt=since).count()
 
 

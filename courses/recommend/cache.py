@@ -36,7 +36,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from courses.models import Attempt, CachedPath, Course
+from courses.models import CachedPath, Course
 from courses.recommend.paths import LearningPath, PathItem, recommend_path
 
 EXPIRES_AFTER = timedelta(hours=1)
@@ -65,6 +65,7 @@ class _Lookup:
     stored: Stamp | None
     path: LearningPath | None
     computed_at: datetime | None
+    answered_at: datetime | None  # of the newest attempt
 
     def fresh(self, now: datetime) -> bool:
         return (self.path is not None and self.stored == self.current
@@ -86,12 +87,11 @@ def path_or_pending(learner: User, course: Course) -> LearningPath | None:
     now = timezone.now()
     if found is not None and found.path is not None and found.fresh(now):
         return found.path
-    if found is not None and (found.stored is None
-                              or found.stored.last_attempt_id != found.current.last_attempt_id):
-        answered_at = Attempt.objects.filter(pk=found.current.last_attempt_id).values_list(
-            "submitted_at", flat=True).first()
-        if answered_at is not None and now - answered_at < REFRESH_GRACE:
-            return None
+    if (found is not None and found.answered_at is not None
+            and now - found.answered_at < REFRESH_GRACE
+            and (found.stored is None
+                 or found.stored.last_attempt_id != found.current.last_attempt_id)):
+        return None
     return _plan_and_store(learner, course, found)
 
 
@@ -134,6 +134,9 @@ SELECT course.content_version, course.updated_at,
        (SELECT attempt.id FROM courses_attempt attempt
          WHERE attempt.course_id = course.id AND attempt.learner_id = %(learner)s
          ORDER BY attempt.id DESC LIMIT 1),
+       (SELECT attempt.submitted_at FROM courses_attempt attempt
+         WHERE attempt.course_id = course.id AND attempt.learner_id = %(learner)s
+         ORDER BY attempt.id DESC LIMIT 1),
        (SELECT CAST(COUNT(pin.id) AS TEXT) || ':' || COALESCE(SUM(pin.id), 0) || ':'
                || COALESCE(CAST(MAX(pin.created_at) AS TEXT), '-')
           FROM courses_pathpin pin
@@ -162,15 +165,16 @@ def _lookup(learner_id: int, course_id: int) -> _Lookup | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    (content_version, settings_at, attempt_id, pins, model_id, chart_at,
+    (content_version, settings_at, attempt_id, answered_at, pins, model_id, chart_at,
      path, computed_at, *stored) = row
     current = Stamp(attempt_id or 0, pins, model_id, content_version,
                     _moment(settings_at), _at_or_none(chart_at))
     if computed_at is None:
-        return _Lookup(current, None, None, None)
+        return _Lookup(current, None, None, None, _at_or_none(answered_at))
     stored_stamp = Stamp(stored[0], stored[1], stored[2], stored[3], _moment(stored[4]),
                          _at_or_none(stored[5]))
-    return _Lookup(current, stored_stamp, _decoded(path), _moment(computed_at))
+    return _Lookup(current, stored_stamp, _decoded(path), _moment(computed_at),
+                   _at_or_none(answered_at))
 
 
 def _at_or_none(value: datetime | str | None) -> datetime | None:

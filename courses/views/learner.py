@@ -17,7 +17,7 @@ from courses import access
 from courses.actions.attempts import check_exercise_active, record_attempt
 from courses.actions.enrolment import enrol
 from courses.errors import InvalidInput, ServiceError
-from courses.models import Attempt, Course, Exercise
+from courses.models import Attempt, Choice, Course, Exercise
 from courses.queries.charts import learner_chart_view
 from courses.recommend import practice
 from courses.recommend.cache import learning_path, path_or_pending
@@ -128,6 +128,7 @@ def attempt_feedback(request: AuthenticatedHttpRequest, slug: str, attempt_id: i
         learner=request.user,
         course=course,
     )
+    choices = list(attempt.exercise.choices.all())
     return render(
         request,
         "courses/feedback.html",
@@ -135,11 +136,24 @@ def attempt_feedback(request: AuthenticatedHttpRequest, slug: str, attempt_id: i
             "course": course,
             "attempt": attempt,
             "exercise": attempt.exercise,
-            "correct_choices": attempt.exercise.choices.filter(is_correct=True),
-            "given_choices": _given_choice_texts(attempt),
+            "correct_choices": [choice for choice in choices if choice.is_correct],
+            "given_choices": _given_choice_texts(attempt, choices),
             "path": path_or_pending(request.user, course),
         },
     )
+
+
+@login_required
+@require_GET
+def path_fragment(request: AuthenticatedHttpRequest, slug: str) -> JsonResponse:
+    """The learner's own path as an HTML fragment, for the feedback page's script: ``ready``
+    false (with when to ask again) while the worker is still planning it after an answer."""
+    course = access.enrolled_course(request.user, slug)
+    path = path_or_pending(request.user, course)
+    if path is None:
+        return JsonResponse({"ready": False, "retry_ms": PATH_POLL_MS})
+    html = render_to_string("courses/_path.html", {"course": course, "path": path}, request)
+    return JsonResponse({"ready": True, "html": html})
 
 
 def _render_exercise(
@@ -198,22 +212,8 @@ def _ticket_start(request: HttpRequest, exercise: Exercise) -> datetime:
     return datetime.fromisoformat(ticket["started"])
 
 
-def _given_choice_texts(attempt: Attempt) -> list[str]:
+def _given_choice_texts(attempt: Attempt, choices: list[Choice]) -> list[str]:
     if attempt.exercise.kind != Exercise.Kind.CHOICE or not isinstance(attempt.answer, list):
         return []
-    return list(
-        attempt.exercise.choices.filter(pk__in=attempt.answer).values_list("text", flat=True)
-    )
-
-
-@login_required
-@require_GET
-def path_fragment(request: AuthenticatedHttpRequest, slug: str) -> JsonResponse:
-    """The learner's own path as an HTML fragment, for the feedback page's script: ``ready``
-    false (with when to ask again) while the worker is still planning it after an answer."""
-    course = access.enrolled_course(request.user, slug)
-    path = path_or_pending(request.user, course)
-    if path is None:
-        return JsonResponse({"ready": False, "retry_ms": PATH_POLL_MS})
-    html = render_to_string("courses/_path.html", {"course": course, "path": path}, request)
-    return JsonResponse({"ready": True, "html": html})
+    given = set(attempt.answer)
+    return [choice.text for choice in choices if choice.pk in given]
