@@ -152,3 +152,4 @@ class SequenceSuccessModel:
             dict(zip(candidates, ahead.after_right.tolist(), strict=True)),
             dict(zip(candidates, ahead.after_wrong.tolist(), strict=True)),
         )
+

@@ -8,6 +8,14 @@ site would have (the planner's LSTM is trained on them exactly as the site's ret
 BKT parameters are fitted on them as ``fit_mastery`` does, and the course the planner sees is
 made from them), and the other 20 % are the simulated learners, whom no model saw.
 
+The course has no prerequisite graph by default (``--prerequisites none``): the order in which
+ASSISTments learners first meet skills is the order their teachers assigned problem sets, not
+what a skill needs, and a graph inferred from it (``--prerequisites inferred``, the rule of
+:class:`learnpath.sim.kt_env.PrerequisiteRule`) swings from 12 to 322 edges over 108 skills as
+its two thresholds move (share 0.8–0.98, 30–100 learners), so any choice would be a constant
+picked for this data set. Without a graph every skill is ready to learn, and the policies
+differ in which problems of the targets they choose and in what order.
+
 Each simulated learner (with at least ``--min-attempts`` attempts) starts from a real prefix of
 their own history: the first half, at most ``--max-prefix`` attempts. Their targets are up to
 ``--targets`` skills drawn (seeded) from the skills of their own remaining real attempts, that
@@ -20,7 +28,9 @@ E is the environment's mean P(right) over the target skills' problems, and
 E_p = (E_after − E_before) / (1 − E_before) is reported after 10 and after 20 steps (the
 mean over learners, with its standard error). Policies: ``lstm`` (the site's planner on the
 LSTM), ``planner_cold`` (the same planner on the cold-start model), ``skill_graph`` (the rule
-before any model) and ``random`` (any problem of the targets or the skills they build on).
+before any model) and ``random`` (any problem of the targets or the skills they build on);
+``lstm_no_lookahead`` and ``planner_cold_no_lookahead`` (``--policies``) are the planners
+ranking by the BKT score alone.
 Trained models are kept in ``--out`` and reused when the data and settings are unchanged.
 """
 from __future__ import annotations
@@ -43,13 +53,14 @@ from learnpath.mastery_fit import fit_course_params
 from learnpath.paths import PlanConfig
 from learnpath.seq.formats import merge_corpora, read_akt_pid
 from learnpath.seq.records import Attempt, LearnerSequence
-from learnpath.sim.kt_env import KTEnvironment, data_course
+from learnpath.sim.kt_env import KTEnvironment, PrerequisiteRule, data_course
 from learnpath.sim.model import SimCourse
 from learnpath.sim.policies import (
     Observation,
     ObservedAttempt,
     PlannerPolicy,
     Policy,
+    RandomPolicy,
     SkillGraphRulePolicy,
     course_graph,
 )
@@ -104,19 +115,6 @@ def simulated_learners(sequences: Sequence[LearnerSequence], course: SimCourse,
             sequence.learner, tuple((a.exercise, a.correct) for a in attempts[:cut]), targets))
     rng.shuffle(chosen)
     return chosen[: options.learners]
-
-
-class RandomTargetPolicy:
-    """Any problem of the targets or of the skills they build on, uniformly."""
-
-    def __init__(self, course: SimCourse, rng: random.Random, targets: Sequence[str]) -> None:
-        graph = course_graph(course)
-        allowed = set(targets).union(*(graph.ancestors(key) for key in targets))
-        self.keys = [e.key for e in course.exercises if allowed.intersection(e.skills)]
-        self.rng = rng
-
-    def choose(self, observation: Observation) -> str:
-        return self.rng.choice(self.keys)
 
 
 PolicyMaker = Callable[[SimCourse, random.Random, tuple[str, ...]], Policy]
@@ -180,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--policies", default="lstm,planner_cold,skill_graph,random")
+    parser.add_argument("--prerequisites", choices=("none", "inferred"), default="none",
+                        help="the course's prerequisite graph: none (default), or inferred from "
+                             "the order learners first meet skills")
     parser.add_argument("--out", type=Path, default=Path("bench-out/paths-kt"))
     options = parser.parse_args(argv)
 
@@ -195,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     corpus = merge_corpora([read_akt_pid(path) for path in files])
     skills = {key: tuple(value) for key, value in corpus.exercise_skills.items()}
     environment_part, site_part, simulated_part = split_by_learner(corpus.sequences, options.seed)
-    course = data_course(site_part, skills)
+    rule = PrerequisiteRule() if options.prerequisites == "inferred" else None
+    course = data_course(site_part, skills, rule=rule)
     graph = course_graph(course)
     edges = sum(len(graph.prerequisites(key)) for key in course.skill_keys)
     print(f"{len(corpus.sequences)} learners: {len(environment_part)} environment, "
@@ -225,17 +227,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(learners)} simulated learners, {options.steps} steps each "
           f"({time.perf_counter() - started:.0f} s so far)")
 
-    def planner(model: Any) -> PolicyMaker:
+    def planner(model: Any, lookahead: int = PlanConfig.lookahead) -> PolicyMaker:
         def make(course: SimCourse, rng: random.Random, targets: tuple[str, ...]) -> Policy:
-            config = PlanConfig(length=1, targets=targets)
+            config = PlanConfig(length=1, targets=targets, lookahead=lookahead)
             return PlannerPolicy(course, rng, model, config, fitted)
         return make
 
     makers: dict[str, PolicyMaker] = {
         "lstm": planner(serving),
         "planner_cold": planner(None),
+        "lstm_no_lookahead": planner(serving, 0),
+        "planner_cold_no_lookahead": planner(None, 0),
         "skill_graph": lambda c, r, t: SkillGraphRulePolicy(c, r, fitted, t),
-        "random": RandomTargetPolicy,
+        "random": lambda c, r, t: RandomPolicy(c, r, t),
     }
     rows = {}
     for name in options.policies.split(","):
@@ -263,15 +267,37 @@ def report(rows: dict[str, list[dict[int, float]]], steps: int) -> str:
             values = [r[n] for r in results]
             error = statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0
             base = means.get("skill_graph", {}).get(n)
-            ratio = f"{means[name][n] / base:.2f}×" if base else "–"
+            ratio = _ratio(means[name][n], base)
             cells.append(f"{means[name][n]:.4f} ± {error:.4f} | {ratio}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     if "lstm" in means and "planner_cold" in means:
         lines.append("")
-        lines.append("lstm / planner_cold: " + ", ".join(
-            f"{means['lstm'][n] / means['planner_cold'][n]:.2f}× after {n}"
-            if means["planner_cold"][n] else f"– after {n}" for n in counts))
+        lines.append("lstm vs planner_cold: " + ", ".join(
+            f"{_ratio(means['lstm'][n], means['planner_cold'][n])} after {n}" for n in counts))
+    for name in ("planner_cold", "skill_graph"):
+        if "lstm" in rows and name in rows and name != "lstm":
+            lines.append(f"lstm − {name}, paired by learner: " + ", ".join(
+                f"{_paired(rows['lstm'], rows[name], n)} after {n}" for n in counts))
     return "\n".join(lines)
+
+
+def _paired(first: list[dict[int, float]], second: list[dict[int, float]], n: int) -> str:
+    """Mean of the per-learner differences ± its standard error (the same learners and the
+    same random numbers meet every policy, so the pairs share most of their noise)."""
+    differences = [a[n] - b[n] for a, b in zip(first, second, strict=True)]
+    error = (statistics.stdev(differences) / math.sqrt(len(differences))
+             if len(differences) > 1 else 0.0)
+    return f"{statistics.fmean(differences):+.4f} ± {error:.4f}"
+
+
+def _ratio(value: float, base: float | None) -> str:
+    """value / base when the base is positive; otherwise the difference (a ratio to a loss
+    or to nothing says nothing)."""
+    if base is None:
+        return "–"
+    if base > 0:
+        return f"{value / base:.2f}×"
+    return f"{value - base:+.4f}"
 
 
 if __name__ == "__main__":

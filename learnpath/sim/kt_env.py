@@ -85,9 +85,10 @@ def data_course(
     skills_of: Mapping[str, Sequence[str]],
     *,
     min_attempts: int = 10,
-    rule: PrerequisiteRule = PrerequisiteRule(),
+    rule: PrerequisiteRule | None = PrerequisiteRule(),
 ) -> SimCourse:
-    """The course a planner sees, from these learners' attempts (see the module docstring)."""
+    """The course a planner sees, from these learners' attempts (see the module docstring);
+    ``rule=None``: no prerequisites."""
     answers: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for sequence in sequences:
         for attempt in sequence.attempts:
@@ -103,7 +104,7 @@ def data_course(
     difficulty = {key: DIFFICULTY_LEVELS - index * DIFFICULTY_LEVELS // len(kept)
                   for index, key in enumerate(kept)}
     skill_keys = sorted({skill for key in kept for skill in skills_of[key]})
-    prerequisites = infer_prerequisites(sequences, skills_of, rule)
+    prerequisites = infer_prerequisites(sequences, skills_of, rule) if rule else {}
     skills = tuple(
         SimSkill(key, tuple(p for p in prerequisites.get(key, ()) if p in skill_keys))
         for key in skill_keys

@@ -71,10 +71,17 @@ PolicyFactory = Callable[[SimCourse, random.Random], Policy]
 
 
 class RandomPolicy:
-    """Uniformly random exercise, ignoring the skill graph and the history."""
+    """Uniformly random exercise, ignoring the history; with ``targets``, any exercise of the
+    targets or of the skills they build on."""
 
-    def __init__(self, course: SimCourse, rng: random.Random) -> None:
-        self._keys = tuple(exercise.key for exercise in course.exercises)
+    def __init__(self, course: SimCourse, rng: random.Random, targets: Sequence[str] = ()
+                 ) -> None:
+        keys = tuple(exercise.key for exercise in course.exercises)
+        if targets:
+            graph = course_graph(course)
+            allowed = set(targets).union(*(graph.ancestors(key) for key in targets))
+            keys = tuple(e.key for e in course.exercises if allowed.intersection(e.skills))
+        self._keys = keys
         self._rng = rng
 
     def choose(self, observation: Observation) -> str:

@@ -78,7 +78,9 @@ def test_report_gives_ratios_to_the_rule() -> None:
             "planner_cold": [{10: 0.1, 20: 0.3}, {10: 0.1, 20: 0.3}]}
     table = report(rows, 20)
     assert "| lstm | 0.2000 ± 0.0000 | 2.00× | 0.3000 ± 0.0000 | 1.50× |" in table
-    assert "lstm / planner_cold: 2.00× after 10, 1.00× after 20" in table
+    assert "lstm vs planner_cold: 2.00× after 10, 1.00× after 20" in table
+    assert "| -0.1000 vs" not in report({"skill_graph": [{10: -0.1}], "lstm": [{10: 0.1}]}, 10)
+    assert "+0.2000" in report({"skill_graph": [{10: -0.1}], "lstm": [{10: 0.1}]}, 10)
 
 
 def test_the_command_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
