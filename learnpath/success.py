@@ -152,4 +152,3 @@ class SequenceSuccessModel:
             dict(zip(candidates, ahead.after_right.tolist(), strict=True)),
             dict(zip(candidates, ahead.after_wrong.tolist(), strict=True)),
         )
-
