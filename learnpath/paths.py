@@ -19,11 +19,22 @@ The plan is made one step at a time:
    model's predicted success ``p``; ``band_fit`` is 1 inside the desirable-difficulty band
    (default 0.55–0.85) and falls off as ``exp(-(distance / 0.1)²)`` outside it; the small
    ``order_bonus`` prefers skills earlier in the graph's topological order.
+   **Lookahead.** The best ``lookahead`` candidates by that score (default 12) are ranked
+   again by what the success model itself expects the step to do for the targets:
+   ``(p · S_right + (1 − p) · S_wrong − S_now) × band_fit``, where ``S`` is the model's mean
+   P(right) over the target exercises (the targets' exercises, or every active exercise of
+   the course without targets, at most ``max_target_exercises``) now and after a right or a
+   wrong answer on the candidate (:mod:`learnpath.success`: the LSTM steps its state through
+   both outcomes for every candidate in one batch; the cold-start model rolls BKT forward).
+   For a calibrated model a right answer's evidence and a wrong one's cancel in expectation,
+   so what is left is the learning the model expects from the step.
 3. **Roll forward.** The chosen step's most likely outcome (right when ``p ≥ 0.5``) is applied
    to both the chart (BKT update) and the model state, so the next step is planned for the
    learner as they will probably be after it: a skill reaching proficiency opens its dependents.
 
-Teacher pins come first, in their order, and the model is rolled through them too.
+Teacher pins come first, in their order, and the model is rolled through them too. With
+``targets`` (the skills the learner works towards), candidates are limited to the targets and
+the skills they build on; when none of those is eligible, the targets' own exercises are.
 
 An exercise already answered comes back only after ``respace_after`` (a day), and only when no
 unseen exercise of the same skills fits; when everything that fits was answered lately, the
