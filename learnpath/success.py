@@ -11,14 +11,19 @@ ranks its best candidates by.
 
 A lookahead is the mean P(right) over the target exercises now and after each outcome; the
 planner turns it into the expected rise ``p · after_right + (1 − p) · after_wrong − now``.
+
+A trained model plans paths only when it earns it (:func:`sequence_model_earns_paths`): on
+the learners held out of its training, its AUC must beat the skill chart's on the same attempts
+(:func:`chart_predictions` replays the chart as the site keeps it). Otherwise the cold-start
+model plans, and the path says why.
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 from learnpath import mastery
 from learnpath.skillgraph import SkillGraph
@@ -152,3 +157,42 @@ class SequenceSuccessModel:
             dict(zip(candidates, ahead.after_right.tolist(), strict=True)),
             dict(zip(candidates, ahead.after_wrong.tolist(), strict=True)),
         )
+
+
+def chart_predictions(
+    sequences: Sequence[Any],
+    exercises: Mapping[str, PlanExercise],
+    graph: SkillGraph,
+    params: Mapping[str, mastery.BKTParams],
+) -> tuple[list[bool], list[float]]:
+    """(answers, the cold-start model's P(right) before each) over learners' attempt sequences
+    (:class:`learnpath.seq.LearnerSequence`), each learner's chart replayed from empty as the
+    site keeps it; attempts on exercises not in ``exercises`` are skipped, attempts without a
+    time are a minute apart."""
+    answers: list[bool] = []
+    predicted: list[float] = []
+    start = datetime(2000, 1, 1, tzinfo=UTC)
+    for sequence in sequences:
+        chart: dict[str, mastery.SkillMastery] = {}
+        for index, attempt in enumerate(sequence.attempts):
+            exercise = exercises.get(attempt.exercise)
+            if exercise is None:
+                continue
+            at = (datetime.fromtimestamp(attempt.timestamp, UTC) if attempt.timestamp is not None
+                  else start + timedelta(minutes=index))
+            model = ChartSuccessModel(chart, exercises, params, graph, at)
+            predicted.append(model._p(chart, exercise))
+            answers.append(bool(attempt.correct))
+            chart.update(mastery.apply_attempt(chart, exercise.skills, attempt.correct, at,
+                                               graph, params))
+    return answers, predicted
+
+
+def sequence_model_earns_paths(metrics: Mapping[str, Any]) -> bool:
+    """True unless the model's validation AUC is known not to beat the chart's on the same
+    learners (``valid_auc`` against ``valid_chart_auc``); a model measured before the chart's
+    AUC was recorded keeps planning."""
+    model_auc, chart_auc = metrics.get("valid_auc"), metrics.get("valid_chart_auc")
+    if model_auc is None or chart_auc is None:
+        return True
+    return float(model_auc) > float(chart_auc)

@@ -30,7 +30,10 @@ mean over learners, with its standard error). Policies: ``lstm`` (the site's pla
 LSTM), ``planner_cold`` (the same planner on the cold-start model), ``skill_graph`` (the rule
 before any model) and ``random`` (any problem of the targets or the skills they build on);
 ``lstm_no_lookahead`` and ``planner_cold_no_lookahead`` (``--policies``) are the planners
-ranking by the BKT score alone.
+ranking by the BKT score alone. As on the site, the LSTM plans the ``lstm`` paths only when its
+validation AUC beats the skill chart's on the same held-out learners
+(:func:`learnpath.success.sequence_model_earns_paths`); ``lstm_always`` (``--policies``) is the
+LSTM planning regardless.
 Trained models are kept in ``--out`` and reused when the data and settings are unchanged.
 """
 from __future__ import annotations
@@ -49,9 +52,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from learnpath.mastery_fit import fit_course_params
 from learnpath.paths import PlanConfig
 from learnpath.seq.formats import merge_corpora, read_akt_pid
+from learnpath.seq.metrics import roc_auc
 from learnpath.seq.records import Attempt, LearnerSequence
 from learnpath.sim.kt_env import KTEnvironment, PrerequisiteRule, data_course
 from learnpath.sim.model import SimCourse
@@ -63,7 +69,9 @@ from learnpath.sim.policies import (
     RandomPolicy,
     SkillGraphRulePolicy,
     course_graph,
+    plan_exercises,
 )
+from learnpath.success import chart_predictions, sequence_model_earns_paths
 
 START = datetime(2025, 1, 6, 9, tzinfo=UTC)
 SPACING = timedelta(minutes=1)
@@ -158,12 +166,14 @@ def _cached_fit(sequences: list[LearnerSequence], skills: dict[str, tuple[str, .
     key = json.dumps({"learners": sorted(s.learner for s in sequences),
                       "config": config.to_dict()}, sort_keys=True)
     digest = hashlib.sha256(key.encode()).hexdigest()
-    if path.exists() and stamp.exists() and json.loads(stamp.read_text())["key"] == digest:
-        model, vocab, payload = load_model(path)
-        return model, vocab, payload["metrics"], True
+    if path.exists() and stamp.exists():
+        stored = json.loads(stamp.read_text())
+        if stored["key"] == digest and "valid_learners" in stored:
+            model, vocab, payload = load_model(path)
+            return model, vocab, payload["metrics"], stored["valid_learners"], True
     fitted = fit_model(sequences, skills, config, checkpoint_path=path)
-    stamp.write_text(json.dumps({"key": digest}))
-    return fitted.model, fitted.vocab, fitted.metrics, False
+    stamp.write_text(json.dumps({"key": digest, "valid_learners": fitted.valid_learners}))
+    return fitted.model, fitted.vocab, fitted.metrics, list(fitted.valid_learners), False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,23 +215,32 @@ def main(argv: list[str] | None = None) -> int:
           f"learners: {len(course.skill_keys)} skills, {len(course.exercises)} problems, "
           f"{edges} inferred prerequisite edges.")
     options.out.mkdir(parents=True, exist_ok=True)
-    env_model, env_vocab, env_metrics, reused = _cached_fit(
+    env_model, env_vocab, env_metrics, _, reused = _cached_fit(
         environment_part, skills,
         TrainConfig(model="attention", epochs=options.epochs, seed=options.seed, threads=1),
         options.out / "environment.pt")
     print(f"environment (attention): validation AUC {env_metrics.get('valid_auc', 0):.4f}"
           f"{' (reused)' if reused else ''}")
     course_skills = {e.key: e.skills for e in course.exercises}
-    lstm_model, lstm_vocab, lstm_metrics, reused = _cached_fit(
-        [timed(s) for s in site_part], skills,
+    site_sequences = [timed(s) for s in site_part]
+    lstm_model, lstm_vocab, lstm_metrics, held_out, reused = _cached_fit(
+        site_sequences, skills,
         TrainConfig(epochs=options.epochs, seed=options.seed, threads=1),
         options.out / "planner.pt")
-    print(f"planner (LSTM): validation AUC {lstm_metrics.get('valid_auc', 0):.4f}"
-          f"{' (reused)' if reused else ''}")
     serving = ServingModel(lstm_model, lstm_vocab).with_catalog(course_skills)
     fitted = fit_course_params(
         [[(skills[a.exercise], a.correct) for a in s.attempts if course.has_exercise(a.exercise)]
          for s in site_part])
+    answers, predicted = chart_predictions(
+        [s for s in site_sequences if s.learner in set(held_out)],
+        {e.key: e for e in plan_exercises(course)}, graph, fitted)
+    metrics = {**lstm_metrics, "valid_chart_auc": roc_auc(np.array(answers), np.array(predicted))}
+    earns = sequence_model_earns_paths(metrics)
+    print(f"planner (LSTM): validation AUC {metrics.get('valid_auc', 0):.4f}, the skill "
+          f"chart's on the same learners {metrics['valid_chart_auc']:.4f}"
+          f"{' (reused)' if reused else ''}: "
+          + ("the LSTM plans the lstm paths" if earns else
+             "the LSTM does not earn the paths, so lstm is the cold-start planner"))
     environment = KTEnvironment(env_model, env_vocab)
     learners = simulated_learners(simulated_part, course, options)
     print(f"{len(learners)} simulated learners, {options.steps} steps each "
@@ -234,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         return make
 
     makers: dict[str, PolicyMaker] = {
-        "lstm": planner(serving),
+        "lstm": planner(serving if earns else None),
+        "lstm_always": planner(serving),
         "planner_cold": planner(None),
         "lstm_no_lookahead": planner(serving, 0),
         "planner_cold_no_lookahead": planner(None, 0),

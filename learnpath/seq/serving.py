@@ -265,6 +265,8 @@ class TrainingResult:
     model: ServingModel
     metrics: dict[str, Any]
     checkpoint_path: Path | None
+    # The learners held out for validation (early stopping and the reported metrics).
+    valid_learners: tuple[str, ...] = ()
 
 
 def split_learners(
@@ -290,6 +292,7 @@ class FittedModel:
     metrics: dict[str, Any]
     data_hash: str
     checkpoint_path: Path | None
+    valid_learners: tuple[str, ...] = ()
 
 
 def fit_model(
@@ -329,7 +332,8 @@ def fit_model(
         path = save_checkpoint(
             Path(checkpoint_path), trainer.model, vocab, config, metrics, training_hash
         )
-    return FittedModel(trainer.model, vocab, config, metrics, training_hash, path)
+    return FittedModel(trainer.model, vocab, config, metrics, training_hash, path,
+                       tuple(sequence.learner for sequence in valid))
 
 
 def train_from_sequences(
@@ -349,4 +353,5 @@ def train_from_sequences(
         "model": fitted.config.model,
     }
     serving = ServingModel(fitted.model, fitted.vocab, metadata)
-    return TrainingResult(serving, fitted.metrics, fitted.checkpoint_path)
+    return TrainingResult(serving, fitted.metrics, fitted.checkpoint_path,
+                          fitted.valid_learners)

@@ -20,6 +20,7 @@ from learnpath.paths import (
     rule_next_exercise,
 )
 from learnpath.skillgraph import SkillSpec, build_skill_graph
+from learnpath.success import chart_predictions, sequence_model_earns_paths
 
 NOW = datetime(2026, 1, 10, tzinfo=UTC)
 GRAPH = build_skill_graph(
@@ -282,3 +283,23 @@ def test_the_cold_start_outlook_is_bkt_rolled_forward_on_the_target_exercises() 
     assert outlook.after_right["b2"] > outlook.now > outlook.after_wrong["b2"]
     rise = outlook.after_right["b2"] - outlook.now
     assert outlook.expected_rise("b2", 1.0) == pytest.approx(rise)
+
+
+def test_a_trained_model_plans_paths_only_when_it_beats_the_chart_on_held_out_learners() -> None:
+    assert sequence_model_earns_paths({"valid_auc": 0.75, "valid_chart_auc": 0.71})
+    assert not sequence_model_earns_paths({"valid_auc": 0.674, "valid_chart_auc": 0.678})
+    assert not sequence_model_earns_paths({"valid_auc": 0.70, "valid_chart_auc": 0.70})
+    assert sequence_model_earns_paths({"valid_auc": 0.70})  # measured before the chart's AUC
+
+
+def test_chart_predictions_replay_the_chart_before_each_answer() -> None:
+    from learnpath.seq.records import Attempt, LearnerSequence
+
+    learner = LearnerSequence("l", (Attempt("a0", True), Attempt("zz", True),
+                                    Attempt("a1", True), Attempt("a2", False)))
+    answers, predicted = chart_predictions([learner], BY_KEY, GRAPH, {})
+    assert answers == [True, True, False]  # the unknown exercise is skipped
+    first = _cold({}).p_correct(["a0"])["a0"]
+    assert predicted[0] == pytest.approx(first)
+    # Two right answers raise the next prediction on the same skill (same difficulty level).
+    assert predicted[2] > _cold({}).p_correct(["a2"])["a2"]

@@ -8,7 +8,10 @@ Same simulated population (same seed) and the same number of attempts for every 
    keeps its learners' charts with those parameters;
 2. ``--learners`` fresh simulated learners then practise ``--attempts`` exercises each under each
    policy (see :mod:`learnpath.sim.policies`): ``lstm``, ``planner_cold`` (the same planner on the
-   cold-start model), ``skill_graph`` (the simple rule) and ``random``.
+   cold-start model), ``skill_graph`` (the simple rule) and ``random``. As on the site, the LSTM
+   plans the ``lstm`` paths only when it beats the skill chart's AUC on its validation learners
+   (:func:`learnpath.success.sequence_model_earns_paths`); when it does not, those paths are the
+   cold-start planner's, and ``lstm_always`` is the LSTM planning anyway.
 
 Mastery gain is the mean rise of the simulator's latent knowledge over all the course's skills.
 Attempts to target counts attempts until every target skill (default: the skills of the first
@@ -30,6 +33,7 @@ from courses.queries.exercises import sim_course_for
 from learnpath.sim import RandomPolicy, SimCourse, evaluate_policy
 from learnpath.sim.policies import course_graph, planner_factory, rule_factory
 from learnpath.sim.training import train_on_simulated_history
+from learnpath.success import sequence_model_earns_paths
 
 
 class Command(BaseCommand):
@@ -58,14 +62,19 @@ class Command(BaseCommand):
             settings.LEARNPATH_TRAINING, sim_course, options["train_learners"],
             options["seed"] + 1000,
         )
+        earns = sequence_model_earns_paths(metrics)
         self.stdout.write(
             f"LSTM trained on {options['train_learners']} simulated learners in "
             f"{time.perf_counter() - started:.0f} s: validation AUC "
-            f"{metrics.get('valid_auc', 0):.3f}, "
-            f"HR@10 {metrics.get('valid_hr10', 0):.3f}"
+            f"{metrics.get('valid_auc', 0):.3f} (the skill chart's on the same learners: "
+            f"{metrics.get('valid_chart_auc', 0):.3f}), HR@10 {metrics.get('valid_hr10', 0):.3f}. "
+            + ("The LSTM plans the lstm paths." if earns else
+               "It does not beat the chart, so the lstm paths are planned as the site would "
+               "plan them: by the cold-start model; lstm_always shows the LSTM planning anyway.")
         )
         policies = {
-            "lstm": planner_factory(serving, params=fitted),
+            "lstm": planner_factory(serving if earns else None, params=fitted),
+            **({} if earns else {"lstm_always": planner_factory(serving, params=fitted)}),
             "planner_cold": planner_factory(None, params=fitted),
             "skill_graph": rule_factory(fitted),
             "random": RandomPolicy,
