@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import threading
 import time
 import urllib.parse
 import uuid
@@ -52,14 +53,21 @@ NO_RETRAINING = 10**9
 class _Walker(_Learner):
     """One learner clicking through rounds, in its own thread and HTTP session."""
 
-    def __init__(self, base: str, username: str, slug: str, deadline: float, seed: int,
-                 rounds: int, think_ms: float) -> None:
-        super().__init__(base, username, slug, deadline, seed)
-        self.rounds, self.think_ms = rounds, think_ms
+    def __init__(self, base: str, username: str, slug: str, seed: int, rounds: int,
+                 seconds: float, think_ms: float, start: threading.Barrier) -> None:
+        super().__init__(base, username, slug, 0.0, seed)
+        self.rounds, self.seconds, self.think_ms, self.start_line = rounds, seconds, think_ms, start
 
     def run(self) -> None:
         try:
             self.sign_in()
+        except Exception as error:  # reported with the run's errors
+            self.errors.append(f"sign in: {type(error).__name__}: {error}")
+            self.rounds = 0
+        # Everyone signs in first (a password hash each), then the timed rounds start.
+        self.start_line.wait()
+        self.deadline = time.monotonic() + self.seconds
+        try:
             done = 0
             while done < self.rounds and time.monotonic() < self.deadline:
                 self.one_round()
@@ -140,10 +148,10 @@ class Command(BaseCommand):
         if not options["allow_retraining"]:
             Course.objects.filter(pk=course.pk).update(retrain_after_attempts=NO_RETRAINING)
         try:
-            alone = self._phase(base, course.slug, names[:1], options["rounds"], 10**6,
+            alone = self._phase(base, course.slug, names[:1], options["rounds"], 10.0**6,
                                 options["think_ms"])
             self._report("1 learner", alone)
-            crowd = self._phase(base, course.slug, names[1:], 10**9, options["seconds"],
+            crowd = self._phase(base, course.slug, names[1:], 10**9, float(options["seconds"]),
                                 options["think_ms"])
             self._report(f"{options['learners']} learners at once", crowd)
         finally:
@@ -152,12 +160,14 @@ class Command(BaseCommand):
     @staticmethod
     def _phase(base: str, slug: str, names: list[str], rounds: int, seconds: float,
                think_ms: float) -> tuple[list[_Walker], float]:
-        deadline = time.monotonic() + seconds
-        walkers = [_Walker(base, name, slug, deadline, seed, rounds, think_ms)
+        """Runs the walkers from the moment all have signed in; (walkers, seconds taken)."""
+        start = threading.Barrier(len(names) + 1)
+        walkers = [_Walker(base, name, slug, seed, rounds, seconds, think_ms, start)
                    for seed, name in enumerate(names)]
-        started = time.perf_counter()
         for walker in walkers:
             walker.start()
+        start.wait()
+        started = time.perf_counter()
         for walker in walkers:
             walker.join()
         return walkers, time.perf_counter() - started
