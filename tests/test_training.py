@@ -16,7 +16,13 @@ from courses.ml.learner_state import advance, exercise_catalog
 from courses.models import Course, Exercise, LearnerModelState, ModelVersion, TrainingRun
 from courses.queries.history import learner_histories
 from courses.recommend.cache import refresh_path
-from courses.recommend.paths import BROKEN_MODEL_NOTE, LSTM, SKILL_GRAPH, recommend_path
+from courses.recommend.paths import (
+    BROKEN_MODEL_NOTE,
+    LSTM,
+    SKILL_GRAPH,
+    UNEARNED_MODEL_NOTE,
+    recommend_path,
+)
 from courses.tasks import retrain_course_model, retrain_due_models
 
 
@@ -242,3 +248,21 @@ def test_a_failure_that_cannot_be_recorded_is_still_retried(
     result = retrain_course_model.apply(args=[run.pk])
     assert result.failed() and "connection is closed" in str(result.result)
     assert TrainingRun.objects.get(pk=run.pk).tries == 3  # all three tries happened
+
+
+def test_a_model_plans_paths_only_while_it_beats_the_chart_on_held_out_learners(
+    populated: Course,
+) -> None:
+    _train(populated)
+    version = ModelVersion.objects.get(status="active")
+    assert 0 < version.metrics["valid_chart_auc"] < 1  # measured on the validation learners
+    learner = get_user_model().objects.get(username="p00")
+    version.metrics = {**version.metrics, "valid_auc": 0.61, "valid_chart_auc": 0.64}
+    version.save()
+    path = recommend_path(learner, populated)
+    assert path.source == SKILL_GRAPH and path.model_version is None and path.items
+    assert path.note == UNEARNED_MODEL_NOTE.format(number=version.number, model=0.61, chart=0.64)
+    assert "AUC 0.610 against 0.640" in path.note
+    version.metrics = {**version.metrics, "valid_auc": 0.66}
+    version.save()
+    assert recommend_path(learner, populated).source == LSTM

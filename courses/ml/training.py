@@ -232,12 +232,13 @@ def run_training(run_id: int) -> TrainingRun | None:
                message=f"Training on {data.attempts} attempts: epoch {epoch} of at most {epochs}")
 
     result, artifact = _train(course, data, epoch_done)
+    chart_auc = _chart_auc(course, data, set(result.valid_learners))
     _touch(run, progress=0.9, message="Registering the new version")
     with transaction.atomic():
         # Course, then run: the order open_run takes them in. Only the holder may register.
         list(Course.objects.select_for_update().filter(pk=course.pk))
         _hold(run)
-        version = _register(course, data, result, artifact)
+        version = _register(course, data, result, artifact, chart_auc)
         activated, decision = promote(version)
         status = TrainingRun.Status.ACTIVATED if activated else TrainingRun.Status.KEPT_CANDIDATE
         _mark(run, status=status, model_version=version, progress=1.0,
@@ -276,8 +277,29 @@ def _next_number(course: Course) -> int:
     return (latest or 0) + 1
 
 
-def _register(course: Course, data: CourseData, result: Any, artifact: Path) -> ModelVersion:
+def _chart_auc(course: Course, data: CourseData, held_out: set[str]) -> float | None:
+    """The skill chart's AUC on the model's validation learners, replayed as the site keeps
+    it: a model plans paths only if it does better (``sequence_model_earns_paths``)."""
+    import numpy as np
+
+    from courses.recommend.course_view import course_view
+    from learnpath.seq.metrics import roc_auc
+    from learnpath.success import chart_predictions
+
+    view = course_view(course)
+    answers, predicted = chart_predictions(
+        [s for s in data.sequences if s.learner in held_out],
+        {e.key: e for e in view.exercises}, view.graph, view.params)
+    if len(set(answers)) < 2:
+        return None
+    return float(roc_auc(np.array(answers), np.array(predicted)))
+
+
+def _register(course: Course, data: CourseData, result: Any, artifact: Path,
+              chart_auc: float | None = None) -> ModelVersion:
     metrics = {key: value for key, value in result.metrics.items() if _plain(value)}
+    if chart_auc is not None:
+        metrics["valid_chart_auc"] = chart_auc
     return ModelVersion.objects.create(
         course=course,
         number=_next_number(course),

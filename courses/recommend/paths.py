@@ -2,8 +2,10 @@
 
 With an active, intact model the planner's success predictions come from the LSTM over the
 learner's history (:class:`learnpath.paths.SequenceSuccessModel`); otherwise — a new course with no
-trained model, or a missing or corrupt artifact — from the skill chart and the authors'
-difficulty ratings (:class:`learnpath.paths.ChartSuccessModel`), and the path says so. The
+trained model, a missing or corrupt artifact, or a model that predicted its validation
+learners no better than the skill chart (:func:`learnpath.success.sequence_model_earns_paths`)
+— from the skill chart and the authors' difficulty ratings
+(:class:`learnpath.paths.ChartSuccessModel`), and the path says so. The
 planning rules are documented in :mod:`learnpath.paths`.
 """
 from __future__ import annotations
@@ -23,6 +25,7 @@ from courses.queries.pins import pinned_exercises
 from courses.recommend.course_view import CourseView, course_view
 from learnpath import paths
 from learnpath.mastery import SkillMastery
+from learnpath.success import sequence_model_earns_paths
 
 LSTM = "lstm"
 SKILL_GRAPH = "skill_graph"
@@ -33,6 +36,11 @@ NO_MODEL_NOTE = (
 BROKEN_MODEL_NOTE = (
     "The course's model is unavailable right now, so your path is planned from the skill graph "
     "and the exercises' difficulty ratings."
+)
+UNEARNED_MODEL_NOTE = (
+    "The course's model (version {number}) predicted the answers of learners held out of its "
+    "training no better than the skill chart (AUC {model:.3f} against {chart:.3f}), so your path "
+    "is planned from the skill graph and the exercises' difficulty ratings."
 )
 NEW_LEARNER_NOTE = "You have no answers yet: the model plans from how learners usually start."
 NEW_EXERCISE_NOTE = " A new exercise: its chance is estimated from its skills."
@@ -151,6 +159,14 @@ def _success_model(
         note = BROKEN_MODEL_NOTE if has_active else NO_MODEL_NOTE
         return model, SKILL_GRAPH, note, None, set()
     version, serving = loaded
+    if not sequence_model_earns_paths(version.metrics):
+        model = paths.ChartSuccessModel(
+            chart, {e.key: e for e in view.exercises}, view.params, view.graph, now
+        )
+        note = UNEARNED_MODEL_NOTE.format(
+            number=version.number, model=version.metrics["valid_auc"],
+            chart=version.metrics["valid_chart_auc"])
+        return model, SKILL_GRAPH, note, None, set()
     state = current_state(learner, course, version, serving, view.catalog)
     model = paths.SequenceSuccessModel(serving, state, view.skills_by_exercise)
     unseen = set(view.skills_by_exercise) - set(serving.vocab.exercises)
