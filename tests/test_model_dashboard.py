@@ -72,3 +72,22 @@ def test_superuser_sees_versions_runs_and_broken_artifacts(course: Course, root:
     assert client.get(f"{URL}{course.pk}/").status_code == 200
     assert client.get(f"{URL}987654/").status_code == 404
     assert client.post(URL).status_code == 405
+
+
+def test_each_version_says_whether_it_plans_paths_against_the_chart(course: Course,
+                                                                   root: Any) -> None:
+    beaten = _version(course, 1, "retired", 0.66)
+    beaten.metrics = {**beaten.metrics, "valid_chart_auc": 0.68}
+    beaten.save()
+    earning = _version(course, 2, "active", 0.75)
+    earning.metrics = {**earning.metrics, "valid_chart_auc": 0.71}
+    earning.save()
+    _version(course, 3, "candidate", 0.70)  # trained before the chart's AUC was kept
+    client = Client()
+    client.force_login(root)
+    page = client.get(URL).content.decode()
+    rows = {row.number: row for row in model_dashboard(course).versions}
+    assert (rows[1].plans_paths, rows[2].plans_paths, rows[3].plans_paths) == (False, True, True)
+    assert rows[3].chart_auc is None and rows[1].chart_auc == 0.68
+    assert "<td>0.680</td><td>no: the chart predicts as well</td>" in page
+    assert "<td>0.710</td><td>yes</td>" in page and "<td>–</td><td>yes</td>" in page

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from courses.queries.charts import GridCell
+from learnpath.success import sequence_model_earns_paths
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,17 @@ class VersionRow:
     created_at: datetime
     decision: str
     metrics: dict[str, Any]
+
+    @property
+    def chart_auc(self) -> float | None:
+        """The skill chart's AUC on the same validation learners (None before it was kept)."""
+        value = self.metrics.get("valid_chart_auc")
+        return float(value) if value is not None else None
+
+    @property
+    def plans_paths(self) -> bool:
+        """Whether the version, when active, plans paths (it must beat the chart)."""
+        return sequence_model_earns_paths({"valid_auc": self.valid_auc, **self.metrics})
 
 
 @dataclass(frozen=True)
