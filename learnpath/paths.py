@@ -40,8 +40,8 @@ An exercise already answered comes back only after ``respace_after`` (a day), an
 unseen exercise of the same skills fits; when everything that fits was answered lately, the
 least recently answered comes back (the last ``recent_window`` never do). Right after a wrong
 answer the first step stays with the failed skill at an easier level, or goes back to its least
-secure prerequisite, or else stays with the skill at the same level, and says so (when none of
-these exists, planning goes on as usual).
+secure prerequisite, or else stays with the skill at the same level, or else takes the easiest
+exercise left on the skill, and says so (when none of these exists, planning goes on as usual).
 
 Each step's reason is stated in the learner's values *now* (the chart before the plan): "you are
 ready for it" only for a skill on the current frontier, a review with the current drop; a skill
@@ -265,8 +265,8 @@ class _Planner:
     ) -> tuple[list[PlanExercise], tuple[str, ...], str]:
         """The step after a wrong answer: an easier exercise (lower difficulty) on the failed
         one's skills, else one on their least secure direct prerequisite, else another one on
-        them just as hard; always unseen, or answered long enough ago (:meth:`fresh`). Returns
-        (candidates, their skills, why)."""
+        them just as hard, else the easiest one left on them; always unseen, or answered long
+        enough ago (:meth:`fresh`). Returns (candidates, their skills, why)."""
         skills = [s for s in failed.skills if s in self.graph]
         name = " and ".join(self._name(s) for s in skills)
         same_skills = [
@@ -297,6 +297,12 @@ class _Planner:
             return again, tuple(skills), (
                 f"After your wrong answer on {name}: another exercise on it, no harder "
                 "(there is no easier one, nor a prerequisite to go back to).")
+        left = self.fresh(same_skills)
+        if left:
+            easiest = min(e.difficulty for e in left)
+            return [e for e in left if e.difficulty == easiest], tuple(skills), (
+                f"After your wrong answer on {name}: the easiest exercise on it you have not "
+                "done lately (none as easy is left, nor a prerequisite to go back to).")
         return [], (), ""
 
 

@@ -303,3 +303,17 @@ def test_chart_predictions_replay_the_chart_before_each_answer() -> None:
     assert predicted[0] == pytest.approx(first)
     # Two right answers raise the next prediction on the same skill (same difficulty level).
     assert predicted[2] > _cold({}).p_correct(["a2"])["a2"]
+
+
+def test_after_a_wrong_answer_with_nothing_as_easy_left_the_easiest_left_comes() -> None:
+    graph = build_skill_graph([SkillSpec("a", "Alpha"), SkillSpec("x", "Other")])
+    exercises = [PlanExercise("a0", ("a",), 1), PlanExercise("a1", ("a",), 3),
+                 PlanExercise("a2", ("a",), 2), PlanExercise("x0", ("x",), 1)]
+    by_key = {e.key: e for e in exercises}
+    chart = {"a": _state(0.3, evidence=2)}
+    steps = plan_path(chart, graph, exercises, ChartSuccessModel(chart, by_key, graph=graph,
+                                                                 at=NOW),
+                      now=NOW, config=PlanConfig(length=1), recent=["a0"],
+                      last_seen={"a0": NOW}, last_answer=("a0", False))
+    assert steps[0].exercise_key == "a2"
+    assert steps[0].reason.startswith("After your wrong answer on Alpha: the easiest exercise")
