@@ -67,17 +67,20 @@ class _Lookup:
     computed_at: datetime | None
     answered_at: datetime | None  # of the newest attempt
 
-    def fresh(self, now: datetime) -> bool:
-        return (self.path is not None and self.stored == self.current
-                and self.computed_at is not None and now - self.computed_at < EXPIRES_AFTER)
+    def current_path(self, now: datetime) -> LearningPath | None:
+        """The stored path if it was planned for the current stamp, less than
+        :data:`EXPIRES_AFTER` ago; else ``None``."""
+        if (self.stored == self.current and self.computed_at is not None
+                and now - self.computed_at < EXPIRES_AFTER):
+            return self.path
+        return None
 
 
 def learning_path(learner: User, course: Course) -> LearningPath:
     """The learner's current path: the stored one when its stamp holds, else planned now."""
     found = _lookup(learner.pk, course.pk)
-    if found is not None and found.path is not None and found.fresh(timezone.now()):
-        return found.path
-    return _plan_and_store(learner, course, found)
+    stored = found.current_path(timezone.now()) if found else None
+    return stored if stored is not None else _plan_and_store(learner, course, found)
 
 
 def path_or_pending(learner: User, course: Course) -> LearningPath | None:
@@ -85,8 +88,9 @@ def path_or_pending(learner: User, course: Course) -> LearningPath | None:
     (for :data:`REFRESH_GRACE` after the answer); after that the path is planned here."""
     found = _lookup(learner.pk, course.pk)
     now = timezone.now()
-    if found is not None and found.path is not None and found.fresh(now):
-        return found.path
+    stored = found.current_path(now) if found else None
+    if stored is not None:
+        return stored
     if (found is not None and found.answered_at is not None
             and now - found.answered_at < REFRESH_GRACE
             and (found.stored is None
@@ -103,7 +107,7 @@ def refresh_path(learner_id: int, course_id: int) -> bool:
     if learner is None or course is None:
         return False
     found = _lookup(learner_id, course_id)
-    if found is None or (found.path is not None and found.fresh(timezone.now())):
+    if found is None or found.current_path(timezone.now()) is not None:
         return False
     _plan_and_store(learner, course, found)
     return True
