@@ -25,14 +25,18 @@ TASK_NAMES = (REBUILD_COURSE_CHARTS, RETRAIN_COURSE_MODEL, RECOVER_LOST_TRAINING
 # Path refreshes have a queue of their own, so a long retraining run never holds them up
 # (``rundemo`` starts a worker for it; the main worker takes it too).
 PATHS_QUEUE = "paths"
+PATH_REFRESH_EXPIRES = 300
 
 
-def send_now(task_name: str, *args: object, queue: str | None = None) -> None:
-    """Sends the task at once (to ``queue``, else the default one); a broker that is down is
-    logged, never raised."""
-    routing = {"queue": queue} if queue else {}
+def send_now(task_name: str, *args: object, queue: str | None = None,
+             expires: float | None = None) -> None:
+    """Sends the task at once (to ``queue``, else the default one; dropped unstarted after
+    ``expires`` seconds when given); a broker that is down is logged, never raised."""
+    options: dict[str, object] = {"queue": queue} if queue else {}
+    if expires is not None:
+        options["expires"] = expires
     try:
-        current_app.send_task(task_name, args=args, retry=False, **routing)
+        current_app.send_task(task_name, args=args, retry=False, **options)
     except Exception:
         logger.exception("Could not queue %s%r; the next schedule or page catches up",
                          task_name, args)
@@ -44,8 +48,10 @@ def send_after_commit(task_name: str, *args: object) -> None:
 
 def refresh_learning_path(learner_id: int, course_id: int) -> None:
     """The learner answered (and it is committed): their path is planned again by a worker.
-    Pages never wait for it: a stale path is planned by the page that needs it."""
-    send_now(REFRESH_LEARNING_PATH, learner_id, course_id, queue=PATHS_QUEUE)
+    Pages never wait long for it: a stale path is planned by the page that needs it, so a
+    refresh still queued after :data:`PATH_REFRESH_EXPIRES` seconds is dropped, not run."""
+    send_now(REFRESH_LEARNING_PATH, learner_id, course_id, queue=PATHS_QUEUE,
+             expires=PATH_REFRESH_EXPIRES)
 
 
 def schedule_chart_rebuild(course_id: int) -> None:

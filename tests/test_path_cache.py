@@ -106,7 +106,10 @@ def test_a_stored_path_in_another_format_is_planned_again(
     CachedPath.objects.update(path={"format": cache.FORMAT, "items": [{"unknown": 1}],
                                     "source": "x", "note": "", "model_version": None})
     assert cache.learning_path(enrolled_alice, course).items
-    assert plans == ["alice"] * 3
+    CachedPath.objects.update(path={"format": cache.FORMAT, "items": [], "source": "x",
+                                    "note": "", "model_version": None, "added_later": 1})
+    assert cache.learning_path(enrolled_alice, course).items
+    assert plans == ["alice"] * 4
 
 
 # ---------------------------------------------------------------- what makes it stale
@@ -240,8 +243,8 @@ def test_an_answer_queues_the_refresh_by_name_on_the_paths_queue(
                         lambda name, args, **options: sent.append((name, args, options)))
     with django_capture_on_commit_callbacks(execute=True):
         answer(enrolled_alice, course, "halves-choice", True)
-    assert (jobs.REFRESH_LEARNING_PATH, (enrolled_alice.pk, course.pk),
-            {"retry": False, "queue": jobs.PATHS_QUEUE}) in sent
+    options = {"retry": False, "queue": jobs.PATHS_QUEUE, "expires": jobs.PATH_REFRESH_EXPIRES}
+    assert (jobs.REFRESH_LEARNING_PATH, (enrolled_alice.pk, course.pk), options) in sent
 
 
 def test_a_broker_that_is_down_costs_the_answer_nothing(

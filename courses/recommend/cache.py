@@ -198,17 +198,20 @@ def _encoded(path: LearningPath) -> dict[str, Any]:
 
 
 def _decoded(stored: Any) -> LearningPath | None:
-    """The stored path, or ``None`` when there is none or it is in another format."""
+    """The stored path, or ``None`` when there is none or it was stored in another shape (an
+    older format, or fields of the path that have changed since): then it is planned again."""
     if isinstance(stored, str | bytes):
         stored = json.loads(stored)
-    if not isinstance(stored, dict) or stored.get("format") != FORMAT:
+    if not isinstance(stored, dict) or stored.pop("format", None) != FORMAT:
         return None
-    names = {field.name for field in fields(PathItem)}
+    item_fields = {field.name for field in fields(PathItem)}
+    if set(stored) != {field.name for field in fields(LearningPath)} or not all(
+        isinstance(item, dict) and set(item) == item_fields for item in stored["items"]
+    ):
+        return None
     try:
         items = [PathItem(**{**item, "other_skill_names": tuple(item["other_skill_names"])})
-                 for item in stored["items"] if set(item) == names]
-        if len(items) != len(stored["items"]):
-            return None
-        return LearningPath(items, stored["source"], stored["note"], stored["model_version"])
-    except (KeyError, TypeError):
+                 for item in stored["items"]]
+        return LearningPath(**{**stored, "items": items})
+    except TypeError:
         return None
