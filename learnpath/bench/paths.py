@@ -56,6 +56,7 @@ import numpy as np
 
 from learnpath.mastery_fit import fit_course_params
 from learnpath.paths import PlanConfig
+from learnpath.seq.data import drop_short
 from learnpath.seq.formats import merge_corpora, read_akt_pid
 from learnpath.seq.metrics import roc_auc
 from learnpath.seq.records import Attempt, LearnerSequence
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("bench-out/paths-kt"))
     options = parser.parse_args(argv)
 
-    from learnpath.seq.serving import ServingModel
+    from learnpath.seq.serving import ServingModel, split_learners
     from learnpath.seq.trainer import TrainConfig, prepare_torch
 
     prepare_torch(1)
@@ -206,8 +207,16 @@ def main(argv: list[str] | None = None) -> int:
     corpus = merge_corpora([read_akt_pid(path) for path in files])
     skills = {key: tuple(value) for key, value in corpus.exercise_skills.items()}
     environment_part, site_part, simulated_part = split_by_learner(corpus.sequences, options.seed)
+    planner_config = TrainConfig(epochs=options.epochs, seed=options.seed, threads=1)
+    site_sequences = [timed(s) for s in site_part]
+    # The LSTM's own validation learners (the split fit_model makes) are held out of the
+    # course too, so the chart's difficulties do not know their answers when the two models'
+    # AUCs are compared on them.
+    _, held_out_part = split_learners(drop_short(site_sequences, planner_config.min_attempts),
+                                      planner_config.valid_fraction, planner_config.seed)
+    held_out = {s.learner for s in held_out_part}
     rule = PrerequisiteRule() if options.prerequisites == "inferred" else None
-    course = data_course(site_part, skills, rule=rule)
+    course = data_course([s for s in site_part if s.learner not in held_out], skills, rule=rule)
     graph = course_graph(course)
     edges = sum(len(graph.prerequisites(key)) for key in course.skill_keys)
     print(f"{len(corpus.sequences)} learners: {len(environment_part)} environment, "
@@ -222,17 +231,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"environment (attention): validation AUC {env_metrics.get('valid_auc', 0):.4f}"
           f"{' (reused)' if reused else ''}")
     course_skills = {e.key: e.skills for e in course.exercises}
-    site_sequences = [timed(s) for s in site_part]
-    lstm_model, lstm_vocab, lstm_metrics, held_out, reused = _cached_fit(
-        site_sequences, skills,
-        TrainConfig(epochs=options.epochs, seed=options.seed, threads=1),
-        options.out / "planner.pt")
+    lstm_model, lstm_vocab, lstm_metrics, fitted_held_out, reused = _cached_fit(
+        site_sequences, skills, planner_config, options.out / "planner.pt")
+    if set(fitted_held_out) != held_out:
+        raise RuntimeError("the LSTM's validation learners are not the ones held out")
     serving = ServingModel(lstm_model, lstm_vocab).with_catalog(course_skills)
     fitted = fit_course_params(
         [[(skills[a.exercise], a.correct) for a in s.attempts if course.has_exercise(a.exercise)]
-         for s in site_part])
+         for s in site_part if s.learner not in held_out])
     answers, predicted = chart_predictions(
-        [s for s in site_sequences if s.learner in set(held_out)],
+        [s for s in site_sequences if s.learner in held_out],
         {e.key: e for e in plan_exercises(course)}, graph, fitted)
     metrics = {**lstm_metrics, "valid_chart_auc": roc_auc(np.array(answers), np.array(predicted))}
     earns = sequence_model_earns_paths(metrics)
