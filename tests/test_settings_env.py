@@ -65,6 +65,29 @@ def test_production_does_not_install_the_development_tools(tmp_path: Path) -> No
     assert result.stdout.strip() == "False"
 
 
+def test_a_shared_cache_keeps_sessions_in_front_of_the_database(tmp_path: Path) -> None:
+    """With ``CACHE_URL`` sessions are cached in Redis (one query fewer per page) and still
+    stored in the database; a URL that is not Redis stops start-up."""
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "from django.contrib.sessions.backends.cached_db import SessionStore; "
+            "from django.core.cache import cache; from django.core.management import call_command; "
+            "call_command('migrate', verbosity=0); "
+            "store = SessionStore(); store['k'] = 'v'; store.create(); "
+            "print(settings.SESSION_ENGINE, SessionStore(store.session_key)['k'], "
+            "cache.get(store.cache_key) is not None)")
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "learnpath.site.settings",
+                   "LEARNPATH_DATA_DIR": str(tmp_path), "CACHE_URL": "redis://127.0.0.1:6379/9"}
+    environment.pop("DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.contrib.sessions.backends.cached_db", "v", "True"]
+    environment["CACHE_URL"] = "memcached://127.0.0.1:11211"
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=environment,
+                            capture_output=True, text=True)
+    assert result.returncode != 0 and "CACHE_URL must be a redis://" in result.stderr
+
+
 def _untracked_files() -> set[str]:
     listing = subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],
                              cwd=ROOT, capture_output=True, text=True, check=True).stdout
