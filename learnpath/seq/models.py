@@ -414,10 +414,25 @@ class KnowledgePathLSTM(SequenceModel):
     def answer_probabilities(
         self, state: tuple[torch.Tensor, ...], exercise: torch.Tensor, skills: torch.Tensor
     ) -> torch.Tensor:
-        """P(correct) of T exercises ((T,) ids, (T, S) skills) from each of B states: (B, T)."""
+        """P(correct) of T exercises ((T,) ids, (T, S) skills) from each of B states: (B, T).
+
+        The same numbers as :meth:`answer_logits` on every (state, exercise) pair, without
+        building the B × T concatenated features: the MLP's first layer is split into its
+        state and exercise halves, each applied once, and summed (in eval mode)."""
         top = state[0][-1]
-        features = top.unsqueeze(1).expand(-1, len(exercise), -1)
-        return torch.sigmoid(self.answer_logits(features, exercise, skills))
+        target = (
+            masked_mean_embedding(self.skill_out, skills)
+            + self.exercise_out_scale(exercise)
+            * masked_mean_embedding(self.skill_out_variation, skills)
+            + self.exercise_out(exercise)
+        )
+        first, _, _, last = self.answer_mlp
+        hidden = top.shape[-1]
+        from_state = F.linear(top, first.weight[:, :hidden], first.bias)
+        from_target = F.linear(target, first.weight[:, hidden:])
+        inner = torch.relu(from_state.unsqueeze(1) + from_target.unsqueeze(0))
+        logits = F.linear(inner, last.weight, last.bias).squeeze(-1)
+        return torch.sigmoid(logits + self.exercise_bias(exercise).squeeze(-1))
 
     def score_catalog(
         self,
