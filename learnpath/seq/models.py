@@ -43,7 +43,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import torch
@@ -426,7 +426,7 @@ class KnowledgePathLSTM(SequenceModel):
             * masked_mean_embedding(self.skill_out_variation, skills)
             + self.exercise_out(exercise)
         )
-        first, _, _, last = self.answer_mlp
+        first, last = cast(nn.Linear, self.answer_mlp[0]), cast(nn.Linear, self.answer_mlp[3])
         hidden = top.shape[-1]
         from_state = F.linear(top, first.weight[:, :hidden], first.bias)
         from_target = F.linear(target, first.weight[:, hidden:])
