@@ -176,28 +176,34 @@ class _Planner:
     @cached_property
     def towards(self) -> set[str] | None:
         """The targets and every skill they build on; None without targets."""
-        targets = [key for key in self.config.targets if key in self.graph]
-        if not targets:
+        if not self.known_targets:
             return None
-        return set(targets).union(*(self.graph.ancestors(key) for key in targets))
+        return set(self.known_targets).union(
+            *(self.graph.ancestors(key) for key in self.known_targets))
 
     @cached_property
     def target_exercises(self) -> list[str]:
         """The exercises whose success the lookahead raises: the active ones on a target skill
         (every active one without targets), at most ``max_target_exercises``, evenly spread."""
-        targets = set(self.config.targets)
-        keys = sorted(e.key for e in self.exercises.values()
-                      if e.active and (not targets or targets.intersection(e.skills)))
+        targets = set(self.known_targets)
+        keys = sorted(e.key for e in self.exercises.values() if e.active and e.skills
+                      and (not targets or targets.intersection(e.skills)))
         cap = self.config.max_target_exercises
         if len(keys) > cap:
             keys = [keys[i * len(keys) // cap] for i in range(cap)]
         return keys
 
+    @cached_property
+    def known_targets(self) -> tuple[str, ...]:
+        return tuple(key for key in self.config.targets if key in self.graph)
+
     def target_fallback(self, excluded: set[str]) -> list[PlanExercise]:
-        """With targets and nothing eligible: the targets' own exercises, unseen or spaced."""
-        targets = set(self.config.targets)
+        """With targets and nothing eligible: the targets' own exercises (on nothing outside
+        the targets and what they build on), unseen or spaced."""
+        towards = self.towards or set()
         return self.fresh([e for e in self.exercises.values() if e.active
-                           and e.key not in excluded and targets.intersection(e.skills)])
+                           and e.key not in excluded and towards.issuperset(e.skills)
+                           and set(self.known_targets).intersection(e.skills)])
 
     @cached_property
     def by_skills(self) -> dict[tuple[str, ...], list[PlanExercise]]:
@@ -268,6 +274,8 @@ class _Planner:
         them just as hard, else the easiest one left on them; always unseen, or answered long
         enough ago (:meth:`fresh`). Returns (candidates, their skills, why)."""
         skills = [s for s in failed.skills if s in self.graph]
+        if self.towards is not None and not self.towards.issuperset(skills):
+            return [], (), ""  # a wrong answer away from the targets: plan towards them
         name = " and ".join(self._name(s) for s in skills)
         same_skills = [
             e for e in self.exercises.values()
@@ -347,9 +355,10 @@ def plan_path(
             candidates, focus = remedial[0], dict.fromkeys(remedial[1], "")
         else:
             candidates, focus = planner.candidates(chart, excluded)
-        if not candidates and planner.towards is not None:
+        fallback = not candidates and planner.towards is not None
+        if fallback:
             candidates = planner.target_fallback(excluded)
-            focus = dict.fromkeys(config.targets, "")
+            focus = dict.fromkeys(planner.known_targets, "")
         if not candidates:
             break
         predicted = model.p_correct([e.key for e in candidates])
@@ -364,8 +373,13 @@ def plan_path(
         _, best_key, main, p, gain = _looked_ahead(planner, model, scored)
         best = planner.exercises[best_key]
         kind = REVIEW if focus[main] else LEARN
-        why = (f"{remedial[2]} Predicted chance of success: {p:.0%}." if remedial[0]
-               else planner.reason(kind, main, p, focus_now))
+        if remedial[0]:
+            why = f"{remedial[2]} Predicted chance of success: {p:.0%}."
+        elif fallback:
+            why = (f"Trains {planner._name(main)}, a skill you are working towards. "
+                   f"Predicted chance of success: {p:.0%}.")
+        else:
+            why = planner.reason(kind, main, p, focus_now)
         remedial = ([], (), "")
         steps.append(PlannedStep(best.key, main, kind, p, gain, why))
         excluded.add(best.key)
@@ -385,11 +399,15 @@ def _looked_ahead(
     if look is None or len(top) < 2 or not targets:
         return scored[0]
     outlook: TargetOutlook = look([row[1] for row in top], targets)
-    ranked = sorted(
-        (-outlook.expected_rise(row[1], row[3]) * planner.band_fit(row[3]), rank)
-        for rank, row in enumerate(top)
-    )
+    ranked = sorted((-_weighed(outlook.expected_rise(row[1], row[3]), planner.band_fit(row[3])),
+                     rank) for rank, row in enumerate(top))
     return top[ranked[0][1]]
+
+
+def _weighed(rise: float, fit: float) -> float:
+    """A rise weighed by the band fit: a gain shrinks outside the band, and a loss grows (so a
+    step far outside the band never wins by making its loss look small)."""
+    return rise * fit if rise > 0 else rise / max(fit, 1e-3)
 
 
 def _roll(

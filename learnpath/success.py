@@ -13,8 +13,9 @@ A lookahead is the mean P(right) over the target exercises now and after each ou
 planner turns it into the expected rise ``p · after_right + (1 − p) · after_wrong − now``.
 
 A trained model plans paths only when it earns it (:func:`sequence_model_earns_paths`): on
-the learners held out of its training, its AUC must beat the skill chart's on the same attempts
-(:func:`chart_predictions` replays the chart as the site keeps it). Otherwise the cold-start
+the learners held out of its training, its AUC must beat the skill chart's on the same learners
+(:func:`chart_predictions` replays the chart as the site keeps it, on the attempts at the
+course's exercises; the model's validation AUC is over its validation windows). Otherwise the cold-start
 model plans, and the path says why.
 """
 from __future__ import annotations
@@ -193,6 +194,6 @@ def sequence_model_earns_paths(metrics: Mapping[str, Any]) -> bool:
     learners (``valid_auc`` against ``valid_chart_auc``); a model measured before the chart's
     AUC was recorded keeps planning."""
     model_auc, chart_auc = metrics.get("valid_auc"), metrics.get("valid_chart_auc")
-    if model_auc is None or chart_auc is None:
+    if model_auc is None or chart_auc is None or math.isnan(float(chart_auc)):
         return True
     return float(model_auc) > float(chart_auc)

@@ -283,13 +283,20 @@ def _chart_auc(course: Course, data: CourseData, held_out: set[str]) -> float | 
     import numpy as np
 
     from courses.recommend.course_view import course_view
+    from learnpath.mastery_fit import fit_course_params
     from learnpath.seq.metrics import roc_auc
     from learnpath.success import chart_predictions
 
     view = course_view(course)
+    # BKT parameters fitted on the training learners only, so that the chart does not know the
+    # held-out learners' answers through fitted parameters either.
+    params = fit_course_params(
+        [[(data.exercise_skills[a.exercise], a.correct) for a in s.attempts
+          if a.exercise in data.exercise_skills]
+         for s in data.sequences if s.learner not in held_out])
     answers, predicted = chart_predictions(
         [s for s in data.sequences if s.learner in held_out],
-        {e.key: e for e in view.exercises}, view.graph, view.params)
+        {e.key: e for e in view.exercises}, view.graph, {**view.params, **params})
     if len(set(answers)) < 2:
         return None
     return float(roc_auc(np.array(answers), np.array(predicted)))

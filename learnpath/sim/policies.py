@@ -77,10 +77,11 @@ class RandomPolicy:
     def __init__(self, course: SimCourse, rng: random.Random, targets: Sequence[str] = ()
                  ) -> None:
         keys = tuple(exercise.key for exercise in course.exercises)
-        if targets:
+        known = [key for key in targets if course.has_skill(key)]
+        if known:
             graph = course_graph(course)
-            allowed = set(targets).union(*(graph.ancestors(key) for key in targets))
-            keys = tuple(e.key for e in course.exercises if allowed.intersection(e.skills))
+            allowed = set(known).union(*(graph.ancestors(key) for key in known))
+            keys = tuple(e.key for e in course.exercises if allowed.intersection(e.skills)) or keys
         self._keys = keys
         self._rng = rng
 

@@ -44,8 +44,13 @@ def train_on_simulated_history(
     held_out = set(result.valid_learners)
     metrics = dict(result.metrics)
     if held_out:
+        # The chart's parameters for this comparison are fitted without the held-out learners.
+        fitted_apart = fit_course_params(
+            [[(skills[a.exercise_key], a.correct) for a in history.attempts]
+             for history in histories if str(history.learner_index) not in held_out])
         answers, predicted = chart_predictions(
             [s for s in sequences if s.learner in held_out],
-            {e.key: e for e in plan_exercises(course)}, course_graph(course), fitted)
-        metrics["valid_chart_auc"] = roc_auc(np.array(answers), np.array(predicted))
+            {e.key: e for e in plan_exercises(course)}, course_graph(course), fitted_apart)
+        if len(set(answers)) == 2:
+            metrics["valid_chart_auc"] = roc_auc(np.array(answers), np.array(predicted))
     return result.model.with_catalog(skills), metrics, fitted

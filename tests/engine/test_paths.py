@@ -317,3 +317,28 @@ def test_after_a_wrong_answer_with_nothing_as_easy_left_the_easiest_left_comes()
                       last_seen={"a0": NOW}, last_answer=("a0", False))
     assert steps[0].exercise_key == "a2"
     assert steps[0].reason.startswith("After your wrong answer on Alpha: the easiest exercise")
+
+
+def test_with_targets_the_fallback_and_the_step_after_a_wrong_answer_stay_towards_them() -> None:
+    graph = build_skill_graph([SkillSpec("a", "Alpha"), SkillSpec("b", "Beta", ("a",)),
+                               SkillSpec("x", "Other")])
+    exercises = [PlanExercise("b0", ("b",), 2), PlanExercise("bx", ("b", "x"), 2),
+                 PlanExercise("x0", ("x",), 1), PlanExercise("x1", ("x",), 2)]
+    by_key = {e.key: e for e in exercises}
+    chart = {"a": _state(0.99), "b": _state(0.99), "x": _state(0.2, evidence=1)}
+    model = ChartSuccessModel(chart, by_key, graph=graph, at=NOW)
+    steps = plan_path(chart, graph, exercises, model, now=NOW,
+                      config=PlanConfig(length=3, targets=("b", "nowhere")))
+    assert [s.exercise_key for s in steps] == ["b0"]  # never bx: x is not towards b
+    assert steps[0].reason.startswith("Trains Beta, a skill you are working towards.")
+    after_x = plan_path(chart, graph, exercises, model, now=NOW,
+                        config=PlanConfig(length=1, targets=("b",)),
+                        last_answer=("x0", False), recent=["x0"], last_seen={"x0": NOW})
+    assert after_x[0].exercise_key == "b0"
+
+
+def test_a_loss_outside_the_band_never_wins_by_looking_small() -> None:
+    from learnpath.paths import _weighed
+
+    assert _weighed(-0.02, 0.01) < _weighed(-0.01, 1.0)  # far outside the band, a bigger loss
+    assert _weighed(0.02, 0.5) == pytest.approx(0.01) and _weighed(0.02, 1.0) == 0.02
