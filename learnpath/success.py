@@ -15,8 +15,8 @@ planner turns it into the expected rise ``p · after_right + (1 − p) · after_
 A trained model plans paths only when it earns it (:func:`sequence_model_earns_paths`): on
 the learners held out of its training, its AUC must beat the skill chart's on the same learners
 (:func:`chart_predictions` replays the chart as the site keeps it, on the attempts at the
-course's exercises; the model's validation AUC is over its validation windows). Otherwise the cold-start
-model plans, and the path says why.
+course's exercises; the model's validation AUC is over its validation windows). Otherwise the
+cold-start model plans, and the path says why.
 """
 from __future__ import annotations
 
