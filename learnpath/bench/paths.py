@@ -34,7 +34,8 @@ ranking by the BKT score alone. As on the site, the LSTM plans the ``lstm`` path
 validation AUC beats the skill chart's on the same held-out learners
 (:func:`learnpath.success.sequence_model_earns_paths`); ``lstm_always`` (``--policies``) is the
 LSTM planning regardless.
-Trained models are kept in ``--out`` and reused when the data and settings are unchanged.
+Trained models are kept in ``--out`` and reused while the training data (every attempt) and the
+settings are unchanged.
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ import numpy as np
 
 from learnpath.mastery_fit import fit_course_params
 from learnpath.paths import PlanConfig
-from learnpath.seq.data import drop_short
+from learnpath.seq.data import data_hash, drop_short
 from learnpath.seq.formats import merge_corpora, read_akt_pid
 from learnpath.seq.metrics import roc_auc
 from learnpath.seq.records import Attempt, LearnerSequence
@@ -164,8 +165,8 @@ def _cached_fit(sequences: list[LearnerSequence], skills: dict[str, tuple[str, .
     from learnpath.seq.trainer import load_model
 
     stamp = path.with_suffix(".json")
-    key = json.dumps({"learners": sorted(s.learner for s in sequences),
-                      "config": config.to_dict()}, sort_keys=True)
+    key = json.dumps({"data": data_hash(sequences, skills), "config": config.to_dict()},
+                     sort_keys=True)
     digest = hashlib.sha256(key.encode()).hexdigest()
     if path.exists() and stamp.exists():
         stored = json.loads(stamp.read_text())

@@ -96,3 +96,12 @@ def test_the_command_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixtu
     main(["--data", str(tmp_path), "--prefix", "toy", "--learners", "3", "--steps", "3",
           "--epochs", "1", "--min-attempts", "6", "--out", str(tmp_path / "out")])
     assert "(reused)" in capsys.readouterr().out
+    # Every answer flipped, the same learners: both models are trained again.
+    for fold in tmp_path.glob("toy_test*.csv"):
+        lines = fold.read_text().splitlines()
+        for row in range(3, len(lines), 4):
+            lines[row] = ",".join({"0": "1", "1": "0"}.get(v, v) for v in lines[row].split(","))
+        fold.write_text("\n".join(lines) + "\n")
+    main(["--data", str(tmp_path), "--prefix", "toy", "--learners", "3", "--steps", "3",
+          "--epochs", "1", "--min-attempts", "6", "--out", str(tmp_path / "out")])
+    assert "(reused)" not in capsys.readouterr().out
