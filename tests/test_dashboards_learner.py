@@ -134,7 +134,10 @@ def test_practice_per_day_counts_answers_and_caps_the_time_of_oneanswer(
     course: Course, enrolled_alice: Any
 ) -> None:
     today = timezone.localdate()
-    two_days_ago = timezone.now() - timedelta(days=2)
+    # Noon two days ago: the two answers five minutes apart fall on one day whatever the hour
+    # the test runs at (just before midnight they straddled two).
+    two_days_ago = timezone.localtime().replace(hour=12, minute=0, second=0,
+                                                microsecond=0) - timedelta(days=2)
     answer(enrolled_alice, course, "halves-choice", True, at=two_days_ago, seconds=30)
     answer(enrolled_alice, course, "halves-choice", False, at=two_days_ago + timedelta(minutes=5),
             seconds=2 * 3600)
