@@ -31,6 +31,7 @@ from courses.models import Cohort, Course, SkillState
 from courses.queries import graphs
 from courses.queries.charts import ESTIMATED_LABEL
 from courses.queries.graphs import skill_graph_for
+from courses.queries.per_content import PerContent
 from courses.recommend import course_view
 from learnpath import mastery
 from learnpath.skillgraph import SkillGraph, SkillSpec
@@ -219,8 +220,8 @@ def test_queries_do_not_grow_with_the_history(
     def count() -> int:
         # Count the cold path each time, as in a new process: the path planner and the skill
         # graph cache per process (the stored path is stale after each answer anyway).
-        monkeypatch.setattr(course_view, "_views", course_view.CourseViews())
-        monkeypatch.setattr(graphs, "_graphs", graphs.SkillGraphs())
+        monkeypatch.setattr(course_view, "_views", PerContent(course_view.CourseView.load))
+        monkeypatch.setattr(graphs, "_graphs", PerContent(graphs.build_graph_of))
         with CaptureQueriesContext(connection) as queries:
             learner_dashboard(enrolled_alice, course)
         return len(queries)

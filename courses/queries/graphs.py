@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
 
 from courses.models import Course, Prerequisite, Skill
+from courses.queries.per_content import PerContent
 from learnpath.skillgraph import SkillGraph, SkillSpec, build_skill_graph, validate_skills
 
 
@@ -28,31 +28,11 @@ def skill_specs(course: Course, skills: list[Skill] | None = None) -> list[Skill
     ]
 
 
-class SkillGraphs:
-    """This process's skill graphs, one per course, each kept with the course identity it was
-    built for: (id, creation time, ``content_version``), which every change of skills or
-    prerequisites raises (:mod:`courses.signals`), so a stale graph is never returned and
-    nothing needs resetting. A graph is only read once built."""
-
-    def __init__(self) -> None:
-        self._graphs: dict[int, tuple[tuple[datetime, int], SkillGraph]] = {}
-
-    def of(self, course: Course) -> SkillGraph:
-        """The graph of the course's current content (its version is read from the database:
-        the caller's course object may be older than the content)."""
-        identity = Course.objects.filter(pk=course.pk).values_list(
-            "created_at", "content_version"
-        ).first()
-        cached = self._graphs.get(course.pk)
-        if cached is not None and identity is not None and cached[0] == identity:
-            return cached[1]
-        graph = build_skill_graph(skill_specs(course))
-        if identity is not None:
-            self._graphs[course.pk] = (identity, graph)
-        return graph
+def build_graph_of(course: Course) -> SkillGraph:
+    return build_skill_graph(skill_specs(course))
 
 
-_graphs = SkillGraphs()
+_graphs: PerContent[SkillGraph] = PerContent(build_graph_of)
 
 
 def skill_graph_for(course: Course) -> SkillGraph:
