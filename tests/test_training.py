@@ -266,3 +266,49 @@ def test_a_model_plans_paths_only_while_it_beats_the_chart_on_held_out_learners(
     version.metrics = {**version.metrics, "valid_auc": 0.66}
     version.save()
     assert recommend_path(learner, populated).source == LSTM
+
+
+def test_a_version_records_its_calibration_on_the_validation_learners(populated: Course) -> None:
+    import numpy as np
+    from django.conf import settings
+
+    from learnpath.seq import TrainConfig
+    from learnpath.seq.data import drop_short
+    from learnpath.seq.metrics import expected_calibration_error, reliability_bins
+    from learnpath.seq.serving import split_learners
+
+    _train(populated)
+    metrics = ModelVersion.objects.get(status="active").metrics
+    data = training.course_training_data(populated)
+    config = TrainConfig(**settings.LEARNPATH_TRAINING)
+    _, valid = split_learners(drop_short(data.sequences, config.min_attempts),
+                              config.valid_fraction, config.seed)
+    assert len(valid) == metrics["valid_learners"] >= 1
+    loaded = registry.serving_model(populated, data.exercise_skills)
+    assert loaded is not None
+    model = loaded[1]
+    temperature = float(model.model.answer_temperature)
+    assert temperature != 1.0 and metrics["answer_temperature"] == pytest.approx(temperature)
+    # The served (calibrated) model's P(right) before each validation attempt, step by step.
+    labels, predicted = [], []
+    for sequence in valid:
+        state = model.initial_state()
+        for attempt in sequence.attempts:
+            predicted.append(model.score(state).p_correct_by_exercise()[attempt.exercise])
+            labels.append(float(attempt.correct))
+            state = model.step(state, attempt, data.exercise_skills.get(attempt.exercise))
+    expected = reliability_bins(np.array(labels), np.array(predicted))
+    stored = metrics["valid_reliability"]
+    assert [(row["low"], row["count"]) for row in stored] == [
+        (row["low"], row["count"]) for row in expected]
+    for key in ("predicted", "observed"):
+        assert [row[key] for row in stored] == pytest.approx([row[key] for row in expected],
+                                                             abs=1e-5)
+    assert metrics["valid_ece"] == pytest.approx(
+        expected_calibration_error(np.array(labels), np.array(predicted)), abs=1e-5)
+    # The skill chart's, replayed over the same attempts.
+    chart = metrics["valid_chart_reliability"]
+    assert sum(row["count"] for row in chart) == len(labels)
+    assert metrics["valid_chart_ece"] == pytest.approx(
+        sum(row["count"] * abs(row["predicted"] - row["observed"]) for row in chart) / len(labels))
+    assert 0 < metrics["valid_chart_auc"] < 1

@@ -232,13 +232,13 @@ def run_training(run_id: int) -> TrainingRun | None:
                message=f"Training on {data.attempts} attempts: epoch {epoch} of at most {epochs}")
 
     result, artifact = _train(course, data, epoch_done)
-    chart_auc = _chart_auc(course, data, set(result.valid_learners))
+    chart_metrics = _chart_metrics(course, data, set(result.valid_learners))
     _touch(run, progress=0.9, message="Registering the new version")
     with transaction.atomic():
         # Course, then run: the order open_run takes them in. Only the holder may register.
         list(Course.objects.select_for_update().filter(pk=course.pk))
         _hold(run)
-        version = _register(course, data, result, artifact, chart_auc)
+        version = _register(course, data, result, artifact, chart_metrics)
         activated, decision = promote(version)
         status = TrainingRun.Status.ACTIVATED if activated else TrainingRun.Status.KEPT_CANDIDATE
         _mark(run, status=status, model_version=version, progress=1.0,
@@ -277,14 +277,16 @@ def _next_number(course: Course) -> int:
     return (latest or 0) + 1
 
 
-def _chart_auc(course: Course, data: CourseData, held_out: set[str]) -> float | None:
-    """The skill chart's AUC on the model's validation learners, replayed as the site keeps
-    it: a model plans paths only if it does better (``sequence_model_earns_paths``)."""
+def _chart_metrics(course: Course, data: CourseData, held_out: set[str]) -> dict[str, Any]:
+    """The skill chart's AUC, ECE and 10-bin reliability table on the model's validation
+    learners, replayed as the site keeps it (``valid_chart_auc``, ``valid_chart_ece``,
+    ``valid_chart_reliability``): a model plans paths only if its AUC is higher
+    (``sequence_model_earns_paths``). The AUC is left out when the answers are all one way."""
     import numpy as np
 
     from courses.recommend.course_view import course_view
     from learnpath.mastery_fit import fit_course_params
-    from learnpath.seq.metrics import roc_auc
+    from learnpath.seq.metrics import expected_calibration_error, reliability_bins, roc_auc
     from learnpath.success import chart_predictions
 
     view = course_view(course)
@@ -297,16 +299,22 @@ def _chart_auc(course: Course, data: CourseData, held_out: set[str]) -> float | 
     answers, predicted = chart_predictions(
         [s for s in data.sequences if s.learner in held_out],
         {e.key: e for e in view.exercises}, view.graph, {**view.params, **params})
-    if len(set(answers)) < 2:
-        return None
-    return float(roc_auc(np.array(answers), np.array(predicted)))
+    if not answers:
+        return {}
+    labels, probabilities = np.array(answers, dtype=np.float64), np.array(predicted)
+    metrics: dict[str, Any] = {
+        "valid_chart_ece": expected_calibration_error(labels, probabilities),
+        "valid_chart_reliability": reliability_bins(labels, probabilities),
+    }
+    if len(set(answers)) == 2:
+        metrics["valid_chart_auc"] = float(roc_auc(labels, probabilities))
+    return metrics
 
 
 def _register(course: Course, data: CourseData, result: Any, artifact: Path,
-              chart_auc: float | None = None) -> ModelVersion:
-    metrics = {key: value for key, value in result.metrics.items() if _plain(value)}
-    if chart_auc is not None:
-        metrics["valid_chart_auc"] = chart_auc
+              chart_metrics: dict[str, Any]) -> ModelVersion:
+    metrics = {key: value for key, value in {**result.metrics, **chart_metrics}.items()
+               if _plain(value)}
     return ModelVersion.objects.create(
         course=course,
         number=_next_number(course),

@@ -32,6 +32,7 @@ from learnpath.seq.data import (
     drop_short,
     gap_bucket,
 )
+from learnpath.seq.metrics import reliability_bins
 from learnpath.seq.records import Attempt, LearnerSequence
 from learnpath.seq.trainer import (
     EpochCallback,
@@ -304,7 +305,9 @@ def fit_model(
     on_epoch: EpochCallback | None = None,
 ) -> FittedModel:
     """Train ``config.model`` from plain per-learner sequences (a seeded split by learner
-    keeps ``valid_fraction`` for early stopping and the reported validation metrics)."""
+    keeps ``valid_fraction`` for early stopping, calibration and the reported validation
+    metrics: the answer head's AUC, ECE and 10-bin reliability table, ``valid_reliability``,
+    after temperature scaling, and the fitted ``answer_temperature``)."""
     config = config or TrainConfig()
     kept = drop_short(sequences, config.min_attempts)
     train, valid = split_learners(kept, config.valid_fraction, config.seed)
@@ -326,6 +329,11 @@ def fit_model(
     }
     if valid_data is not None:
         metrics |= {f"valid_{key}": value for key, value in trainer.evaluate(valid_data).items()}
+        labels, probabilities = trainer.answer_predictions(valid_data)
+        if len(labels):
+            metrics["valid_reliability"] = reliability_bins(labels, probabilities)
+    if trainer.model.predicts_answers:
+        metrics["answer_temperature"] = float(trainer.model.answer_temperature)
     training_hash = data_hash(kept, skills)
     path = None
     if checkpoint_path is not None:

@@ -55,6 +55,20 @@ def test_training_reports_both_heads_on_validation(trained) -> None:
     assert result.checkpoint_path is not None and result.checkpoint_path.exists()
 
 
+def test_training_reports_the_calibrated_reliability_on_validation(trained) -> None:
+    corpus, result = trained
+    metrics = result.metrics
+    temperature = float(result.model.model.answer_temperature)
+    assert temperature != 1.0 and metrics["answer_temperature"] == pytest.approx(temperature)
+    valid = set(result.valid_learners)
+    valid_attempts = sum(len(s.attempts) for s in corpus.sequences if s.learner in valid)
+    bins = metrics["valid_reliability"]
+    assert sum(row["count"] for row in bins) == valid_attempts  # each attempt once
+    assert all(row["low"] <= row["predicted"] <= row["high"] for row in bins)
+    gaps = sum(row["count"] * abs(row["predicted"] - row["observed"]) for row in bins)
+    assert metrics["valid_ece"] == pytest.approx(gaps / valid_attempts)
+
+
 def test_incremental_steps_match_a_full_rerun(trained) -> None:
     corpus, result = trained
     serving = result.model
@@ -167,4 +181,6 @@ def test_training_needs_no_validation_split_for_few_learners(tmp_path: Path) -> 
     skills = {"e0": ("a",), "e1": ("a",), "e2": ("b",)}
     result = train_from_sequences(sequences, skills, TrainConfig(epochs=1, threads=1, device="cpu"))
     assert result.metrics["valid_learners"] == 0 and "valid_auc" not in result.metrics
+    assert "valid_reliability" not in result.metrics
+    assert result.metrics["answer_temperature"] == 1.0  # nothing to calibrate on
     assert result.checkpoint_path is None
