@@ -1,6 +1,7 @@
 """The admin's view of a course's models: versions and their validation metrics, the training
-curve of each run, the data volume over time, and the latest retraining runs. Frozen rows and
-Plotly figure dicts; a fixed number of queries whatever the history."""
+curve of each run, the reliability of the newest versions' predictions, the data volume over
+time, and the latest retraining runs. Frozen rows and Plotly figure dicts; a fixed number of
+queries whatever the history. Metrics stored in an unexpected shape show as not recorded."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,12 +13,28 @@ from django.db.models.functions import TruncDate
 from courses.dashboards.figures.model_versions import (
     curves_figure,
     metrics_figure,
+    reliability_figure,
     volume_figure,
 )
-from courses.dashboards.rows import RunRow, VersionRow
+from courses.dashboards.rows import RunRow, VersionRow, reliability_table, stored_number
 from courses.models import Attempt, Course, ModelVersion, TrainingRun
 
 RECENT_RUNS = 15
+# The newest versions get a reliability plot each; every version's ECE is in the versions table.
+RELIABILITY_VERSIONS = 12
+NOT_RECORDED_NOTE = "Trained before calibration was recorded: no reliability plot."
+UNREADABLE_NOTE = "Its stored reliability table cannot be read: no reliability plot."
+
+
+@dataclass(frozen=True)
+class ReliabilityCard:
+    """One version's calibration: its reliability figure, or None and a note saying why."""
+
+    version: VersionRow
+    plot_name: str
+    label: str
+    figure: dict[str, Any] | None
+    note: str
 
 
 @dataclass(frozen=True)
@@ -28,8 +45,14 @@ class ModelDashboard:
     runs: list[RunRow]
     metrics_figure: dict[str, Any]
     curves_figure: dict[str, Any]
+    reliability_cards: list[ReliabilityCard]
     volume_figure: dict[str, Any]
     volume_rows: list[tuple[str, int, int]]
+
+    @property
+    def older_versions(self) -> int:
+        """Versions too old for a reliability plot of their own."""
+        return len(self.versions) - len(self.reliability_cards)
 
 
 def volume_rows(course: Course) -> list[tuple[str, int, int]]:
@@ -50,14 +73,30 @@ def volume_rows(course: Course) -> list[tuple[str, int, int]]:
 
 
 def _version_row(version: ModelVersion) -> VersionRow:
+    metrics = dict(version.metrics) if isinstance(version.metrics, dict) else {}
     return VersionRow(
         id=version.pk, number=version.number, status=version.status,
         status_label=version.get_status_display(), valid_auc=version.valid_auc,
         valid_hr10=version.valid_hr10, training_attempts=version.training_attempts,
         training_learners=version.training_learners, train_seconds=version.train_seconds,
-        created_at=version.created_at, decision=version.decision,
-        metrics=dict(version.metrics or {}),
+        created_at=version.created_at, decision=version.decision, metrics=metrics,
+        ece=stored_number(metrics.get("valid_ece")),
+        temperature=stored_number(metrics.get("answer_temperature")),
+        reliability=reliability_table(metrics.get("valid_reliability")),
+        chart_ece=stored_number(metrics.get("valid_chart_ece")),
+        chart_reliability=reliability_table(metrics.get("valid_chart_reliability")),
     )
+
+
+def _reliability_card(version: VersionRow) -> ReliabilityCard:
+    name, label = (f"model-reliability-{version.number}",
+                   f"Reliability of v{version.number}: predicted chance of success against the "
+                   "observed rate of right answers, per tenth of the prediction")
+    if version.reliability:
+        return ReliabilityCard(version, name, label, reliability_figure(version), "")
+    recorded = "valid_reliability" in version.metrics
+    return ReliabilityCard(version, name, label, None,
+                           UNREADABLE_NOTE if recorded else NOT_RECORDED_NOTE)
 
 
 def _run_row(run: TrainingRun) -> RunRow:
@@ -82,6 +121,7 @@ def model_dashboard(course: Course) -> ModelDashboard:
         runs=runs,
         metrics_figure=metrics_figure(versions),
         curves_figure=curves_figure(versions),
+        reliability_cards=[_reliability_card(v) for v in versions[:RELIABILITY_VERSIONS]],
         volume_figure=volume_figure(volume),
         volume_rows=volume,
     )

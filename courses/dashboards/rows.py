@@ -2,6 +2,7 @@
 figures and the CSV export are built from."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -84,9 +85,49 @@ class ExerciseStat:
         return self.success_percent - self.predicted_percent
 
 
+def stored_number(value: Any) -> float | None:
+    """A number read from a version's stored metrics; None when it is missing or not a number
+    (NaN stays NaN: an undefined AUC is a recorded value)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+@dataclass(frozen=True)
+class ReliabilityBin:
+    """One bin of a reliability table: the attempts whose predicted chance of success fell in
+    [low, high), their mean prediction and their observed rate of right answers."""
+
+    low: float
+    high: float
+    count: int
+    predicted: float
+    observed: float
+
+
+def reliability_table(value: Any) -> tuple[ReliabilityBin, ...] | None:
+    """A stored reliability table (``learnpath.seq.metrics.reliability_bins``), or None when it
+    is missing, empty or not one."""
+    if not isinstance(value, list) or not value:
+        return None
+    bins = []
+    for row in value:
+        if not isinstance(row, dict):
+            return None
+        numbers = [stored_number(row.get(key))
+                   for key in ("low", "high", "count", "predicted", "observed")]
+        finite = [number for number in numbers if number is not None and math.isfinite(number)]
+        if len(finite) < len(numbers):
+            return None
+        low, high, count, predicted, observed = finite
+        bins.append(ReliabilityBin(low, high, int(count), predicted, observed))
+    return tuple(bins)
+
+
 @dataclass(frozen=True)
 class VersionRow:
-    """One trained model version, as the model dashboard lists it."""
+    """One trained model version, as the model dashboard lists it. The calibration fields are
+    None for a version trained before they were recorded (or whose record is unreadable)."""
 
     id: int
     number: int
@@ -100,17 +141,25 @@ class VersionRow:
     created_at: datetime
     decision: str
     metrics: dict[str, Any]
+    # Expected calibration error, fitted temperature and 10-bin reliability table on the
+    # validation learners: the model's (after temperature scaling) and the skill chart's.
+    ece: float | None = None
+    temperature: float | None = None
+    reliability: tuple[ReliabilityBin, ...] | None = None
+    chart_ece: float | None = None
+    chart_reliability: tuple[ReliabilityBin, ...] | None = None
 
     @property
     def chart_auc(self) -> float | None:
         """The skill chart's AUC on the same validation learners (None before it was kept)."""
-        value = self.metrics.get("valid_chart_auc")
-        return float(value) if value is not None else None
+        return stored_number(self.metrics.get("valid_chart_auc"))
 
     @property
     def plans_paths(self) -> bool:
         """Whether the version, when active, plans paths (it must beat the chart)."""
-        return sequence_model_earns_paths({"valid_auc": self.valid_auc, **self.metrics})
+        model_auc = self.metrics.get("valid_auc", self.valid_auc)
+        return sequence_model_earns_paths({"valid_auc": stored_number(model_auc),
+                                           "valid_chart_auc": self.chart_auc})
 
 
 @dataclass(frozen=True)

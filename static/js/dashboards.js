@@ -24,10 +24,23 @@
     });
   }
 
+  // Plotly's responsive mode follows the window only; the admin's sidebar opens after the
+  // charts are drawn (and can be toggled), so each chart also follows its own width.
+  function followWidth(element) {
+    if (!window.ResizeObserver) { return; }
+    var width = element.clientWidth;
+    new ResizeObserver(function () {
+      if (element.clientWidth === width || !element.offsetParent) { return; }
+      width = element.clientWidth;
+      Plotly.Plots.resize(element);
+    }).observe(element);
+  }
+
   document.querySelectorAll("[data-figure]").forEach(function (element) {
     var figure = readJson(element.dataset.figure);
     Plotly.newPlot(element, figure.data, figure.layout, config).then(function () {
       element.classList.add("plotted");
+      followWidth(element);
       if (element.dataset.links) { linkRows(element, readJson(element.dataset.links)); }
     });
   });

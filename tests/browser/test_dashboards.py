@@ -27,6 +27,9 @@ pytestmark = pytest.mark.browser
 
 SCREENSHOT_VIEWPORT = {"width": 1280, "height": 900}
 LEVEL_NAMES = set(LEVEL_LABELS.values())
+CHARTS_FIT = """() => document.documentElement.scrollWidth <= window.innerWidth
+  && Array.from(document.querySelectorAll('.plot')).every(plot =>
+       plot.querySelector('.main-svg').getBoundingClientRect().width <= plot.clientWidth + 1)"""
 
 
 @pytest.fixture
@@ -141,7 +144,14 @@ def test_admin_sees_the_models(
     page.goto(live_server.url + reverse("admin:courses_modelversion_changelist"))
     page.get_by_role("link", name="Model dashboard").click()
     expect(page.get_by_role("heading", name=f"Models of {demo_class.course.title}")).to_be_visible()
-    _expect_all_charts_drawn(page, ["model-metrics", "model-curves", "model-volume"])
+    _expect_all_charts_drawn(page, ["model-metrics", "model-curves", "model-reliability-1",
+                                    "model-volume"])
     expect(page.locator("#plot-model-metrics .scatterlayer .trace")).to_have_count(2)
+    # The reliability plot: the diagonal, the model's and the chart's bins, the count bars.
+    expect(page.locator("#plot-model-reliability-1 .scatterlayer .trace")).to_have_count(3)
+    expect(page.locator("#plot-model-reliability-1 .barlayer .trace")).to_have_count(1)
+    # Every chart fits its box and the page fits 1280 px, once the admin's sidebar has opened
+    # (it opens after the charts are first drawn); times out otherwise.
+    page.wait_for_function(CHARTS_FIT)
     page.screenshot(path=str(artifacts_dir / "dashboard-models.png"), full_page=True)
     assert problems == []

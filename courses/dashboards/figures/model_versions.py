@@ -1,14 +1,17 @@
-"""The admin's model dashboard figures: validation metrics per version, training curves, and
-the data volume over time."""
+"""The admin's model dashboard figures: validation metrics per version, training curves, the
+reliability of each version's predictions, and the data volume over time."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
 from courses.dashboards.figures import layout
-from courses.dashboards.rows import VersionRow
+from courses.dashboards.rows import ReliabilityBin, VersionRow
 
 STATUS_COLOURS = {"active": "#1f8a4c", "candidate": "#c77c02", "retired": "#8a94a3"}
+MODEL_COLOUR = "#2f5bd3"
+CHART_COLOUR = "#e8730c"
+COUNT_COLOUR = "#c9d6f5"
 
 
 def axes_layout(title: str, x_title: str, y_title: str, **extra: Any) -> dict[str, Any]:
@@ -46,8 +49,10 @@ def curves_figure(versions: Sequence[VersionRow]) -> dict[str, Any]:
     watches (solid) and the training loss (dotted, right axis)."""
     data: list[dict[str, Any]] = []
     for version in sorted(versions, key=lambda v: v.number):
-        history = version.metrics.get("history") or []
-        monitor = version.metrics.get("monitor", "auc").upper()
+        stored = version.metrics.get("history")
+        history = [row for row in stored if isinstance(row, dict)] \
+            if isinstance(stored, list) else []
+        monitor = str(version.metrics.get("monitor") or "auc").upper()
         epochs = [row.get("epoch") for row in history]
         if any("valid_score" in row for row in history):
             data.append({"type": "scatter", "mode": "lines+markers",
@@ -61,6 +66,58 @@ def curves_figure(versions: Sequence[VersionRow]) -> dict[str, Any]:
         "Training curves: validation score and training loss per epoch", "epoch",
         "validation score", xaxis={"title": {"text": "epoch"}, "dtick": 1},
         yaxis2={"title": {"text": "training loss"}, "overlaying": "y", "side": "right"},
+    )}
+
+
+def _ece(value: float | None) -> str:
+    return "ECE –" if value is None else f"ECE {value:.3f}"
+
+
+def _reliability_trace(name: str, bins: Sequence[ReliabilityBin], colour: str,
+                       symbol: str) -> dict[str, Any]:
+    return {"type": "scatter", "mode": "lines+markers", "name": name, "yaxis": "y2",
+            "x": [b.predicted for b in bins], "y": [b.observed for b in bins],
+            "customdata": [[b.count, b.low, b.high] for b in bins],
+            "line": {"color": colour}, "marker": {"color": colour, "size": 8, "symbol": symbol},
+            "hovertemplate": "predicted %{x:.0%}, observed %{y:.0%} (%{customdata[0]} attempts "
+                             "predicted %{customdata[1]:.0%}–%{customdata[2]:.0%})<extra>"
+                             + name + "</extra>"}
+
+
+def reliability_figure(version: VersionRow) -> dict[str, Any]:
+    """Predicted chance of success against the observed rate of right answers, per bin of the
+    prediction, on the version's validation learners: the model's (after temperature scaling),
+    the skill chart's when it was recorded, the diagonal a calibrated model would follow, and
+    the model's attempts per bin (bars, right axis). The rates are on the overlaying axis so
+    that their lines are drawn over the bars."""
+    bins = version.reliability or ()
+    data: list[dict[str, Any]] = [
+        {"type": "bar", "name": "attempts per bin (model)",
+         "x": [(b.low + b.high) / 2 for b in bins], "y": [b.count for b in bins],
+         "width": [(b.high - b.low) * 0.9 for b in bins], "marker": {"color": COUNT_COLOUR},
+         "customdata": [[b.low, b.high] for b in bins],
+         "hovertemplate": "%{y} attempts predicted %{customdata[0]:.0%}–%{customdata[1]:.0%}"
+                          "<extra></extra>"},
+        {"type": "scatter", "mode": "lines", "name": "perfectly calibrated", "yaxis": "y2",
+         "x": [0, 1], "y": [0, 1], "line": {"color": "#8a94a3", "dash": "dash", "width": 1},
+         "hoverinfo": "skip"},
+        _reliability_trace(f"model, {_ece(version.ece)}", bins, MODEL_COLOUR, "circle"),
+    ]
+    if version.chart_reliability:
+        data.append(_reliability_trace(f"skill chart, {_ece(version.chart_ece)}",
+                                       version.chart_reliability, CHART_COLOUR, "diamond"))
+    percent = {"range": [0, 1], "tickformat": ".0%", "dtick": 0.2}
+    return {"data": data, "layout": axes_layout(
+        f"v{version.number}: predicted against observed success", "predicted chance of success",
+        "attempts", margin={"l": 60, "r": 60, "t": 60, "b": 150},
+        xaxis={"title": {"text": "predicted chance of success"}, **percent},
+        yaxis={"title": {"text": "attempts"}, "side": "right", "rangemode": "tozero",
+               "showgrid": False},
+        yaxis2={"title": {"text": "observed rate of right answers"}, "overlaying": "y",
+                "side": "left", **percent},
+        # At the foot of the figure, in the bottom margin, however many rows it wraps to.
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "yref": "container", "y": 0,
+                "yanchor": "bottom"},
     )}
 
 
