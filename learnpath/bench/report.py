@@ -18,6 +18,7 @@ METRIC_COLUMNS = (
     ("auc", "AUC"),
     ("acc", "ACC"),
     ("rmse", "RMSE"),
+    ("ece", "ECE"),
     ("hr10", "HR@10"),
     ("ndcg10", "NDCG@10"),
 )

@@ -33,7 +33,9 @@ from learnpath.seq.records import Corpus, LearnerSequence
 from learnpath.seq.trainer import FitReport, TrainConfig, Trainer, new_model
 
 FOLD_COUNT = 5
-RESULT_KEYS = ("dataset", "fold", "model", "auc", "acc", "rmse", "hr10", "ndcg10", "train_seconds")
+RESULT_KEYS = (
+    "dataset", "fold", "model", "auc", "acc", "rmse", "ece", "hr10", "ndcg10", "train_seconds"
+)
 
 
 @dataclass(frozen=True)

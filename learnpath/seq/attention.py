@@ -130,7 +130,7 @@ class AttentionKT(SequenceModel):
         return masked_bce(self.forward_logits(batch), batch)
 
     def predict(self, batch: Batch, with_next: bool = True) -> Prediction:
-        return Prediction(torch.sigmoid(self.forward_logits(batch)), None)
+        return Prediction(self.probability(self.forward_logits(batch)), None)
 
     def next_answer_probabilities(
         self, exercise: torch.Tensor, skills: torch.Tensor, correct: torch.Tensor,
@@ -146,4 +146,4 @@ class AttentionKT(SequenceModel):
             len(targets), -1)
         allowed = torch.ones(1, len(targets), count, dtype=torch.bool, device=questions.device)
         summary = self.attend(questions, keys, values, distance, allowed)
-        return torch.sigmoid(self.logits(summary, questions, targets.unsqueeze(0)))[0]
+        return self.probability(self.logits(summary, questions, targets.unsqueeze(0)))[0]

@@ -78,7 +78,7 @@ class LogisticSkillCounts(SequenceModel):
         return masked_bce(self.logits(batch), batch)
 
     def predict(self, batch: Batch, with_next: bool = True) -> Prediction:
-        return Prediction(torch.sigmoid(self.logits(batch)), None)
+        return Prediction(self.probability(self.logits(batch)), None)
 
 
 class CountModel(SequenceModel):

@@ -1,10 +1,12 @@
 """Every sequence model by name: the LSTM and DKT (:mod:`learnpath.seq.models`), the attention
-model (:mod:`learnpath.seq.attention`) and the
-baselines (:mod:`learnpath.seq.baselines`), each registered by its module on import."""
+models (:mod:`learnpath.seq.attention`, the path simulator's environment, and AKT,
+:mod:`learnpath.seq.akt`) and the baselines (:mod:`learnpath.seq.baselines`), each registered
+by its module on import."""
 from __future__ import annotations
 
 from typing import Any
 
+import learnpath.seq.akt
 import learnpath.seq.attention
 import learnpath.seq.baselines  # noqa: F401  (registers the baseline models)
 from learnpath.seq.models import MODEL_REGISTRY, ModelSpec, SequenceModel

@@ -1,6 +1,7 @@
 """What follows what: exercise neighbour lists from training sequences, and scores from them.
 
-``transition_neighbours``: how often ``b`` directly followed ``a`` (first-order Markov).
+``transition_neighbours``: how often ``b`` directly followed ``a`` (first-order Markov);
+``transition_probabilities`` the same counts as P(b | a).
 ``cooccurrence_neighbours``: how often ``a`` and ``b`` were attempted within ``window`` steps of
 each other, cosine-normalised by their frequencies (session item-kNN); an exercise is never its
 own neighbour. Both keep the ``keep`` best neighbours per exercise as two (vocab, keep) arrays
@@ -52,6 +53,19 @@ def transition_neighbours(
     if exercise.shape[1] < 2:
         return top_neighbours(*(np.zeros(0, dtype=np.int64),) * 3, vocab, keep)
     return top_neighbours(*_count_pairs(*_lagged_pairs(exercise, 1), vocab), vocab, keep)
+
+
+def transition_probabilities(
+    exercise: np.ndarray, vocab: int, keep: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``keep`` likeliest next exercises of each exercise, with P(next = b | last = a)
+    estimated from the training windows (a repeat of the same exercise counts like any other)."""
+    if exercise.shape[1] < 2:
+        return top_neighbours(*(np.zeros(0, dtype=np.int64),) * 3, vocab, keep)
+    source, target, counts = _count_pairs(*_lagged_pairs(exercise, 1), vocab)
+    leaving = np.bincount(source, weights=counts, minlength=vocab)
+    shares = (counts / leaving[source]).astype(np.float32)
+    return top_neighbours(source, target, shares, vocab, keep)
 
 
 def cooccurrence_neighbours(
@@ -125,3 +139,40 @@ def scores_for_targets(
     """(rows,) score of each row's own target, from recent exercises (rows, lags)."""
     match = neighbour_ids[recent] == targets.view(-1, 1, 1)
     return ((neighbour_scores[recent] * match).sum(-1) * weights).sum(-1)
+
+
+def exercise_difficulty_offsets(
+    exercise: np.ndarray,
+    correct: np.ndarray,
+    exercise_skills: np.ndarray,
+    prior: float,
+) -> np.ndarray:
+    """Per exercise id, how much harder or easier it is than its skills, as a log-odds offset:
+    ``logit(p_e) - logit(p_skills)``, where ``p_skills`` is the mean log-odds of the exercise's
+    skills' rates of right answers and ``p_e`` the exercise's own rate shrunk towards it by
+    ``prior`` pseudo-attempts (an exercise with few attempts stays near 0). Padding, unknown
+    and never-attempted exercises get 0. ``exercise_skills`` is the (vocab, K) skill-id matrix.
+    """
+    vocab = exercise_skills.shape[0]
+    seen = exercise > UNKNOWN_ID
+    ids, right = exercise[seen], correct[seen].astype(np.float64)
+    attempts = np.bincount(ids, minlength=vocab).astype(np.float64)
+    rights = np.bincount(ids, weights=right, minlength=vocab)
+    skill_count = int(exercise_skills.max(initial=UNKNOWN_ID)) + 1
+    present = exercise_skills != PAD_ID
+    # Every attempt counts once for each skill of its exercise.
+    skill_attempts = np.zeros(skill_count)
+    skill_rights = np.zeros(skill_count)
+    for column in range(exercise_skills.shape[1]):
+        rows = present[:, column]
+        np.add.at(skill_attempts, exercise_skills[rows, column], attempts[rows])
+        np.add.at(skill_rights, exercise_skills[rows, column], rights[rows])
+    skill_rate = np.clip((skill_rights + 1.0) / (skill_attempts + 2.0), 1e-3, 1 - 1e-3)
+    skill_logit = np.log(skill_rate) - np.log1p(-skill_rate)
+    base_logit = (np.where(present, skill_logit[exercise_skills], 0.0).sum(1)
+                  / np.maximum(present.sum(1), 1))
+    base = 1.0 / (1.0 + np.exp(-base_logit))
+    own = np.clip((rights + prior * base) / (attempts + prior), 1e-3, 1 - 1e-3)
+    offsets = np.log(own) - np.log1p(-own) - base_logit
+    offsets[: UNKNOWN_ID + 1] = 0.0
+    return np.where(attempts > 0, offsets, 0.0).astype(np.float32)

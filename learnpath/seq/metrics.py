@@ -1,9 +1,12 @@
 """Evaluation metrics.
 
 Next answer: AUC (tied scores share their average rank), accuracy at 0.5, RMSE of the
-probability. Next exercise: the target's 0-based rank among all known exercises, counting tied
-exercises as ranked above it (a tie never helps), then HR@k (rank < k) and NDCG@k
-(1 / log2(rank + 2) when rank < k). A target the vocabulary does not know is a miss.
+probability, and the expected calibration error over 10 equal-width bins of the predicted
+probability (the attempts' share in each bin times the gap between the bin's mean prediction and
+its observed rate of right answers; 0 means the probabilities say what they mean). Next
+exercise: the target's 0-based rank among all known exercises, counting tied exercises as ranked
+above it (a tie never helps), then HR@k (rank < k) and NDCG@k (1 / log2(rank + 2) when
+rank < k). A target the vocabulary does not know is a miss.
 """
 
 from __future__ import annotations
@@ -27,6 +30,46 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float((rank_sum - positives * (positives + 1) / 2.0) / (positives * negatives))
 
 
+CALIBRATION_BINS = 10
+
+
+def reliability_bins(
+    labels: np.ndarray, probabilities: np.ndarray, bins: int = CALIBRATION_BINS
+) -> list[dict[str, float]]:
+    """Per equal-width bin of the prediction: its bounds, how many attempts fell in it, their
+    mean prediction and their observed rate of right answers (empty bins are left out). A
+    prediction of exactly 1 belongs to the last bin."""
+    labels = np.asarray(labels, dtype=np.float64)
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    index = np.clip((probabilities * bins).astype(np.int64), 0, bins - 1)
+    counts = np.bincount(index, minlength=bins)
+    predicted = np.bincount(index, weights=probabilities, minlength=bins)
+    observed = np.bincount(index, weights=labels, minlength=bins)
+    return [
+        {
+            "low": k / bins,
+            "high": (k + 1) / bins,
+            "count": int(counts[k]),
+            "predicted": float(predicted[k] / counts[k]),
+            "observed": float(observed[k] / counts[k]),
+        }
+        for k in range(bins)
+        if counts[k]
+    ]
+
+
+def expected_calibration_error(
+    labels: np.ndarray, probabilities: np.ndarray, bins: int = CALIBRATION_BINS
+) -> float:
+    rows = reliability_bins(labels, probabilities, bins)
+    total = sum(row["count"] for row in rows)
+    if not total:
+        return float("nan")
+    return float(
+        sum(row["count"] * abs(row["predicted"] - row["observed"]) for row in rows) / total
+    )
+
+
 def answer_metrics(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
     labels = np.asarray(labels, dtype=np.float64)
     probabilities = np.asarray(probabilities, dtype=np.float64)
@@ -34,6 +77,7 @@ def answer_metrics(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, f
         "auc": roc_auc(labels, probabilities),
         "acc": float(((probabilities >= 0.5) == (labels >= 0.5)).mean()),
         "rmse": float(np.sqrt(((probabilities - labels) ** 2).mean())),
+        "ece": expected_calibration_error(labels, probabilities),
     }
 
 

@@ -23,7 +23,10 @@ mean skill vector), plus j's bias, plus a co-occurrence term: learned per-lag we
 cosine co-occurrence (``learnpath.seq.cooccurrence``, counted on the training windows) between
 ``j`` and each of the last ``recent_lags`` exercises. The weights start at
 ``recent_scale * 0.7**lag``, so training starts from an item-kNN ranking and the LSTM learns what
-to add to it. A softmax over
+to add to it; and a first-order transition term, a learned weight (from ``transition_scale``)
+times P(j | the last exercise) counted on the training windows, which carries a problem that is
+often tried again at once and fixed orders of problems (first-order Markov); and a learned weight
+per lag on each recent exercise itself (is a problem tried again, or not). A softmax over
 exercises is trained with ``sampled_negatives`` distinct uniform negatives when there are more
 exercises than that. During training a fraction ``unknown_rate`` of exercise ids is
 replaced by *unknown*, which trains the skills-only path used for unseen exercises. Loss: binary
@@ -52,10 +55,12 @@ from torch import nn
 
 from learnpath.seq.cooccurrence import (
     cooccurrence_neighbours,
+    exercise_difficulty_offsets,
     recent_exercises,
     scores_for_all,
     scores_for_candidates,
     scores_for_targets,
+    transition_probabilities,
 )
 from learnpath.seq.data import GAP_BUCKET_COUNT, PAD_ID, UNKNOWN_ID, Batch, EncodedSequences
 
@@ -80,6 +85,7 @@ class SequenceModel(nn.Module):
     predicts_next: ClassVar[bool] = False
     # Buffers made by register_buffer: nn.Module.__getattr__ would type them Tensor | Module.
     exercise_skills: torch.Tensor
+    answer_temperature: torch.Tensor
 
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__()
@@ -88,6 +94,18 @@ class SequenceModel(nn.Module):
         self.register_buffer(
             "exercise_skills", torch.as_tensor(spec.exercise_skill_matrix, dtype=torch.long)
         )
+        # Temperature scaling of the answer logits, fitted on the validation learners after
+        # training (``learnpath.seq.calibration``); 1 until then. Every answer probability the
+        # model gives goes through ``probability``.
+        self.register_buffer("answer_temperature", torch.ones(()))
+
+    def probability(self, logits: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(logits / self.answer_temperature)
+
+    def _load_from_state_dict(self, state_dict: dict[str, Any], prefix: str, *args: Any) -> None:
+        # Checkpoints saved before calibration existed have no temperature: they keep 1.
+        state_dict.setdefault(prefix + "answer_temperature", torch.ones(()))
+        super()._load_from_state_dict(state_dict, prefix, *args)
 
     @property
     def trainable(self) -> bool:
@@ -102,6 +120,10 @@ class SequenceModel(nn.Module):
 
     def fit_statistics(self, encoded: EncodedSequences) -> None:
         """Read counts from the training data; the trainer calls it before any gradient step."""
+
+    def parameter_groups(self, learning_rate: float) -> list[dict[str, Any]]:
+        """The optimiser's parameter groups; a model may give some parameters their own rate."""
+        return [{"params": [p for p in self.parameters() if p.requires_grad]}]
 
 
 MODEL_REGISTRY: dict[str, type[SequenceModel]] = {}
@@ -137,6 +159,10 @@ class KnowledgePathLSTM(SequenceModel):
     predicts_next = True
     neighbour_ids: torch.Tensor  # buffers, see SequenceModel
     neighbour_scores: torch.Tensor
+    transition_ids: torch.Tensor
+    transition_scores: torch.Tensor
+    identity_ids: torch.Tensor
+    identity_scores: torch.Tensor
 
     def __init__(
         self,
@@ -154,6 +180,10 @@ class KnowledgePathLSTM(SequenceModel):
         recent_neighbours: int = 200,
         recent_window: int = 5,
         recent_scale: float = 10.0,
+        transition_neighbours: int = 200,
+        transition_scale: float = 10.0,
+        difficulty_prior: float = 0.0,
+        exercise_lr_scale: float = 1.0,
         session_layer: int = 0,
     ) -> None:
         super().__init__(spec)
@@ -166,6 +196,7 @@ class KnowledgePathLSTM(SequenceModel):
             )
         exercises, skills = spec.exercise_vocab_size, spec.skill_vocab_size
         self.next_weight = next_weight
+        self.difficulty_prior, self.exercise_lr_scale = difficulty_prior, exercise_lr_scale
         self.sampled_negatives = sampled_negatives
         self.unknown_rate = unknown_rate
         self.exercise_input = exercise_input
@@ -178,6 +209,23 @@ class KnowledgePathLSTM(SequenceModel):
         self.recent_weights = nn.Parameter(
             torch.tensor([recent_scale * 0.7**lag for lag in range(recent_lags)])
         )
+        # First-order transition probabilities P(next | last exercise), also from the training
+        # data, with one learned weight: they carry "the same problem again" and fixed orders.
+        self.transitions = transition_neighbours if recent_lags else 0
+        self.register_buffer(
+            "transition_ids", torch.zeros(exercises, max(self.transitions, 1), dtype=torch.long)
+        )
+        self.register_buffer("transition_scores", torch.zeros(exercises, max(self.transitions, 1)))
+        self.transition_weight = nn.Parameter(
+            torch.tensor([transition_scale if self.transitions else 0.0])
+        )
+        self.transition_weight.requires_grad_(bool(self.transitions))
+        # "Seen just now": a learned weight per lag on the recent exercises themselves, so the head
+        # can learn that a problem is (with repeats kept) or is not (collapsed) tried again.
+        identity = torch.arange(exercises).view(-1, 1)
+        self.register_buffer("identity_ids", identity, persistent=False)
+        self.register_buffer("identity_scores", (identity > UNKNOWN_ID).float(), persistent=False)
+        self.seen_weights = nn.Parameter(torch.zeros(recent_lags))
         # Rasch-style: a skill vector plus an exercise scalar times a skill variation vector.
         self.skill_answer_in = nn.Embedding(2 * skills, embed_dim, padding_idx=PAD_ID)
         self.skill_answer_variation = nn.Embedding(2 * skills, embed_dim, padding_idx=PAD_ID)
@@ -322,13 +370,64 @@ class KnowledgePathLSTM(SequenceModel):
             ids, scores = cooccurrence_neighbours(encoded.exercise, vocab, self.recent_window, keep)
             self.neighbour_ids.copy_(torch.from_numpy(ids))
             self.neighbour_scores.copy_(torch.from_numpy(scores))
+        if self.transitions:
+            vocab, keep = self.spec.exercise_vocab_size, self.transitions
+            ids, scores = transition_probabilities(encoded.exercise, vocab, keep)
+            self.transition_ids.copy_(torch.from_numpy(ids))
+            self.transition_scores.copy_(torch.from_numpy(scores))
+        if self.difficulty_prior > 0:
+            offsets = exercise_difficulty_offsets(
+                encoded.exercise, encoded.correct, self.spec.exercise_skill_matrix,
+                self.difficulty_prior,
+            )
+            with torch.no_grad():
+                self.exercise_bias.weight.copy_(torch.from_numpy(offsets).view(-1, 1))
+
+    def parameter_groups(self, learning_rate: float) -> list[dict[str, Any]]:
+        """The per-exercise numbers learn ``exercise_lr_scale`` times faster than the rest: each
+        takes part in few batches, so at the shared rate they barely move before early
+        stopping."""
+        per_exercise = [table.weight for table in (
+            self.exercise_bias, self.exercise_in_scale, self.exercise_out_scale, self.next_bias,
+            self.exercise_in, self.exercise_out, self.exercise_next,
+        ) if table.weight.requires_grad]
+        chosen = {id(parameter) for parameter in per_exercise}
+        rest = [p for p in self.parameters() if p.requires_grad and id(p) not in chosen]
+        return [{"params": rest},
+                {"params": per_exercise, "lr": learning_rate * self.exercise_lr_scale}]
+
+    def _load_from_state_dict(self, state_dict: dict[str, Any], prefix: str, *args: Any) -> None:
+        # A checkpoint saved before the transition term existed scores as it did: no term.
+        if prefix + "transition_ids" not in state_dict:
+            state_dict[prefix + "transition_ids"] = torch.zeros_like(self.transition_ids)
+            state_dict[prefix + "transition_scores"] = torch.zeros_like(self.transition_scores)
+            state_dict[prefix + "transition_weight"] = torch.zeros_like(self.transition_weight)
+        state_dict.setdefault(prefix + "seen_weights", torch.zeros_like(self.seen_weights))
+        super()._load_from_state_dict(state_dict, prefix, *args)
+
+    def count_tables(
+        self, recent: torch.Tensor
+    ) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """(neighbour ids, scores, recent exercises, per-lag weights) of each count term: the
+        co-occurrence over the last ``recent_lags`` exercises, the transitions from the last, and
+        the recent exercises themselves."""
+        tables = []
+        if self.recent_lags:
+            tables.append((self.neighbour_ids, self.neighbour_scores, recent, self.recent_weights))
+        if self.transitions:
+            tables.append((self.transition_ids, self.transition_scores, recent[..., :1],
+                           self.transition_weight))
+        if self.recent_lags:
+            tables.append((self.identity_ids, self.identity_scores, recent, self.seen_weights))
+        return tables
 
     def recent_scores(self, recent: torch.Tensor) -> torch.Tensor:
-        """Learned-weight co-occurrence scores of every exercise given recent exercises (..., L)."""
+        """Learned-weight count scores of every exercise given recent exercises (..., L)."""
         vocab = self.spec.exercise_vocab_size
-        return scores_for_all(
-            self.neighbour_ids, self.neighbour_scores, recent, self.recent_weights, vocab
-        )
+        total = torch.zeros(*recent.shape[:-1], vocab, device=recent.device)
+        for table in self.count_tables(recent):
+            total = total + scores_for_all(*table, vocab)
+        return total
 
     def next_loss(self, states: torch.Tensor, batch: Batch) -> torch.Tensor:
         valid = batch.mask & (batch.exercise > UNKNOWN_ID)
@@ -344,10 +443,9 @@ class KnowledgePathLSTM(SequenceModel):
         target_logits = (self.next_query(queries) * self.next_keys(targets)).sum(-1)
         target_logits = target_logits + self.next_bias(targets).squeeze(-1)
         negative_logits = self.next_logits(queries, negatives)
-        if self.recent_lags:
-            tables = (self.neighbour_ids, self.neighbour_scores, recent, self.recent_weights)
-            target_logits = target_logits + scores_for_targets(*tables, targets)
-            negative_logits = negative_logits + scores_for_candidates(*tables, negatives, vocab)
+        for table in self.count_tables(recent):
+            target_logits = target_logits + scores_for_targets(*table, targets)
+            negative_logits = negative_logits + scores_for_candidates(*table, negatives, vocab)
         negative_logits = negative_logits.masked_fill(
             negatives.unsqueeze(0) == targets.unsqueeze(1), float("-inf")
         )
@@ -364,7 +462,7 @@ class KnowledgePathLSTM(SequenceModel):
 
     def predict(self, batch: Batch, with_next: bool = True) -> Prediction:
         states = self.run(batch, batch.exercise)
-        p_correct = torch.sigmoid(self.answer_logits(states, batch.exercise, batch.skills))
+        p_correct = self.probability(self.answer_logits(states, batch.exercise, batch.skills))
         next_scores = None
         if with_next:
             all_exercises = torch.arange(self.spec.exercise_vocab_size, device=states.device)
@@ -432,7 +530,7 @@ class KnowledgePathLSTM(SequenceModel):
         from_target = F.linear(target, first.weight[:, hidden:])
         inner = torch.relu(from_state.unsqueeze(1) + from_target.unsqueeze(0))
         logits = F.linear(inner, last.weight, last.bias).squeeze(-1)
-        return torch.sigmoid(logits + self.exercise_bias(exercise).squeeze(-1))
+        return self.probability(logits + self.exercise_bias(exercise).squeeze(-1))
 
     def score_catalog(
         self,
@@ -444,7 +542,7 @@ class KnowledgePathLSTM(SequenceModel):
         """P(correct) and P(next) for every catalog exercise, from one state, in one pass;
         ``recent`` holds the ids of the last ``recent_lags`` exercises, newest first."""
         top = state[0][-1].expand(len(exercise), -1)
-        p_correct = torch.sigmoid(self.answer_logits(top, exercise, skills))
+        p_correct = self.probability(self.answer_logits(top, exercise, skills))
         next_logits = self.next_logits(top[:1], exercise, skills).squeeze(0)
         if self.recent_lags:
             next_logits = next_logits + self.recent_scores(recent.view(1, -1))[0, exercise]
@@ -476,4 +574,4 @@ class DeepKnowledgeTracing(SequenceModel):
         return masked_bce(self.forward_logits(batch), batch)
 
     def predict(self, batch: Batch, with_next: bool = True) -> Prediction:
-        return Prediction(torch.sigmoid(self.forward_logits(batch)), None)
+        return Prediction(self.probability(self.forward_logits(batch)), None)

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from learnpath.seq.calibration import fit_temperature
 from learnpath.seq.catalog import build_model
 from learnpath.seq.data import EncodedSequences, Vocabulary
 from learnpath.seq.metrics import answer_metrics, ranking_metrics, target_ranks
@@ -62,6 +63,8 @@ class TrainConfig:
     min_attempts: int = 3
     max_window: int = 200
     valid_fraction: float = 0.1
+    # Fit a temperature on the validation learners after training (learnpath.seq.calibration).
+    calibrate: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         payload = dataclasses.asdict(self)
@@ -140,9 +143,38 @@ class Trainer:
         self.model.fit_statistics(train)
         self.model.to(self.device)
         if not self.model.trainable:
+            self.calibrate(valid)
             seconds = time.perf_counter() - started
             return FitReport(1, 1, None, seconds, seconds, seconds, train.attempt_count, len(train))
-        return self._fit_gradient(train, valid, progress, started, on_epoch)
+        report = self._fit_gradient(train, valid, progress, started, on_epoch)
+        self.calibrate(valid)
+        return dataclasses.replace(report, train_seconds=time.perf_counter() - started)
+
+    def calibrate(self, valid: EncodedSequences | None) -> float:
+        """Fit the model's answer temperature on ``valid`` (when the config asks for it and the
+        model predicts answers); returns the temperature in use."""
+        model = self.model
+        if not (self.config.calibrate and valid is not None and model.predicts_answers):
+            return float(model.answer_temperature)
+        model.answer_temperature.fill_(1.0)
+        labels, probabilities = self.answer_predictions(valid)
+        model.answer_temperature.fill_(fit_temperature(labels, probabilities))
+        return float(model.answer_temperature)
+
+    @torch.no_grad()
+    def answer_predictions(self, data: EncodedSequences) -> tuple[np.ndarray, np.ndarray]:
+        """Labels and predicted P(right) of every attempt of ``data``, each scored once."""
+        self.model.eval()
+        labels, probabilities = [], []
+        for batch in data.batches(self.config.eval_batch_size):
+            batch = batch.to(self.device)
+            prediction = self.model.predict(batch, with_next=False)
+            if prediction.p_correct is not None:
+                labels.append(batch.correct[batch.mask].cpu())
+                probabilities.append(prediction.p_correct[batch.mask].cpu())
+        if not probabilities:
+            return np.zeros(0), np.zeros(0)
+        return torch.cat(labels).numpy(), torch.cat(probabilities).numpy()
 
     def _fit_gradient(
         self,
@@ -155,7 +187,9 @@ class Trainer:
         config = self.config
         torch.manual_seed(config.seed)
         optimizer = torch.optim.Adam(
-            self.model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+            self.model.parameter_groups(config.learning_rate),
+            lr=config.learning_rate,
+            weight_decay=config.weight_decay,
         )
         batches_per_epoch = len(train.batch_rows(config.batch_size))
         bar = tqdm(

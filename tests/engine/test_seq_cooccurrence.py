@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from learnpath.seq.cooccurrence import (
     cooccurrence_neighbours,
+    exercise_difficulty_offsets,
     recent_exercises,
     scores_for_all,
     scores_for_candidates,
     scores_for_targets,
     transition_neighbours,
+    transition_probabilities,
 )
 
 # Exercise ids 2..6 (0 pads, 1 is unknown); each row is one window.
@@ -22,6 +25,19 @@ def test_transitions_count_what_directly_follows() -> None:
     assert sorted(zip(ids[3].tolist(), scores[3].tolist(), strict=True)) == [(4, 1.0), (5, 1.0)]
     # Unknown (1) and padding (0) never take part.
     assert scores[1].sum() == 0 and 1 not in ids[3]
+
+
+def test_transition_probabilities_are_shares_of_what_followed() -> None:
+    # 2 -> 3 four times out of four; 3 -> 4, 3 -> 5 and 3 -> 2 once each; 4 -> 4 is a repeat.
+    windows = np.array([[2, 3, 4, 4], [2, 3, 5, 0], [2, 3, 2, 3]])
+    ids, scores = transition_probabilities(windows, vocab=7, keep=3)
+    assert ids[2][0] == 3 and scores[2].tolist() == [1.0, 0.0, 0.0]
+    assert sorted(ids[3].tolist()) == [2, 4, 5]
+    np.testing.assert_allclose(scores[3], [1 / 3] * 3, rtol=1e-6)
+    assert ids[4][0] == 4 and scores[4][0] == 1.0
+    # Kept to the likeliest: with keep=1 exercise 3 keeps one of its three, at 1/3.
+    ids, scores = transition_probabilities(windows, vocab=7, keep=1)
+    np.testing.assert_allclose(scores[3], [1 / 3], rtol=1e-6)
 
 
 def test_cooccurrence_is_cosine_normalised_and_symmetric() -> None:
@@ -57,3 +73,16 @@ def test_candidate_and_target_scores_agree_with_full_scores() -> None:
         scores_for_targets(*tables, recent, weights, targets),
         full.gather(1, targets.view(-1, 1)).squeeze(1),
     )
+
+
+def test_difficulty_offsets_say_how_much_harder_an_exercise_is_than_its_skill() -> None:
+    # Exercises 2 and 3 share skill 2; 2 is always right, 3 always wrong; 4 was never tried.
+    skills = np.array([[1], [1], [2], [2], [3]])
+    exercise = np.array([[2, 3, 2, 3, 2, 3, 2, 3, 0, 0]] * 5)
+    correct = np.array([[1, 0, 1, 0, 1, 0, 1, 0, 0, 0]] * 5, dtype=np.float32)
+    offsets = exercise_difficulty_offsets(exercise, correct, skills, prior=5.0)
+    assert offsets[2] > 1.0 and offsets[3] < -1.0
+    assert offsets[2] == pytest.approx(-offsets[3], rel=1e-4)  # the skill's rate is one half
+    assert offsets[0] == offsets[1] == offsets[4] == 0.0
+    # A stronger prior pulls the offsets towards 0.
+    assert exercise_difficulty_offsets(exercise, correct, skills, prior=100.0)[2] < offsets[2]

@@ -15,7 +15,14 @@ from learnpath.seq.data import (
     drop_short,
     gap_bucket,
 )
-from learnpath.seq.metrics import answer_metrics, ranking_metrics, roc_auc, target_ranks
+from learnpath.seq.metrics import (
+    answer_metrics,
+    expected_calibration_error,
+    ranking_metrics,
+    reliability_bins,
+    roc_auc,
+    target_ranks,
+)
 from learnpath.seq.records import Attempt, LearnerSequence
 
 
@@ -114,6 +121,23 @@ def test_answer_metrics() -> None:
     assert metrics["auc"] == pytest.approx(0.75)
     assert metrics["acc"] == pytest.approx(0.5)
     assert metrics["rmse"] == pytest.approx(np.sqrt((0.01 + 0.04 + 0.36 + 0.36) / 4))
+    # Bins [0.2, 0.3), [0.4, 0.5), [0.6, 0.7), [0.9, 1.0]: |0.2-0|, |0.4-1|, |0.6-0|, |0.9-1|.
+    assert metrics["ece"] == pytest.approx((0.2 + 0.6 + 0.6 + 0.1) / 4)
+
+
+def test_reliability_bins_and_calibration_error() -> None:
+    labels = np.array([0, 1, 1, 1, 0, 1])
+    probabilities = np.array([0.05, 0.05, 0.75, 0.75, 0.75, 1.0])
+    rows = reliability_bins(labels, probabilities)
+    assert [(row["low"], row["count"]) for row in rows] == [(0.0, 2), (0.7, 3), (0.9, 1)]
+    assert rows[0]["observed"] == pytest.approx(0.5)
+    assert rows[1]["predicted"] == pytest.approx(0.75)
+    assert rows[1]["observed"] == pytest.approx(2 / 3)
+    expected = (2 * 0.45 + 3 * abs(0.75 - 2 / 3) + 1 * 0.0) / 6
+    assert expected_calibration_error(labels, probabilities) == pytest.approx(expected)
+    # Probabilities that match the observed rates in every bin have no calibration error.
+    fair = np.array([0.5, 0.5, 0.5, 0.5])
+    assert expected_calibration_error(np.array([1, 0, 1, 0]), fair) == pytest.approx(0.0)
 
 
 def test_ranks_are_pessimistic_and_unknown_targets_miss() -> None:

@@ -45,8 +45,8 @@ def trainable_models() -> list[str]:
 
 
 def test_registry_holds_our_model_and_every_baseline() -> None:
-    assert set(all_models()) == {"lstm", "dkt", "attention", "logistic", "popularity", "markov",
-                               "itemknn"}
+    assert set(all_models()) == {"lstm", "dkt", "attention", "akt", "logistic", "popularity",
+                                 "markov", "itemknn"}
     with pytest.raises(KeyError, match="unknown model"):
         build_model("nope", None)  # type: ignore[arg-type]
 
@@ -112,7 +112,7 @@ def test_evaluate_scores_both_heads_of_the_lstm(tiny) -> None:
     trainer = Trainer(new_model(config, vocab), config)
     report = trainer.fit(train, valid)
     metrics = trainer.evaluate(valid)
-    assert set(metrics) == {"auc", "acc", "rmse", "hr10", "ndcg10"}
+    assert set(metrics) == {"auc", "acc", "rmse", "ece", "hr10", "ndcg10"}
     assert 1 <= report.best_epoch <= report.epochs_run <= 3
     assert report.model_seconds <= report.loop_seconds <= report.train_seconds
 
