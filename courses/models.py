@@ -44,6 +44,11 @@ class Course(models.Model):
     retrain_after_attempts = models.PositiveIntegerField(
         default=500, help_text="Retrain the model once this many new attempts have arrived."
     )
+    simulated_learners = models.PositiveIntegerField(
+        default=0,
+        help_text="The model also trains on this many simulated learners' histories (not stored; "
+        "learnpath.sim): a stand-in for real learners while a course has few, as in the demo.",
+    )
     content_version = models.PositiveIntegerField(
         default=0, editable=False,
         help_text="Rises with every change of skills or exercises (see courses.signals).",

@@ -21,12 +21,12 @@ def _run(*args: Any) -> str:
 
 
 def test_load_demo_twice_creates_everything_once(db: Any) -> None:
-    output = _run("load_demo", "--learners", "3")
+    output = _run("load_demo", "--learners", "3", "--history-learners", "0")
     for account in ("ada", "tess", "admin"):
         assert account in output
     counts = (Course.objects.count(), Attempt.objects.count(), get_user_model().objects.count())
     assert counts[1] > 0
-    _run("load_demo", "--learners", "3")
+    _run("load_demo", "--learners", "3", "--history-learners", "0")
     assert (Course.objects.count(), Attempt.objects.count(),
             get_user_model().objects.count()) == counts
     users = get_user_model().objects

@@ -28,6 +28,7 @@ from courses.ml import leases
 from courses.ml.learner_state import exercise_catalog, store_all_states
 from courses.ml.records import model_attempts
 from courses.ml.registry import file_checksum, model_dir
+from courses.ml.simulated_history import simulated_sequences
 from courses.models import Attempt, Course, ModelVersion, TrainingRun
 from courses.queries.history import learner_histories
 
@@ -45,10 +46,20 @@ class CourseData:
     exercise_skills: dict[str, tuple[str, ...]]
     attempts: int
     last_attempt_id: int
+    # Of the sequences and attempts above, those of the course's simulated learners.
+    simulated_learners: int = 0
+    simulated_attempts: int = 0
+
+    def describe(self) -> str:
+        if not self.simulated_learners:
+            return f"{self.attempts} attempts"
+        return (f"{self.attempts} attempts ({self.simulated_attempts} of them by "
+                f"{self.simulated_learners} simulated learners)")
 
 
 def course_training_data(course: Course) -> CourseData:
-    """Every learner's history as the engine's plain sequences."""
+    """Every learner's history as the engine's plain sequences, then the course's simulated
+    learners' (:mod:`courses.ml.simulated_history`)."""
     from learnpath.seq import LearnerSequence
 
     catalog = exercise_catalog(course)
@@ -59,7 +70,10 @@ def course_training_data(course: Course) -> CourseData:
         attempts += len(rows)
         last_id = max(last_id, rows[-1].attempt_id)
     exercise_skills = {key: skills for key, skills in catalog.values() if skills}
-    return CourseData(sequences, exercise_skills, attempts, last_id)
+    simulated = simulated_sequences(course)
+    simulated_attempts = sum(len(sequence.attempts) for sequence in simulated)
+    return CourseData([*sequences, *simulated], exercise_skills, attempts + simulated_attempts,
+                      last_id, len(simulated), simulated_attempts)
 
 
 def open_run(course: Course, trigger: str) -> tuple[TrainingRun, bool]:
@@ -225,11 +239,11 @@ def run_training(run_id: int) -> TrainingRun | None:
                message=f"{len(data.sequences)} learners and {data.attempts} attempts: at least "
                        f"{MIN_LEARNERS} learners and {MIN_ATTEMPTS} attempts are needed.")
         return run
-    _touch(run, progress=0.1, message=f"Training on {data.attempts} attempts")
+    _touch(run, progress=0.1, message=f"Training on {data.describe()}")
 
     def epoch_done(epoch: int, epochs: int, row: dict[str, float]) -> None:
         _touch(run, progress=round(0.1 + 0.8 * epoch / epochs, 3),
-               message=f"Training on {data.attempts} attempts: epoch {epoch} of at most {epochs}")
+               message=f"Training on {data.describe()}: epoch {epoch} of at most {epochs}")
 
     result, artifact = _train(course, data, epoch_done)
     chart_metrics = _chart_metrics(course, data, set(result.valid_learners))
@@ -315,6 +329,9 @@ def _register(course: Course, data: CourseData, result: Any, artifact: Path,
               chart_metrics: dict[str, Any]) -> ModelVersion:
     metrics = {key: value for key, value in {**result.metrics, **chart_metrics}.items()
                if _plain(value)}
+    if data.simulated_learners:
+        metrics["simulated_learners"] = data.simulated_learners
+        metrics["simulated_attempts"] = data.simulated_attempts
     return ModelVersion.objects.create(
         course=course,
         number=_next_number(course),

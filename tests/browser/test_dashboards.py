@@ -34,7 +34,8 @@ CHARTS_FIT = """() => document.documentElement.scrollWidth <= window.innerWidth
 
 @pytest.fixture
 def demo_class(transactional_db: Any) -> Cohort:
-    call_command("load_demo", "--learners", "8", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("load_demo", "--learners", "8", "--history-learners", "0",
+                 stdout=io.StringIO(), stderr=io.StringIO())
     return Cohort.objects.select_related("course").get(name=DEMO_CLASS)
 
 
@@ -130,7 +131,8 @@ def test_teacher_sees_the_heatmap_and_drills_into_a_learner(
 @pytest.fixture
 def trained_demo(transactional_db: Any) -> Cohort:
     """The demo with enough learners for a first model (training needs at least 10)."""
-    call_command("load_demo", "--learners", "10", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("load_demo", "--learners", "10", "--history-learners", "0",
+                 stdout=io.StringIO(), stderr=io.StringIO())
     return Cohort.objects.select_related("course").get(name=DEMO_CLASS)
 
 

@@ -29,7 +29,8 @@ PATTERN = [True, True, False, True, False, False, True, True, True, False, True,
 
 @pytest.fixture
 def demo_course(transactional_db: Any) -> Course:
-    call_command("load_demo", "--learners", "8", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("load_demo", "--learners", "8", "--history-learners", "0",
+                 stdout=io.StringIO(), stderr=io.StringIO())
     return Course.objects.get(slug="fractions")
 
 
