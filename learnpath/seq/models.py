@@ -16,8 +16,15 @@ times the mean (skill, answer) variation, optionally an exercise embedding
 ``"none"`` scored best on ASSISTments validation), the bucketed time gap since the previous
 attempt and a new-session flag. An LSTM runs over a learned start token followed by the
 attempts, so its output at ``t`` summarises attempts ``< t``; that output is the learner's
-recurrent state. Two heads read it: the knowledge head scores exercise ``e`` with an MLP over
-[state, e's Rasch output embedding] plus e's difficulty bias. The next-exercise head scores
+recurrent state. Beside it runs a skill memory (``memory_heads`` > 0): per head and per skill,
+a decayed sum of the values ``W_h x_tau`` of the attempts on that skill and of their weights,
+each head with its own learned decay per attempt (from fast to slow); it is read through the
+target exercise's skills as the weighted mean value and the log of one plus the total weight.
+It is what lets the model recall how this learner did on *these* skills lately, as DKT's
+per-skill outputs and AKT's retrieval do, while serving stays O(1) per attempt (the memory is
+part of the state: skills × heads × (memory_dim + 1) numbers). Two heads read the state: the
+knowledge head scores exercise ``e`` with an MLP over [state, e's Rasch output embedding, the
+memory read through e's skills] plus e's difficulty bias. The next-exercise head scores
 exercise ``j`` as a dot product between a projection of the state and j's embedding (exercise +
 mean skill vector), plus j's bias, plus a co-occurrence term: learned per-lag weights times the
 cosine co-occurrence (``learnpath.seq.cooccurrence``, counted on the training windows) between
@@ -184,6 +191,8 @@ class KnowledgePathLSTM(SequenceModel):
         transition_scale: float = 10.0,
         difficulty_prior: float = 0.0,
         exercise_lr_scale: float = 1.0,
+        memory_heads: int = 3,
+        memory_dim: int = 32,
         session_layer: int = 0,
     ) -> None:
         super().__init__(spec)
@@ -242,6 +251,16 @@ class KnowledgePathLSTM(SequenceModel):
         if session_layer:
             self.session_gru = nn.GRU(embed_dim, session_layer, batch_first=True)
             self.session_proj = nn.Linear(session_layer, embed_dim)
+        # The skill memory: per head, a decayed sum of past attempts' values per skill, read
+        # through the target exercise's skills (see ``memory_reads``); 0 heads turns it off.
+        self.memory_heads, self.memory_dim = memory_heads, memory_dim
+        memory_width = memory_heads * (memory_dim + 1)
+        if memory_heads:
+            self.memory_values = nn.Linear(embed_dim, memory_heads * memory_dim)
+            # Per-step decay rates from fast to slow (half-lives of about 1, 7 and 70 attempts).
+            rates = torch.logspace(-0.15, -2.15, memory_heads) if memory_heads > 1 else \
+                torch.tensor([0.1])
+            self.memory_rate = nn.Parameter(torch.log(torch.expm1(rates)))
         self.dropout = nn.Dropout(dropout)
         self.skill_out = nn.Embedding(skills, embed_dim, padding_idx=PAD_ID)
         self.skill_out_variation = nn.Embedding(skills, embed_dim, padding_idx=PAD_ID)
@@ -249,7 +268,7 @@ class KnowledgePathLSTM(SequenceModel):
         self.exercise_out = nn.Embedding(exercises, embed_dim)
         self.exercise_bias = nn.Embedding(exercises, 1)
         self.answer_mlp = nn.Sequential(
-            nn.Linear(hidden_dim + embed_dim, 256),
+            nn.Linear(hidden_dim + embed_dim + memory_width, 256),
             nn.ReLU(),
             nn.Dropout(dropout),
             nn.Linear(256, 1),
@@ -304,12 +323,58 @@ class KnowledgePathLSTM(SequenceModel):
             + self.session_in(session)
         )
 
-    def run(self, batch: Batch, exercise: torch.Tensor) -> torch.Tensor:
+    def run(self, batch: Batch, exercise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The LSTM's states and the skill memory's reads (None without a memory), per step,
+        both from the attempts before it."""
         steps = self.attempt_inputs(exercise, batch.skills, batch.correct, batch.gap, batch.session)
+        reads = None
+        if self.memory_heads:
+            reads = self.dropout(self.memory_reads(steps, batch.skills, batch.mask))
         if self.session_layer:
             steps = steps + self.session_context(steps, batch.session, batch.mask)
         states, _ = self.lstm(shift_right(self.start, steps))
-        return self.dropout(states)
+        return self.dropout(states), reads
+
+    def memory_decay(self) -> torch.Tensor:
+        """Each head's factor per attempt, exp(-softplus(rate)), in (0, 1)."""
+        return torch.exp(-F.softplus(self.memory_rate))
+
+    def memory_reads(
+        self, steps: torch.Tensor, skills: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
+        """For each step ``t`` and head ``h``: the mean of the earlier attempts' values
+        ``W_h x_tau``, weighted by how many skills attempt ``tau`` shares with attempt ``t`` times
+        ``decay_h ** (t - tau)``, and the log of one plus the total weight (how much evidence
+        there is). It is what a per-skill memory updated at every attempt holds (``advance``),
+        computed here for a whole window at once: (B, T, heads * (memory_dim + 1))."""
+        batch, steps_count, _ = steps.shape
+        hot = steps.new_zeros(batch, steps_count, self.spec.skill_vocab_size)
+        hot.scatter_(2, skills, 1.0)
+        hot[:, :, PAD_ID] = 0.0
+        shared = (hot @ hot.transpose(1, 2)) * mask.unsqueeze(1).to(steps.dtype)
+        position = torch.arange(steps_count, device=steps.device)
+        apart = (position.view(-1, 1) - position.view(1, -1)).to(steps.dtype)
+        rates = F.softplus(self.memory_rate).view(-1, 1, 1)
+        decay = torch.exp(-rates * apart.clamp(min=0.0)) * (apart > 0)
+        weights = shared.unsqueeze(1) * decay.unsqueeze(0)  # (B, heads, T, T)
+        values = self.memory_values(steps).view(batch, steps_count, self.memory_heads, -1)
+        total = weights.sum(-1, keepdim=True)
+        means = (weights @ values.transpose(1, 2)) / total.clamp(min=1e-6)
+        features = torch.cat([means, torch.log1p(total)], dim=-1)  # (B, heads, T, d + 1)
+        return features.transpose(1, 2).reshape(batch, steps_count, -1)
+
+    def memory_read_for(
+        self, sums: torch.Tensor, weights: torch.Tensor, skills: torch.Tensor
+    ) -> torch.Tensor:
+        """The same reads from a stepped memory: ``sums`` (B, heads, S, d) and ``weights``
+        (B, heads, S) read through each of T exercises' skills (T, K): (B, T, features)."""
+        hot = sums.new_zeros(skills.shape[0], self.spec.skill_vocab_size)
+        hot.scatter_(1, skills, 1.0)
+        hot[:, PAD_ID] = 0.0
+        total = torch.einsum("ts,bhs->bht", hot, weights).unsqueeze(-1)
+        means = torch.einsum("ts,bhsd->bhtd", hot, sums) / total.clamp(min=1e-6)
+        features = torch.cat([means, torch.log1p(total)], dim=-1)
+        return features.transpose(1, 2).reshape(sums.shape[0], skills.shape[0], -1)
 
     def session_context(
         self, steps: torch.Tensor, new_session: torch.Tensor, mask: torch.Tensor
@@ -332,16 +397,26 @@ class KnowledgePathLSTM(SequenceModel):
         context = before.gather(1, session.unsqueeze(-1).expand(-1, -1, before.shape[-1]))
         return self.session_proj(context)
 
-    def answer_logits(
-        self, states: torch.Tensor, exercise: torch.Tensor, skills: torch.Tensor
-    ) -> torch.Tensor:
-        target = (
+    def target_embedding(self, exercise: torch.Tensor, skills: torch.Tensor) -> torch.Tensor:
+        return (
             masked_mean_embedding(self.skill_out, skills)
             + self.exercise_out_scale(exercise)
             * masked_mean_embedding(self.skill_out_variation, skills)
             + self.exercise_out(exercise)
         )
-        features = torch.cat([states, target.expand(*states.shape[:-1], -1)], dim=-1)
+
+    def answer_logits(
+        self,
+        states: torch.Tensor,
+        exercise: torch.Tensor,
+        skills: torch.Tensor,
+        reads: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        target = self.target_embedding(exercise, skills)
+        parts = [states, target.expand(*states.shape[:-1], -1)]
+        if reads is not None:
+            parts.append(reads)
+        features = torch.cat(parts, dim=-1)
         return self.answer_mlp(features).squeeze(-1) + self.exercise_bias(exercise).squeeze(-1)
 
     def next_keys(
@@ -454,15 +529,17 @@ class KnowledgePathLSTM(SequenceModel):
 
     def calculate_loss(self, batch: Batch) -> torch.Tensor:
         exercise = self.with_unknowns(batch.exercise)
-        states = self.run(batch, exercise)
-        loss = masked_bce(self.answer_logits(states, exercise, batch.skills), batch)
+        states, reads = self.run(batch, exercise)
+        loss = masked_bce(self.answer_logits(states, exercise, batch.skills, reads), batch)
         if self.next_weight > 0:
             loss = loss + self.next_weight * self.next_loss(states, batch)
         return loss
 
     def predict(self, batch: Batch, with_next: bool = True) -> Prediction:
-        states = self.run(batch, batch.exercise)
-        p_correct = self.probability(self.answer_logits(states, batch.exercise, batch.skills))
+        states, reads = self.run(batch, batch.exercise)
+        p_correct = self.probability(
+            self.answer_logits(states, batch.exercise, batch.skills, reads)
+        )
         next_scores = None
         if with_next:
             all_exercises = torch.arange(self.spec.exercise_vocab_size, device=states.device)
@@ -476,37 +553,61 @@ class KnowledgePathLSTM(SequenceModel):
     def initial_state(self) -> tuple[torch.Tensor, ...]:
         """The recurrent state after the start token: that of a learner with no history.
         (h, c) of the LSTM; with the session layer also the session GRU's state, and the sum and
-        count of the current session's attempt inputs."""
+        count of the current session's attempt inputs; with the skill memory its per-skill
+        value sums (1, heads, skills, memory_dim) and weights (1, heads, skills)."""
         _, state = self.lstm(self.start)
-        if not self.session_layer:
-            return state
-        width = self.start.shape[-1]
-        return (*state, self.start.new_zeros(1, 1, self.session_layer),
-                self.start.new_zeros(1, 1, width), self.start.new_zeros(1, 1, 1))
+        parts = list(state)
+        if self.session_layer:
+            width = self.start.shape[-1]
+            parts += [self.start.new_zeros(1, 1, self.session_layer),
+                      self.start.new_zeros(1, 1, width), self.start.new_zeros(1, 1, 1)]
+        if self.memory_heads:
+            skills = self.spec.skill_vocab_size
+            parts += [self.start.new_zeros(1, self.memory_heads, skills, self.memory_dim),
+                      self.start.new_zeros(1, self.memory_heads, skills)]
+        return tuple(parts)
+
+    def _memory_part(self, state: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+        return state[-2:] if self.memory_heads else ()
 
     def advance(
         self, state: tuple[torch.Tensor, ...], attempt: tuple[torch.Tensor, ...]
     ) -> tuple[torch.Tensor, ...]:
-        """One step for one attempt given as (exercise, skills, correct, gap, session)."""
+        """One step for one attempt given as (exercise, skills, correct, gap, session), each
+        (B, 1, ...): a batch of B learners (or hypotheses) one attempt further."""
         inputs = self.attempt_inputs(*attempt)
+        memory: tuple[torch.Tensor, ...] = ()
+        if self.memory_heads:
+            sums, weights = self._memory_part(state)
+            hot = inputs.new_zeros(inputs.shape[0], self.spec.skill_vocab_size)
+            hot.scatter_(1, attempt[1][:, 0], 1.0)
+            hot[:, PAD_ID] = 0.0
+            values = self.memory_values(inputs[:, 0]).view(inputs.shape[0], self.memory_heads, -1)
+            decay = self.memory_decay()
+            added = hot.unsqueeze(1).unsqueeze(-1) * values.unsqueeze(2)
+            memory = (decay.view(1, -1, 1, 1) * (sums + added),
+                      decay.view(1, -1, 1) * (weights + hot.unsqueeze(1)))
         if not self.session_layer:
-            _, new_state = self.lstm(inputs, state)
-            return new_state
-        hidden, cell, session, total, count = state
+            _, (hidden, cell) = self.lstm(inputs, (state[0], state[1]))
+            return (hidden, cell, *memory)
+        hidden, cell, session, total, count = state[:5]
         if bool(attempt[4].reshape(-1)[0]) and float(count.reshape(-1)[0]) > 0:
             _, session = self.session_gru(total / count, session)
             total, count = torch.zeros_like(total), torch.zeros_like(count)
         context = self.session_proj(session).transpose(0, 1)  # (B, 1, embed), as the inputs
         _, (hidden, cell) = self.lstm(inputs + context, (hidden, cell))
-        return hidden, cell, session, total + inputs, count + 1
+        return (hidden, cell, session, total + inputs, count + 1, *memory)
 
     def repeat_state(self, state: tuple[torch.Tensor, ...], count: int
                      ) -> tuple[torch.Tensor, ...]:
         """One learner's state as a batch of ``count`` copies: the LSTM's and the session GRU's
-        states are batched on their second axis, the session sums on their first."""
+        states are batched on their second axis, the session sums and the memory on their
+        first."""
+        recurrent = 3 if self.session_layer else 2
         batched = [part.expand(part.shape[0], count, *part.shape[2:]).contiguous()
-                   for part in state[:3]]
-        batched += [part.expand(count, *part.shape[1:]).contiguous() for part in state[3:]]
+                   for part in state[:recurrent]]
+        batched += [part.expand(count, *part.shape[1:]).contiguous()
+                    for part in state[recurrent:]]
         return tuple(batched)
 
     def answer_probabilities(
@@ -516,20 +617,18 @@ class KnowledgePathLSTM(SequenceModel):
 
         The same numbers as :meth:`answer_logits` on every (state, exercise) pair, without
         building the B × T concatenated features: the MLP's first layer is split into its
-        state and exercise halves, each applied once, and summed (in eval mode)."""
+        state, exercise and memory parts, each applied once, and summed (in eval mode)."""
         top = state[0][-1]
-        target = (
-            masked_mean_embedding(self.skill_out, skills)
-            + self.exercise_out_scale(exercise)
-            * masked_mean_embedding(self.skill_out_variation, skills)
-            + self.exercise_out(exercise)
-        )
+        target = self.target_embedding(exercise, skills)
         first, last = cast(nn.Linear, self.answer_mlp[0]), cast(nn.Linear, self.answer_mlp[3])
-        hidden = top.shape[-1]
+        hidden, width = top.shape[-1], target.shape[-1]
         from_state = F.linear(top, first.weight[:, :hidden], first.bias)
-        from_target = F.linear(target, first.weight[:, hidden:])
-        inner = torch.relu(from_state.unsqueeze(1) + from_target.unsqueeze(0))
-        logits = F.linear(inner, last.weight, last.bias).squeeze(-1)
+        from_target = F.linear(target, first.weight[:, hidden : hidden + width])
+        inner = from_state.unsqueeze(1) + from_target.unsqueeze(0)
+        if self.memory_heads:
+            reads = self.memory_read_for(*self._memory_part(state), skills)
+            inner = inner + F.linear(reads, first.weight[:, hidden + width :])
+        logits = F.linear(torch.relu(inner), last.weight, last.bias).squeeze(-1)
         return self.probability(logits + self.exercise_bias(exercise).squeeze(-1))
 
     def score_catalog(
@@ -541,8 +640,8 @@ class KnowledgePathLSTM(SequenceModel):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """P(correct) and P(next) for every catalog exercise, from one state, in one pass;
         ``recent`` holds the ids of the last ``recent_lags`` exercises, newest first."""
-        top = state[0][-1].expand(len(exercise), -1)
-        p_correct = self.probability(self.answer_logits(top, exercise, skills))
+        top = state[0][-1]
+        p_correct = self.answer_probabilities(state, exercise, skills)[0]
         next_logits = self.next_logits(top[:1], exercise, skills).squeeze(0)
         if self.recent_lags:
             next_logits = next_logits + self.recent_scores(recent.view(1, -1))[0, exercise]

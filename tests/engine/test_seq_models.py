@@ -195,3 +195,39 @@ def test_markov_learns_what_follows_what(tiny) -> None:
     # The simulated learners follow the course order 80% of the time.
     assert metrics["markov"] > metrics["popularity"] + 0.1
     assert metrics["itemknn"] > metrics["popularity"]
+
+
+def test_the_skill_memory_reads_only_earlier_attempts_on_shared_skills(tiny) -> None:
+    vocab, _, _ = tiny
+    config = config_for("lstm")
+    model = new_model(config, vocab).eval()
+    # Three attempts: skill ids 2, 3, 2 (one skill each), then read at each step.
+    skills = torch.tensor([[[2], [3], [2], [3]]])
+    steps = torch.randn(1, 4, model.start.shape[-1])
+    mask = torch.ones(1, 4, dtype=torch.bool)
+    with torch.no_grad():
+        reads = model.memory_reads(steps, skills, mask).view(1, 4, model.memory_heads, -1)
+        values = model.memory_values(steps).view(1, 4, model.memory_heads, -1)
+        decay = model.memory_decay()
+    evidence = reads[..., -1]
+    # Nothing before the first attempt, nor before the first attempt on skill 3.
+    assert torch.all(evidence[0, 0] == 0) and torch.all(evidence[0, 1] == 0)
+    # Step 2 (skill 2) reads attempt 0 alone, with weight decay**2.
+    torch.testing.assert_close(reads[0, 2, :, :-1], values[0, 0])
+    torch.testing.assert_close(evidence[0, 2], torch.log1p(decay**2))
+    # Step 3 (skill 3) reads attempt 1 alone: the attempts on skill 2 do not leak in.
+    torch.testing.assert_close(reads[0, 3, :, :-1], values[0, 1])
+    # A padded earlier attempt is never read.
+    with torch.no_grad():
+        hidden = model.memory_reads(steps, skills, torch.tensor([[False, True, True, True]]))
+    assert torch.all(hidden.view(1, 4, model.memory_heads, -1)[0, 2, :, -1] == 0)
+
+
+def test_the_skill_memory_can_be_turned_off(tiny) -> None:
+    vocab, train, valid = tiny
+    config = replace(config_for("lstm", epochs=1),
+                     hyper={**SMALL_HYPER["lstm"], "memory_heads": 0})
+    trainer = Trainer(new_model(config, vocab), config)
+    trainer.fit(train, valid)
+    assert not hasattr(trainer.model, "memory_values")
+    assert len(trainer.model.initial_state()) == 2
