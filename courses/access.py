@@ -4,17 +4,33 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser, Group, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from courses.models import Cohort, Course, Enrollment
+from courses.queries.per_content import read_now
+from courses.recommend.cache import read_course
 
 TEACHERS_GROUP = "teachers"
+TEACHES_A_CLASS = "teaches_a_class"
 
 
 def is_teacher(user: User | AnonymousUser) -> bool:
     if isinstance(user, AnonymousUser) or not user.is_authenticated:
         return False
-    return user.groups.filter(name=TEACHERS_GROUP).exists() or user.cohorts_taught.exists()
+    return user.groups.filter(name=TEACHERS_GROUP).exists() or teaches_a_class(user)
+
+
+def teaches_a_class(user: User) -> bool:
+    """Whether the user teaches a class (the top bar's *My classes*). The signed-in user is read
+    with the answer (:class:`courses.accounts.UserBackend`); any other user costs a query."""
+    known = getattr(user, TEACHES_A_CLASS, None)
+    return bool(known) if known is not None else user.cohorts_taught.exists()
+
+
+def teaches_a_class_expression() -> Exists:
+    """The annotation :func:`teaches_a_class` reads, for a query of users."""
+    return Exists(Cohort.objects.filter(teacher=OuterRef("pk")))
 
 
 def teachers_group() -> Group:
@@ -26,15 +42,22 @@ def is_enrolled(user: User, course: Course) -> bool:
     return Enrollment.objects.filter(learner=user, course=course).exists()
 
 
+def course_with_enrolment(user: User, slug: str) -> tuple[Course, bool]:
+    """The course (404 when there is none) and whether the user is enrolled in it, in the one
+    query that also reads the user's path lookup (:func:`courses.recommend.cache.read_course`).
+    The course is marked as read now (:func:`courses.queries.per_content.read_now`): its cached
+    content costs the page no further query either."""
+    found = read_course(user, slug)
+    if found is None:
+        raise Http404("There is no such course.")
+    course, enrolled = found
+    return read_now(course), enrolled
+
+
 def enrolled_course(user: User, slug: str) -> Course:
-    """The course, read together with whether the user is enrolled in it (one query)."""
-    course = get_object_or_404(
-        Course.objects.annotate(enrolled=Exists(
-            Enrollment.objects.filter(course=OuterRef("pk"), learner=user)
-        )),
-        slug=slug,
-    )
-    if not getattr(course, "enrolled", False):
+    """The course (as :func:`course_with_enrolment` reads it); 403 unless the user is enrolled."""
+    course, enrolled = course_with_enrolment(user, slug)
+    if not enrolled:
         raise PermissionDenied("You are not enrolled in this course.")
     return course
 

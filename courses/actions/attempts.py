@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import F, Subquery, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from courses import jobs
@@ -22,7 +24,7 @@ from courses.actions.charts import apply_attempt_to_chart
 from courses.errors import Conflict, InvalidInput, NotEnrolled
 from courses.ml.training import start_run_if_due
 from courses.models import Attempt, Course, Enrollment, Exercise, StudySession
-from courses.queries.exercises import answer_key_for
+from courses.queries.content import ExerciseContent, course_content
 from learnpath.answers import AnswerError, check_answer
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,7 @@ logger = logging.getLogger(__name__)
 # A page left open longer than this does not count as time spent on the exercise.
 MAX_ATTEMPT_DURATION = timedelta(hours=2)
 NOT_ENROLLED = "You are not enrolled in this course."
+_SESSION_FIELDS = ("id", "number", "last_activity_at")
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def check_can_practise(learner: User, exercise: Exercise) -> None:
     check_exercise_active(exercise)
 
 
-def check_exercise_active(exercise: Exercise) -> None:
+def check_exercise_active(exercise: Exercise | ExerciseContent) -> None:
     if not exercise.is_active:
         raise InvalidInput("This exercise has been retired; please pick another one.")
 
@@ -65,35 +68,61 @@ def record_attempt(
     hint_used: bool = False,
     follow_up: bool = True,
 ) -> AttemptOutcome:
-    """Checks and stores one attempt; a known ``client_id`` returns the stored one unchanged.
+    """:func:`record_attempt_on` for a stored exercise (imports, simulations, tests): it is
+    checked as the course's content cache has it."""
+    course = exercise.course
+    content = course_content(course).by_id.get(exercise.pk)
+    if content is None:
+        raise InvalidInput("There is no such exercise.")
+    return record_attempt_on(
+        learner=learner, course=course, exercise=content, given=given, client_id=client_id,
+        started_at=started_at, submitted_at=submitted_at, hint_used=hint_used,
+        follow_up=follow_up,
+    )
+
+
+def record_attempt_on(
+    *,
+    learner: User,
+    course: Course,
+    exercise: ExerciseContent,
+    given: str | Sequence[str | int],
+    client_id: uuid.UUID,
+    started_at: datetime | None = None,
+    submitted_at: datetime | None = None,
+    hint_used: bool = False,
+    follow_up: bool = True,
+) -> AttemptOutcome:
+    """Checks and stores one attempt on an exercise of ``course`` (as
+    :func:`courses.queries.content.course_content` has it); a known ``client_id`` returns the
+    stored attempt unchanged (it is looked for only when the insert, or the check, fails).
     ``follow_up=False`` leaves the retraining check and the path refresh (which steps the model
     state) to the caller (a bulk import does them once per learner); the skill chart is always
     updated."""
-    stored = _stored_attempt(learner, client_id, exercise)
-    if stored is not None:
-        return AttemptOutcome(stored, created=False)
-    check_exercise_active(exercise)
     try:
-        correct = check_answer(answer_key_for(exercise), given)
-    except AnswerError as error:
-        raise InvalidInput(str(error)) from error
+        check_exercise_active(exercise)
+        try:
+            correct = check_answer(exercise.answer_key, given)
+        except AnswerError as error:
+            raise InvalidInput(str(error)) from error
+    except InvalidInput:
+        stored = _stored_attempt(learner, client_id, exercise.id)
+        if stored is not None:  # a resubmission, checked when it was first stored
+            return AttemptOutcome(stored, created=False)
+        raise
     submitted_at = submitted_at or timezone.now()
     started_at = _clamped_start(started_at, submitted_at)
     try:
-        # One transaction and no savepoint: a duplicate submission that won the race makes the
-        # insert fail, everything here is rolled back and the stored attempt is returned.
+        # One transaction and no savepoint. A resubmission (the same client id) makes the insert
+        # fail: everything here is rolled back and the stored attempt is returned. That costs
+        # a resubmission a transaction, and spares every first submission a query.
         with transaction.atomic():
-            # The enrolment check and the lock that serialises the learner's attempts.
-            if not Enrollment.objects.select_for_update().filter(
-                learner=learner, course_id=exercise.course_id
-            ).exists():
-                raise NotEnrolled(NOT_ENROLLED)
-            session = _session_for(learner, exercise.course, submitted_at)
+            session_id, opened = _locked_session(learner, course, submitted_at)
             attempt = Attempt.objects.create(
                 learner=learner,
-                course=exercise.course,
-                exercise=exercise,
-                session=session,
+                course=course,
+                exercise_id=exercise.id,
+                session_id=session_id,
                 client_id=client_id,
                 answer=_stored_answer(given),
                 correct=correct,
@@ -101,22 +130,24 @@ def record_attempt(
                 submitted_at=submitted_at,
                 hint_used=hint_used,
             )
-            session.last_activity_at = max(session.last_activity_at, submitted_at)
-            session.attempt_count += 1
-            session.save(update_fields=["last_activity_at", "attempt_count"])
-            _after_attempt(attempt, follow_up)
+            if not opened:
+                StudySession.objects.filter(pk=session_id).update(
+                    last_activity_at=Greatest(F("last_activity_at"), Value(submitted_at)),
+                    attempt_count=F("attempt_count") + 1,
+                )
+            _after_attempt(attempt, exercise, follow_up)
     except IntegrityError:
-        stored = _stored_attempt(learner, client_id, exercise)
+        stored = _stored_attempt(learner, client_id, exercise.id)
         if stored is None:
             raise
         return AttemptOutcome(stored, created=False)
     return AttemptOutcome(attempt, created=True)
 
 
-def _after_attempt(attempt: Attempt, follow_up: bool) -> None:
+def _after_attempt(attempt: Attempt, exercise: ExerciseContent, follow_up: bool) -> None:
     """Keeps the skill chart current in the attempt's transaction; the rest follows after
     commit, where a failure cannot cost the attempt."""
-    apply_attempt_to_chart(attempt)
+    apply_attempt_to_chart(attempt, exercise)
     if follow_up:
         transaction.on_commit(lambda: follow_up_attempt(attempt))
 
@@ -134,11 +165,9 @@ def follow_up_attempt(attempt: Attempt) -> None:
             logger.exception("Follow-up of attempt %s failed; the attempt is stored", attempt.pk)
 
 
-def _stored_attempt(
-    learner: User, client_id: uuid.UUID, exercise: Exercise
-) -> Attempt | None:
+def _stored_attempt(learner: User, client_id: uuid.UUID, exercise_id: int) -> Attempt | None:
     stored = Attempt.objects.filter(learner=learner, client_id=client_id).first()
-    if stored is not None and stored.exercise_id != exercise.id:
+    if stored is not None and stored.exercise_id != exercise_id:
         raise Conflict("This submission id was already used for another exercise.")
     return stored
 
@@ -155,16 +184,29 @@ def _stored_answer(given: str | Sequence[str | int]) -> str | list[int]:
     return sorted(int(item) for item in given)
 
 
-def _session_for(learner: User, course: Course, at: datetime) -> StudySession:
-    latest = (
-        StudySession.objects.filter(learner=learner, course=course).order_by("-number").first()
+def _locked_session(learner: User, course: Course, at: datetime) -> tuple[int, bool]:
+    """Locks the learner's enrolment (which serialises their attempts in the course, so session
+    numbers never race) and reads their latest session with it, in one query. Returns the id of
+    the session the attempt at ``at`` belongs to, and whether it was opened for it (with the
+    attempt already counted): the latest session, or a new one after :func:`_session_gap`."""
+    latest = StudySession.objects.filter(learner=learner, course=course).order_by("-number")
+    found = (
+        Enrollment.objects.select_for_update()
+        .filter(learner=learner, course=course)
+        .values_list(*(Subquery(latest.values(name)[:1]) for name in _SESSION_FIELDS))
+        .first()
     )
-    if latest is not None and at - latest.last_activity_at <= _session_gap(course):
-        return latest
-    return StudySession.objects.create(
+    if found is None:
+        raise NotEnrolled(NOT_ENROLLED)
+    session_id, number, last_activity_at = found
+    if session_id is not None and at - last_activity_at <= _session_gap(course):
+        return session_id, False
+    opened = StudySession.objects.create(
         learner=learner,
         course=course,
-        number=(latest.number + 1) if latest else 1,
+        number=(number or 0) + 1,
         started_at=at,
         last_activity_at=at,
+        attempt_count=1,
     )
+    return opened.pk, True

@@ -9,26 +9,18 @@ incremental updates saw, so both give identical charts.
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
 from collections.abc import Callable, Mapping
 
 from django.db import transaction
 
-from courses.models import (
-    Attempt,
-    Course,
-    Enrollment,
-    MasteryEvent,
-    Prerequisite,
-    Skill,
-    SkillState,
-)
+from courses.models import Attempt, Course, Enrollment, MasteryEvent, Skill, SkillState
 from courses.queries.charts import params_for, to_mastery
+from courses.queries.content import ExerciseContent, course_content
 from courses.queries.graphs import skill_graph_for
 from courses.queries.history import exercise_skill_keys, learner_histories
 from learnpath import mastery
 from learnpath.mastery_fit import fit_course_params
-from learnpath.skillgraph import SkillGraph, SkillSpec
+from learnpath.skillgraph import SkillGraph
 
 
 def _copy_into(row: SkillState, value: mastery.SkillMastery) -> None:
@@ -41,79 +33,51 @@ def _copy_into(row: SkillState, value: mastery.SkillMastery) -> None:
     row.level = value.level.value
 
 
-def _local_graph(skills: list[Skill]) -> tuple[SkillGraph, dict[str, Skill]]:
-    """The exercise's skills with their direct prerequisites: all an update needs to see."""
-    links = list(
-        Prerequisite.objects.filter(skill__in=skills).select_related("prerequisite")
-    )
-    by_key = {skill.key: skill for skill in skills}
-    by_key.update({link.prerequisite.key: link.prerequisite for link in links})
-    prerequisites: dict[int, list[str]] = defaultdict(list)
-    for link in links:
-        prerequisites[link.skill_id].append(link.prerequisite.key)
-    exercise_keys = {skill.key for skill in skills}
-    specs = [
-        SkillSpec(
-            key=key,
-            name=key,
-            prerequisites=tuple(sorted(prerequisites[skill.pk])) if key in exercise_keys else (),
-        )
-        for key, skill in by_key.items()
-    ]
-    return SkillGraph(specs), by_key
-
-
-def apply_attempt_to_chart(attempt: Attempt) -> None:
-    """Updates the learner's chart for one new attempt; call inside the attempt's transaction."""
-    skills = list(attempt.exercise.skills.all())
-    if not skills:
+def apply_attempt_to_chart(attempt: Attempt, exercise: ExerciseContent | None = None) -> None:
+    """Updates the learner's chart for one new attempt; call inside the attempt's transaction.
+    The exercise's skills, their prerequisites and parameters come from the course's content
+    caches (``exercise``, when given, is the attempt's, as the caller read it from them)."""
+    content = course_content(attempt.course)
+    exercise = exercise or content.by_id[attempt.exercise_id]
+    keys = exercise.skill_keys
+    if not keys:
         return
-    graph, skills_by_key = _local_graph(skills)
-    rows = {
-        row.skill.key: row
-        for row in SkillState.objects.select_for_update()
-        .filter(learner_id=attempt.learner_id, skill__in=skills_by_key.values())
-        .select_related("skill")
+    graph = skill_graph_for(attempt.course)
+    # A right answer also moves the direct prerequisites: their rows are read with the others.
+    touched = dict.fromkeys([*keys, *(p for key in keys for p in graph.prerequisites(key))])
+    key_of = {content.skill_ids[key]: key for key in touched}
+    chart = {
+        key_of[row.skill_id]: to_mastery(row)
+        for row in SkillState.objects.select_for_update().filter(
+            learner_id=attempt.learner_id, skill_id__in=key_of
+        )
     }
     changed = mastery.apply_attempt(
-        {key: to_mastery(row) for key, row in rows.items()},
-        [skill.key for skill in skills],
-        attempt.correct,
-        attempt.submitted_at,
-        graph,
-        params_for(skills_by_key.values()),
+        chart, keys, attempt.correct, attempt.submitted_at, graph, content.params
     )
-    _store(attempt, changed, rows, skills_by_key)
+    _store(attempt, changed, content.skill_ids)
 
 
 def _store(
-    attempt: Attempt,
-    changed: Mapping[str, mastery.SkillMastery],
-    rows: dict[str, SkillState],
-    skills_by_key: Mapping[str, Skill],
+    attempt: Attempt, changed: Mapping[str, mastery.SkillMastery], skill_ids: Mapping[str, int]
 ) -> None:
-    new_rows, updated_rows = [], []
+    """The changed rows, new or not, in one upsert; then their history events."""
+    rows = []
     for key, value in changed.items():
-        row = rows.get(key)
-        if row is None:
-            row = SkillState(
-                learner_id=attempt.learner_id, course_id=attempt.course_id, skill=skills_by_key[key]
-            )
-            new_rows.append(row)
-        else:
-            updated_rows.append(row)
+        row = SkillState(learner_id=attempt.learner_id, course_id=attempt.course_id,
+                         skill_id=skill_ids[key])
         _copy_into(row, value)
-    SkillState.objects.bulk_create(new_rows)
-    SkillState.objects.bulk_update(
-        updated_rows,
-        ["p_mastery", "evidence", "attempts", "correct", "last_attempt_at", "peak_p_mastery",
-         "level"],
+        rows.append(row)
+    SkillState.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["learner", "skill"],
+        update_fields=["p_mastery", "evidence", "attempts", "correct", "last_attempt_at",
+                       "peak_p_mastery", "level", "updated_at"],
     )
     MasteryEvent.objects.bulk_create(
         MasteryEvent(
             learner_id=attempt.learner_id,
             course_id=attempt.course_id,
-            skill=skills_by_key[key],
+            skill_id=skill_ids[key],
             attempt=attempt,
             at=attempt.submitted_at,
             p_mastery=value.p_mastery,

@@ -99,8 +99,15 @@ def to_mastery(state: SkillState) -> mastery.SkillMastery:
 
 
 def chart_of(learner: User, course: Course) -> dict[str, mastery.SkillMastery]:
-    rows = SkillState.objects.filter(learner=learner, course=course).select_related("skill")
-    return {row.skill.key: to_mastery(row) for row in rows}
+    """The learner's chart by skill key, read as plain values (one query)."""
+    return {
+        key: mastery.SkillMastery(p_mastery=p, evidence=evidence, attempts=attempts,
+                                  correct=correct, last_attempt_at=last_at, peak_p_mastery=peak)
+        for key, p, evidence, attempts, correct, last_at, peak in SkillState.objects.filter(
+            learner=learner, course=course
+        ).values_list("skill__key", "p_mastery", "evidence", "attempts", "correct",
+                      "last_attempt_at", "peak_p_mastery")
+    }
 
 
 @dataclass(frozen=True)

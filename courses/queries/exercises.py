@@ -3,21 +3,20 @@ wrong) answer in the form a learner would submit, and the course as the simulato
 from __future__ import annotations
 
 from courses.models import Course, Exercise
+from courses.queries.content import Option, answer_key
 from courses.queries.graphs import skill_graph_for
 from learnpath.answers import AnswerKey
 from learnpath.sim import SimCourse, SimExercise, SimSkill
 
 
 def answer_key_for(exercise: Exercise) -> AnswerKey:
-    choices = list(exercise.choices.all()) if exercise.kind == Exercise.Kind.CHOICE else []
-    return AnswerKey(
-        kind=exercise.kind,
-        choice_ids=frozenset(choice.id for choice in choices),
-        correct_choice_ids=frozenset(choice.id for choice in choices if choice.is_correct),
-        numeric_answer=exercise.numeric_answer,
-        tolerance=exercise.tolerance,
-        accepted_answers=tuple(exercise.accepted_answers or ()),
-    )
+    """The answer key of an exercise object (a stored exercise is also in
+    :func:`courses.queries.content.course_content`, with the same key)."""
+    choices = ([Option(choice.id, choice.text, choice.is_correct)
+                for choice in exercise.choices.all()]
+               if exercise.kind == Exercise.Kind.CHOICE else [])
+    return answer_key(exercise.kind, choices, exercise.numeric_answer, exercise.tolerance,
+                      tuple(exercise.accepted_answers or ()))
 
 
 def sim_course_for(course: Course) -> SimCourse:

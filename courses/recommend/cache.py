@@ -13,10 +13,11 @@ use. A stored path (:class:`courses.models.CachedPath`) carries the *stamp* it w
 - the newest change of the learner's skill chart (a rebuild after a graph change).
 
 Showing the path is one query (:func:`_lookup`) that reads the current stamp and the stored row
-together; the stored path is used only when its stamp is the current one and it is younger than
-:data:`EXPIRES_AFTER` (spacing rules and reviews depend on the clock). Otherwise the page plans it
-inline and stores it (read-through): a path is never shown for a state it was not planned for,
-only later. No code has to remember to invalidate: every cause changes the stamp.
+together, and a page reads even that with its course (:func:`read_course`). The stored path is
+used only when its stamp is the current one and it is younger than :data:`EXPIRES_AFTER`
+(spacing rules and reviews depend on the clock). Otherwise the page plans it inline and stores
+it (read-through): a path is never shown for a state it was not planned for, only later. No
+code has to remember to invalidate: every cause changes the stamp.
 
 After an answer the path is planned by the worker (:func:`refresh_path`, queued by
 :func:`courses.actions.attempts.follow_up_attempt`); the feedback page and its polling
@@ -78,15 +79,22 @@ class _Lookup:
 
 def learning_path(learner: User, course: Course) -> LearningPath:
     """The learner's current path: the stored one when its stamp holds, else planned now."""
-    found = _lookup(learner.pk, course.pk)
+    return stamped_learning_path(learner, course)[0]
+
+
+def stamped_learning_path(learner: User, course: Course) -> tuple[LearningPath, Stamp | None]:
+    """:func:`learning_path`, with the current stamp it was read with (``None`` when the course
+    is gone): what else a page shows of the same inputs can be cached under it."""
+    found = _current_lookup(learner.pk, course)
     stored = found.current_path(timezone.now()) if found else None
-    return stored if stored is not None else _plan_and_store(learner, course, found)
+    path = stored if stored is not None else _plan_and_store(learner, course, found)
+    return path, found.current if found else None
 
 
 def path_or_pending(learner: User, course: Course) -> LearningPath | None:
     """The current path, or ``None`` while the worker is still planning it after a new answer
     (for :data:`REFRESH_GRACE` after the answer); after that the path is planned here."""
-    found = _lookup(learner.pk, course.pk)
+    found = _current_lookup(learner.pk, course)
     now = timezone.now()
     stored = found.current_path(now) if found else None
     if stored is not None:
@@ -133,33 +141,66 @@ def _plan_and_store(learner: User, course: Course, found: _Lookup | None) -> Lea
 # Every subquery reads by an index: the newest attempt by (course, learner, id), the pins by
 # learner and by class, the active model by the partial unique index, the chart by
 # (course, learner). Valid on PostgreSQL and SQLite.
-_LOOKUP_SQL = """
-SELECT course.content_version, course.updated_at,
-       (SELECT attempt.id FROM courses_attempt attempt
+_LOOKUP_COLUMNS = (
+    "course.content_version", "course.updated_at",
+    """(SELECT attempt.id FROM courses_attempt attempt
          WHERE attempt.course_id = course.id AND attempt.learner_id = %(learner)s
-         ORDER BY attempt.id DESC LIMIT 1),
-       (SELECT attempt.submitted_at FROM courses_attempt attempt
+         ORDER BY attempt.id DESC LIMIT 1)""",
+    """(SELECT attempt.submitted_at FROM courses_attempt attempt
          WHERE attempt.course_id = course.id AND attempt.learner_id = %(learner)s
-         ORDER BY attempt.id DESC LIMIT 1),
-       (SELECT CAST(COUNT(pin.id) AS TEXT) || ':' || COALESCE(SUM(pin.id), 0) || ':'
+         ORDER BY attempt.id DESC LIMIT 1)""",
+    """(SELECT CAST(COUNT(pin.id) AS TEXT) || ':' || COALESCE(SUM(pin.id), 0) || ':'
                || COALESCE(CAST(MAX(pin.created_at) AS TEXT), '-')
           FROM courses_pathpin pin
           JOIN courses_exercise exercise ON exercise.id = pin.exercise_id
          WHERE exercise.course_id = course.id
            AND (pin.learner_id = %(learner)s
                 OR pin.cohort_id IN (SELECT member.cohort_id FROM courses_cohort_learners member
-                                      WHERE member.user_id = %(learner)s))),
-       (SELECT version.id FROM courses_modelversion version
-         WHERE version.course_id = course.id AND version.status = 'active'),
-       (SELECT MAX(state.updated_at) FROM courses_skillstate state
-         WHERE state.course_id = course.id AND state.learner_id = %(learner)s),
-       cached.path, cached.computed_at, cached.last_attempt_id, cached.pins,
-       cached.model_version_id, cached.content_version, cached.settings_at, cached.chart_at
+                                      WHERE member.user_id = %(learner)s)))""",
+    """(SELECT version.id FROM courses_modelversion version
+         WHERE version.course_id = course.id AND version.status = 'active')""",
+    """(SELECT MAX(state.updated_at) FROM courses_skillstate state
+         WHERE state.course_id = course.id AND state.learner_id = %(learner)s)""",
+    "cached.path", "cached.computed_at", "cached.last_attempt_id", "cached.pins",
+    "cached.model_version_id", "cached.content_version", "cached.settings_at", "cached.chart_at",
+)
+_LOOKUP_FROM = """
   FROM courses_course course
   LEFT JOIN courses_cachedpath cached
     ON cached.course_id = course.id AND cached.learner_id = %(learner)s
- WHERE course.id = %(course)s
 """
+_LOOKUP_SQL = f"SELECT {', '.join(_LOOKUP_COLUMNS)} {_LOOKUP_FROM} WHERE course.id = %(course)s"
+# A page's course by its slug, with whether the learner is enrolled and the path lookup: all a
+# page that shows the path reads before its own work, in one query.
+_ENROLLED = """EXISTS (SELECT 1 FROM courses_enrollment enrollment
+                WHERE enrollment.course_id = course.id AND enrollment.learner_id = %(learner)s)"""
+_LOOKUP_AS = ", ".join(f"{column} AS lookup_{n}" for n, column in enumerate(_LOOKUP_COLUMNS))
+_COURSE_SQL = f"""SELECT course.*, {_ENROLLED} AS enrolled, {_LOOKUP_AS} {_LOOKUP_FROM}
+ WHERE course.slug = %(slug)s"""
+_READ_WITH_COURSE = "_path_lookup"
+
+
+def read_course(learner: User, slug: str) -> tuple[Course, bool] | None:
+    """The course with this slug and whether the learner is enrolled in it (``None`` when there
+    is none), in one query that also reads the learner's path lookup: the next
+    :func:`learning_path`, :func:`stamped_learning_path` or :func:`path_or_pending` of this
+    learner on this course object uses it and costs no query of its own."""
+    course = next(iter(Course.objects.raw(_COURSE_SQL, {"learner": learner.pk, "slug": slug})),
+                  None)
+    if course is None:
+        return None
+    row = tuple(course.__dict__.pop(f"lookup_{n}") for n in range(len(_LOOKUP_COLUMNS)))
+    course.__dict__[_READ_WITH_COURSE] = (learner.pk, _parsed(row))
+    return course, bool(course.__dict__.pop("enrolled"))
+
+
+def _current_lookup(learner_id: int, course: Course) -> _Lookup | None:
+    """The lookup read with the course object for this learner (once), else read now."""
+    read_with = course.__dict__.pop(_READ_WITH_COURSE, None)
+    if read_with is not None and read_with[0] == learner_id:
+        lookup: _Lookup | None = read_with[1]
+        return lookup
+    return _lookup(learner_id, course.pk)
 
 
 def _lookup(learner_id: int, course_id: int) -> _Lookup | None:
@@ -167,8 +208,10 @@ def _lookup(learner_id: int, course_id: int) -> _Lookup | None:
     with connection.cursor() as cursor:
         cursor.execute(_LOOKUP_SQL, {"learner": learner_id, "course": course_id})
         row = cursor.fetchone()
-    if row is None:
-        return None
+    return None if row is None else _parsed(row)
+
+
+def _parsed(row: tuple[Any, ...]) -> _Lookup:
     (content_version, settings_at, attempt_id, answered_at, pins, model_id, chart_at,
      path, computed_at, *stored) = row
     current = Stamp(attempt_id or 0, pins, model_id, content_version,

@@ -14,14 +14,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses import access
-from courses.actions.attempts import check_exercise_active, record_attempt
+from courses.actions.attempts import check_exercise_active, record_attempt_on
 from courses.actions.enrolment import enrol
 from courses.errors import InvalidInput, ServiceError
-from courses.models import Attempt, Choice, Course, Exercise
+from courses.models import Attempt, Course
 from courses.queries.charts import learner_chart_view
+from courses.queries.content import ExerciseContent, course_content
 from courses.recommend import practice
 from courses.recommend.cache import learning_path, path_or_pending
-from courses.rules import is_key, takes_several_options
 from courses.views.common import AuthenticatedHttpRequest, error_page
 
 TICKET_SALT = "learnpath.practice"
@@ -58,8 +58,8 @@ def enrol_view(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def course_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    course = get_object_or_404(Course, slug=slug)
-    if not access.is_enrolled(request.user, course):
+    course, enrolled = access.course_with_enrolment(request.user, slug)
+    if not enrolled:
         return render(request, "courses/course_enrol.html", {"course": course})
     return render(
         request,
@@ -77,11 +77,9 @@ def course_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 def practice_next(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = access.enrolled_course(request.user, slug)
     path = learning_path(request.user, course)
-    exercise = (
-        Exercise.objects.get(pk=path.items[0].exercise_id)
-        if path.items
-        else practice.next_exercise(request.user, course)
-    )
+    if path.items:
+        return redirect("exercise", slug=course.slug, key=path.items[0].exercise_key)
+    exercise = practice.next_exercise(request.user, course)
     if exercise is None:
         messages.info(request, "This course has no exercises to practise yet.")
         return redirect("course_detail", slug=course.slug)
@@ -92,12 +90,9 @@ def practice_next(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def exercise_view(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpResponse:
     course = access.enrolled_course(request.user, slug)
-    if not is_key(key):  # No exercise has it, and PostgreSQL cannot even compare a NUL.
+    exercise = course_content(course).by_key.get(key)
+    if exercise is None:
         raise Http404("There is no such exercise.")
-    exercise = get_object_or_404(
-        Exercise.objects.prefetch_related("skills", "choices"), course=course, key=key
-    )
-    exercise.course = course  # the enrolled course read above: no second read
     try:
         check_exercise_active(exercise)  # enrolled_course has checked the enrolment
     except ServiceError as error:
@@ -105,8 +100,9 @@ def exercise_view(request: AuthenticatedHttpRequest, slug: str, key: str) -> Htt
     if request.method == "GET":
         return _render_exercise(request, course, exercise)
     try:
-        outcome = record_attempt(
+        outcome = record_attempt_on(
             learner=request.user,
+            course=course,
             exercise=exercise,
             given=_given_answer(request, exercise),
             client_id=_client_id(request),
@@ -123,21 +119,21 @@ def exercise_view(request: AuthenticatedHttpRequest, slug: str, key: str) -> Htt
 def attempt_feedback(request: AuthenticatedHttpRequest, slug: str, attempt_id: int) -> HttpResponse:
     course = access.enrolled_course(request.user, slug)
     attempt = get_object_or_404(
-        Attempt.objects.select_related("exercise"),
+        Attempt.objects.only("id", "exercise_id", "answer", "correct"),
         pk=attempt_id,
         learner=request.user,
         course=course,
     )
-    choices = list(attempt.exercise.choices.all())
+    exercise = course_content(course).by_id[attempt.exercise_id]
     return render(
         request,
         "courses/feedback.html",
         {
             "course": course,
             "attempt": attempt,
-            "exercise": attempt.exercise,
-            "correct_choices": [choice for choice in choices if choice.is_correct],
-            "given_choices": _given_choice_texts(attempt, choices),
+            "exercise": exercise,
+            "correct_choices": [choice for choice in exercise.choices if choice.is_correct],
+            "given_choices": _given_choice_texts(attempt, exercise),
             "path": path_or_pending(request.user, course),
         },
     )
@@ -159,23 +155,22 @@ def path_fragment(request: AuthenticatedHttpRequest, slug: str) -> JsonResponse:
 def _render_exercise(
     request: AuthenticatedHttpRequest,
     course: Course,
-    exercise: Exercise,
+    exercise: ExerciseContent,
     *,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     ticket = signing.dumps(
-        {"exercise": exercise.pk, "started": timezone.now().isoformat()}, salt=TICKET_SALT
+        {"exercise": exercise.id, "started": timezone.now().isoformat()}, salt=TICKET_SALT
     )
-    choices = list(exercise.choices.all())
     return render(
         request,
         "courses/exercise.html",
         {
             "course": course,
             "exercise": exercise,
-            "choices": choices,
-            "multiple": takes_several_options([c.is_correct for c in choices]),
+            "choices": exercise.choices,
+            "multiple": exercise.takes_several_options,
             "client_id": request.POST.get("client_id") or uuid.uuid4(),
             "ticket": ticket,
             "error": error,
@@ -187,8 +182,8 @@ def _render_exercise(
     )
 
 
-def _given_answer(request: HttpRequest, exercise: Exercise) -> str | list[str]:
-    if exercise.kind == Exercise.Kind.CHOICE:
+def _given_answer(request: HttpRequest, exercise: ExerciseContent) -> str | list[str]:
+    if exercise.is_choice:
         return request.POST.getlist("choice")
     return request.POST.get("answer", "")
 
@@ -200,20 +195,20 @@ def _client_id(request: HttpRequest) -> uuid.UUID:
         raise InvalidInput("The form is incomplete; please reload the exercise.") from None
 
 
-def _ticket_start(request: HttpRequest, exercise: Exercise) -> datetime:
+def _ticket_start(request: HttpRequest, exercise: ExerciseContent) -> datetime:
     try:
         ticket = signing.loads(
             request.POST.get("ticket", ""), salt=TICKET_SALT, max_age=TICKET_MAX_AGE_SECONDS
         )
     except signing.BadSignature:
         raise InvalidInput("This exercise page has expired; please reload it.") from None
-    if ticket.get("exercise") != exercise.pk:
+    if ticket.get("exercise") != exercise.id:
         raise InvalidInput("This answer was meant for another exercise; please reload.")
     return datetime.fromisoformat(ticket["started"])
 
 
-def _given_choice_texts(attempt: Attempt, choices: list[Choice]) -> list[str]:
-    if attempt.exercise.kind != Exercise.Kind.CHOICE or not isinstance(attempt.answer, list):
+def _given_choice_texts(attempt: Attempt, exercise: ExerciseContent) -> list[str]:
+    if not exercise.is_choice or not isinstance(attempt.answer, list):
         return []
     given = set(attempt.answer)
-    return [choice.text for choice in choices if choice.pk in given]
+    return [choice.text for choice in exercise.choices if choice.id in given]

@@ -62,9 +62,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Django's model backend, reading whether the user teaches a class with the user itself (a
+# session signed in under another backend's name is signed out once).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "courses.accounts.UserBackend",
 ]
 # Sign-in throttling: 5 failures for one username from one address lock it for 15 minutes.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5, minimum=1)
@@ -85,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "courses.context_processors.top_bar",
             ],
         },
     },
