@@ -11,6 +11,7 @@ from django.db import OperationalError
 
 from courses import jobs
 from courses.actions.charts import rebuild_course_charts
+from courses.dashboards.history_html import render_ahead
 from courses.ml import training
 from courses.models import Course
 from courses.recommend.cache import refresh_path
@@ -71,5 +72,8 @@ def retrain_due_models() -> list[int]:
 @shared_task(name=jobs.REFRESH_LEARNING_PATH, autoretry_for=(OperationalError,),
              retry_backoff=True, max_retries=3)
 def refresh_learning_path(learner_id: int, course_id: int) -> bool:
-    """Plans a learner's path again after an answer (skipped when it is already current)."""
-    return refresh_path(learner_id, course_id)
+    """Plans a learner's path again after an answer (skipped when it is already current), then
+    renders their dashboard's history ahead; ``True`` when the path was planned here."""
+    planned = refresh_path(learner_id, course_id)
+    render_ahead(learner_id, course_id)
+    return planned

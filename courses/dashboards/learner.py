@@ -16,13 +16,15 @@ day* counts right and wrong answers and the minutes practised over the last
 """
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from django.contrib.auth.models import User
-from django.db.models import Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.utils import timezone
 
 from courses.dashboards.figures import Figure
@@ -33,10 +35,11 @@ from courses.dashboards.figures.learner import (
     timeline_figure,
 )
 from courses.dashboards.rows import DayActivity, RecentAttempt, TimelineSkill
-from courses.models import Attempt, Cohort, Course, Exercise, MasteryEvent, SkillState
+from courses.models import Attempt, Cohort, Course, MasteryEvent, SkillState
 from courses.queries.charts import LearnerChart, learner_chart_view, percent
+from courses.queries.content import course_content
 from courses.queries.graphs import skill_graph_for
-from courses.recommend.cache import learning_path
+from courses.recommend.cache import Stamp, stamped_learning_path
 from courses.recommend.paths import LearningPath
 from learnpath import mastery
 from learnpath.skillgraph import SkillGraph
@@ -48,15 +51,65 @@ DEFAULT_TIMELINE_SKILLS = 4
 
 
 @dataclass(frozen=True)
+class LearnerHistory:
+    """The parts of the dashboard read from the learner's attempts and chart history: changed
+    only by a new attempt, a chart rebuild, the content or the day (:attr:`LearnerDashboard.
+    history_key`)."""
+
+    timeline: list[TimelineSkill]
+    days: list[DayActivity]
+    recent: list[RecentAttempt]
+    timeline_figure: Figure
+    activity_figure: Figure
+
+    @property
+    def days_practised(self) -> list[DayActivity]:
+        return [day for day in self.days if day.attempts]
+
+    @property
+    def answers_in_period(self) -> int:
+        return sum(day.attempts for day in self.days)
+
+    @property
+    def minutes_in_period(self) -> int:
+        return round(sum(day.minutes for day in self.days))
+
+
+@dataclass(frozen=True)
 class LearnerDashboard:
     chart: LearnerChart
     class_name: str
     class_ability: dict[str, float] | None
     path: LearningPath
-    timeline: list[TimelineSkill]
-    days: list[DayActivity]
-    recent: list[RecentAttempt]
-    figures: dict[str, Figure]
+    ability_figure: Figure
+    graph_figure: Figure
+    # Names the history's inputs (:func:`history_key`): what the page shows of the history is
+    # cached under it (:mod:`courses.dashboards.history_html`), so a page that finds it cached
+    # reads none of the history (``read`` is called when it is first asked for).
+    history_key: str
+    read: Callable[[], LearnerHistory] = field(repr=False, compare=False)
+
+    @cached_property
+    def history(self) -> LearnerHistory:
+        return self.read()
+
+    @property
+    def timeline(self) -> list[TimelineSkill]:
+        return self.history.timeline
+
+    @property
+    def days(self) -> list[DayActivity]:
+        return self.history.days
+
+    @property
+    def recent(self) -> list[RecentAttempt]:
+        return self.history.recent
+
+    @property
+    def figures(self) -> dict[str, Figure]:
+        return {"ability": self.ability_figure, "graph": self.graph_figure,
+                "timeline": self.history.timeline_figure,
+                "activity": self.history.activity_figure}
 
     @property
     def ability_rows(self) -> list[tuple[str, int, int | None]]:
@@ -74,29 +127,38 @@ class LearnerDashboard:
 
     @property
     def days_practised(self) -> list[DayActivity]:
-        return [day for day in self.days if day.attempts]
+        return self.history.days_practised
 
     @property
     def answers_in_period(self) -> int:
-        return sum(day.attempts for day in self.days)
+        return self.history.answers_in_period
 
     @property
     def minutes_in_period(self) -> int:
-        return round(sum(day.minutes for day in self.days))
+        return self.history.minutes_in_period
 
 
 def _cohort_for(learner: User, course: Course) -> Cohort | None:
-    return Cohort.objects.filter(course=course, learners=learner).order_by("name", "id").first()
+    """The learner's first class in the course by name, read with its size (``learner_count``)."""
+    member = Cohort.learners.through.objects.filter(cohort_id=OuterRef("pk"), user=learner)
+    return (
+        Cohort.objects.filter(Exists(member), course=course)
+        .annotate(learner_count=Count("learners"))
+        .order_by("name", "id").first()
+    )
 
 
-def class_ability(cohort: Cohort, graph: SkillGraph) -> dict[str, float] | None:
-    """Mean over the class's learners of their ability chart; ``None`` for an empty class."""
-    size = cohort.learners.count()
+def class_ability(
+    cohort: Cohort, graph: SkillGraph, size: int | None = None
+) -> dict[str, float] | None:
+    """Mean over the class's learners (``size`` of them, counted when not given) of their
+    ability chart; ``None`` for an empty class."""
+    size = cohort.learners.count() if size is None else size
     if not size:
         return None
     totals: dict[str, float] = defaultdict(float)
     totals.update(
-        SkillState.objects.filter(course=cohort.course, learner__cohorts=cohort)
+        SkillState.objects.filter(course_id=cohort.course_id, learner__cohorts=cohort)
         .exclude(level=mastery.MasteryLevel.NOT_STARTED.value)
         .order_by().values("skill__key").annotate(total=Sum("p_mastery"))
         .values_list("skill__key", "total")
@@ -156,26 +218,23 @@ def _days(learner: User, course: Course, today: date) -> list[DayActivity]:
 
 
 def _recent(learner: User, course: Course) -> list[RecentAttempt]:
-    """The latest answers, as plain values: two queries, no ORM objects."""
-    attempts = list(
+    """The latest answers, as plain values (one query; the exercises from the content cache)."""
+    exercises = course_content(course).by_id
+    recent = []
+    for submitted, started, exercise_id, correct, hint_used in (
         Attempt.objects.filter(learner=learner, course=course)
         .order_by("-submitted_at", "-id")
-        .values_list("submitted_at", "started_at", "exercise_id", "exercise__key", "correct",
+        .values_list("submitted_at", "started_at", "exercise_id", "correct",
                      "hint_used")[:RECENT_ATTEMPTS]
-    )
-    skills: dict[int, list[str]] = defaultdict(list)
-    for exercise_id, name in Exercise.skills.through.objects.filter(
-        exercise_id__in={attempt[2] for attempt in attempts}
-    ).values_list("exercise_id", "skill__name"):
-        skills[exercise_id].append(name)
-    return [
-        RecentAttempt(
-            submitted_at=submitted, exercise_key=key, skills=", ".join(sorted(skills[exercise_id])),
+    ):
+        exercise = exercises[exercise_id]
+        recent.append(RecentAttempt(
+            submitted_at=submitted, exercise_key=exercise.key,
+            skills=", ".join(sorted(skill.name for skill in exercise.skills)),
             correct=correct, seconds=round(max(0.0, (submitted - started).total_seconds())),
             hint_used=hint_used,
-        )
-        for submitted, started, exercise_id, key, correct, hint_used in attempts
-    ]
+        ))
+    return recent
 
 
 def _plot_time(at: datetime) -> str:
@@ -193,36 +252,65 @@ def learner_dashboard(
     own_label: str = "You",
 ) -> LearnerDashboard:
     """Everything on a learner's dashboard; ``cohort`` is the class to compare with and
-    ``own_label`` names the learner on the charts (a teacher sees the learner's name)."""
+    ``own_label`` names the learner on the charts (a teacher sees the learner's name). The
+    history (:class:`LearnerHistory`) is read when first asked for."""
     graph = skill_graph_for(course)
     chart = learner_chart_view(learner, course)
-    cohort = cohort or _cohort_for(learner, course)
-    average = class_ability(cohort, graph) if cohort else None
-    path = learning_path(learner, course)
-    series, timeline = _timeline(learner, course, graph, chosen_skills)
-    days = _days(learner, course, today or timezone.localdate())
-    levels = {row.key: row.level for row in chart.rows}
+    size = None
+    if cohort is None:
+        cohort = _cohort_for(learner, course)
+        size = getattr(cohort, "learner_count", None) or 0
+    average = class_ability(cohort, graph, size) if cohort else None
+    path, stamp = stamped_learning_path(learner, course)
+    day = today or timezone.localdate()
     not_started = mastery.MasteryLevel.NOT_STARTED.value
-    percents = {row.key: row.percent for row in chart.rows if row.level != not_started}
-    figures = {
-        "ability": ability_figure(chart.ability, average, cohort.name if cohort else "",
-                                  own_label),
-        "graph": skill_graph_figure(
-            graph, levels, percents, chart.ready_to_learn,
-            [item.skill_key for item in path.items],
-            estimated={row.key for row in chart.rows if row.inferred},
-        ),
-        "timeline": timeline_figure(
+    graph_figure = skill_graph_figure(
+        graph, {row.key: row.level for row in chart.rows},
+        {row.key: row.percent for row in chart.rows if row.level != not_started},
+        chart.ready_to_learn, [item.skill_key for item in path.items],
+        estimated={row.key for row in chart.rows if row.inferred},
+    )
+    return LearnerDashboard(
+        chart=chart, class_name=cohort.name if cohort else "", class_ability=average,
+        path=path,
+        ability_figure=ability_figure(chart.ability, average, cohort.name if cohort else "",
+                                      own_label),
+        graph_figure=graph_figure,
+        history_key=history_key(learner, course, stamp, day, chosen_skills),
+        read=lambda: read_history(learner, course, chosen_skills, day),
+    )
+
+
+def read_history(learner: User, course: Course, chosen: Sequence[str],
+                 today: date) -> LearnerHistory:
+    """The learner's history in the course as the dashboard shows it (three queries)."""
+    graph = skill_graph_for(course)
+    series, timeline = _timeline(learner, course, graph, chosen)
+    days = _days(learner, course, today)
+    return LearnerHistory(
+        timeline=timeline, days=days, recent=_recent(learner, course),
+        timeline_figure=timeline_figure(
             {k: [(_plot_time(at), p) for at, p in points] for k, points in series.items()},
             {k: graph.name(k) for k in series},
             [item.key for item in timeline if item.chosen],
         ),
-        "activity": activity_figure(days),
-    }
-    return LearnerDashboard(
-        chart=chart, class_name=cohort.name if cohort else "", class_ability=average,
-        path=path, timeline=timeline, days=days,
-        recent=_recent(learner, course), figures=figures,
+        activity_figure=activity_figure(days),
     )
 
 
+def history_key(learner: User, course: Course, stamp: Stamp | None, today: date,
+                chosen: Sequence[str]) -> str:
+    """A digest of what the history is read from: the learner's newest attempt and chart change
+    (a chart rebuild replays the history too), the course (its creation time tells it apart
+    from a deleted one with the same id) and its content version (names), the day, and the
+    course's skills among those chosen for the timeline. ``""`` (nothing to cache under) when
+    the course is gone."""
+    if stamp is None:
+        return ""
+    graph = skill_graph_for(course)
+    parts = [
+        learner.pk, course.pk, course.created_at.isoformat(), stamp.content_version,
+        stamp.last_attempt_id, stamp.chart_at.isoformat() if stamp.chart_at else "-",
+        today.isoformat(), *sorted({key for key in chosen if key in graph}),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()

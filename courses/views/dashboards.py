@@ -17,6 +17,7 @@ from courses import access
 from courses.dashboards.cohort import HEATMAP_SORTS, ClassDashboard, class_dashboard
 from courses.dashboards.export import mastery_table_rows
 from courses.dashboards.figures import LEVEL_RANKS
+from courses.dashboards.history_html import history_html
 from courses.dashboards.items import item_stats
 from courses.dashboards.learner import learner_dashboard
 from courses.models import Cohort, Course
@@ -51,7 +52,8 @@ def _render_learner(
     return render(
         request,
         "dashboards/learner.html",
-        {"course": course, "learner": learner, "cohort": cohort, "dashboard": dashboard},
+        {"course": course, "learner": learner, "cohort": cohort, "dashboard": dashboard,
+         "history": history_html(dashboard)},
     )
 
 

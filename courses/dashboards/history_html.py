@@ -1,0 +1,66 @@
+"""The learner dashboard's history as HTML: the summary's answers and minutes of the period, and
+the sections *Mastery over time*, *Practice per day* and *Recent answers*. They are rendered
+once per change of the history and kept in the cache (Redis in production, shared by every
+process) under the dashboard's history key (:func:`courses.dashboards.learner.history_key`),
+which names everything they are read from: an entry is never stale, and nothing deletes one.
+
+After each answer the worker renders them for the dashboard as it first opens, with the path
+(:func:`render_ahead`), so a learner who then opens it reads none of the history; a page that
+does not find them renders them itself and keeps them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from courses.dashboards.learner import LearnerDashboard, LearnerHistory, history_key, read_history
+from courses.models import Course
+from courses.recommend.cache import stamped_learning_path
+
+KEEP_SECONDS = 24 * 3600  # the key names the day: an entry is of no use after it
+_PREFIX = "learner-history:"
+
+
+@dataclass(frozen=True)
+class HistoryHtml:
+    period: SafeString
+    sections: SafeString
+
+
+def history_html(dashboard: LearnerDashboard) -> HistoryHtml:
+    """The dashboard's history as HTML: kept, or rendered now (reading the history) and kept."""
+    cached = cache.get(_PREFIX + dashboard.history_key) if dashboard.history_key else None
+    if cached is not None:
+        period, sections = cached
+    else:
+        period, sections = _rendered(dashboard.history)
+        if dashboard.history_key:
+            cache.set(_PREFIX + dashboard.history_key, (period, sections), KEEP_SECONDS)
+    # Safe: rendered by our templates, which escape what they show.
+    return HistoryHtml(mark_safe(period), mark_safe(sections))  # noqa: S308
+
+
+def render_ahead(learner_id: int, course_id: int) -> bool:
+    """Renders and keeps the history of the dashboard as it first opens (no skills chosen,
+    today), unless it is kept already; ``False`` when there was nothing to do."""
+    learner = get_user_model().objects.filter(pk=learner_id).first()
+    course = Course.objects.filter(pk=course_id).first()
+    if learner is None or course is None:
+        return False
+    today = timezone.localdate()
+    key = history_key(learner, course, stamped_learning_path(learner, course)[1], today, ())
+    if not key or cache.get(_PREFIX + key) is not None:
+        return False
+    cache.set(_PREFIX + key, _rendered(read_history(learner, course, (), today)), KEEP_SECONDS)
+    return True
+
+
+def _rendered(history: LearnerHistory) -> tuple[str, str]:
+    context = {"history": history}
+    return (str(render_to_string("dashboards/_history_period.html", context)),
+            str(render_to_string("dashboards/_history.html", context)))
