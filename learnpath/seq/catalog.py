@@ -1,4 +1,5 @@
-"""Every sequence model by name: the LSTM and DKT (:mod:`learnpath.seq.models`), the attention
+"""Every sequence model by name: the LSTM (:mod:`learnpath.seq.lstm`), DKT
+(:mod:`learnpath.seq.models`), the attention
 models (:mod:`learnpath.seq.attention`, the path simulator's environment, and AKT,
 :mod:`learnpath.seq.akt`) and the baselines (:mod:`learnpath.seq.baselines`), each registered
 by its module on import."""
@@ -8,7 +9,8 @@ from typing import Any
 
 import learnpath.seq.akt
 import learnpath.seq.attention
-import learnpath.seq.baselines  # noqa: F401  (registers the baseline models)
+import learnpath.seq.baselines
+import learnpath.seq.lstm  # noqa: F401  (each module registers its models)
 from learnpath.seq.models import MODEL_REGISTRY, ModelSpec, SequenceModel
 
 

@@ -28,7 +28,7 @@ def tiny() -> tuple[Vocabulary, EncodedSequences, EncodedSequences]:
 
 
 def config_for(name: str, **changes: object) -> TrainConfig:
-    import learnpath.seq.baselines  # noqa: F401  (registers the baseline models)
+    import learnpath.seq.catalog  # noqa: F401  (registers every model)
 
     fields = dict(MODEL_REGISTRY[name].training_defaults) | {"threads": 1, "device": "cpu"}
     return TrainConfig(model=name, hyper=SMALL_HYPER.get(name, {}), **fields | changes)
@@ -206,9 +206,9 @@ def test_the_skill_memory_reads_only_earlier_attempts_on_shared_skills(tiny) -> 
     steps = torch.randn(1, 4, model.start.shape[-1])
     mask = torch.ones(1, 4, dtype=torch.bool)
     with torch.no_grad():
-        reads = model.memory_reads(steps, skills, mask).view(1, 4, model.memory_heads, -1)
-        values = model.memory_values(steps).view(1, 4, model.memory_heads, -1)
-        decay = model.memory_decay()
+        reads = model.memory.reads(steps, skills, mask).view(1, 4, model.memory_heads, -1)
+        values = model.memory.values(steps).view(1, 4, model.memory_heads, -1)
+        decay = model.memory.decay()
     evidence = reads[..., -1]
     # Nothing before the first attempt, nor before the first attempt on skill 3.
     assert torch.all(evidence[0, 0] == 0) and torch.all(evidence[0, 1] == 0)
@@ -219,7 +219,7 @@ def test_the_skill_memory_reads_only_earlier_attempts_on_shared_skills(tiny) -> 
     torch.testing.assert_close(reads[0, 3, :, :-1], values[0, 1])
     # A padded earlier attempt is never read.
     with torch.no_grad():
-        hidden = model.memory_reads(steps, skills, torch.tensor([[False, True, True, True]]))
+        hidden = model.memory.reads(steps, skills, torch.tensor([[False, True, True, True]]))
     assert torch.all(hidden.view(1, 4, model.memory_heads, -1)[0, 2, :, -1] == 0)
 
 
@@ -229,5 +229,5 @@ def test_the_skill_memory_can_be_turned_off(tiny) -> None:
                      hyper={**SMALL_HYPER["lstm"], "memory_heads": 0})
     trainer = Trainer(new_model(config, vocab), config)
     trainer.fit(train, valid)
-    assert not hasattr(trainer.model, "memory_values")
+    assert trainer.model.memory is None
     assert len(trainer.model.initial_state()) == 2
