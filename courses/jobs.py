@@ -20,8 +20,9 @@ RETRAIN_COURSE_MODEL = "courses.tasks.retrain_course_model"
 RECOVER_LOST_TRAINING_RUNS = "courses.tasks.recover_lost_training_runs"
 RETRAIN_DUE_MODELS = "courses.tasks.retrain_due_models"
 REFRESH_LEARNING_PATH = "courses.tasks.refresh_learning_path"
+RENDER_HISTORY_AHEAD = "courses.tasks.render_history_ahead"
 TASK_NAMES = (REBUILD_COURSE_CHARTS, RETRAIN_COURSE_MODEL, RECOVER_LOST_TRAINING_RUNS,
-              RETRAIN_DUE_MODELS, REFRESH_LEARNING_PATH)
+              RETRAIN_DUE_MODELS, REFRESH_LEARNING_PATH, RENDER_HISTORY_AHEAD)
 # Path refreshes have a queue of their own, so a long retraining run never holds them up
 # (``rundemo`` starts a worker for it; the main worker takes it too).
 PATHS_QUEUE = "paths"
@@ -52,6 +53,14 @@ def refresh_learning_path(learner_id: int, course_id: int) -> None:
     refresh still queued after :data:`PATH_REFRESH_EXPIRES` seconds is dropped, not run."""
     send_now(REFRESH_LEARNING_PATH, learner_id, course_id, queue=PATHS_QUEUE,
              expires=PATH_REFRESH_EXPIRES)
+
+
+def render_history_ahead(learner_id: int, course_id: int) -> None:
+    """The learner's path is planned after an answer: their dashboard's history is rendered by
+    a worker of the default queue, so that the paths queue plans the next learner's path
+    meanwhile. A page renders it itself when it is not there yet (dropped unstarted after
+    :data:`PATH_REFRESH_EXPIRES` seconds, like the refresh)."""
+    send_now(RENDER_HISTORY_AHEAD, learner_id, course_id, expires=PATH_REFRESH_EXPIRES)
 
 
 def schedule_chart_rebuild(course_id: int) -> None:

@@ -73,7 +73,14 @@ def retrain_due_models() -> list[int]:
              retry_backoff=True, max_retries=3)
 def refresh_learning_path(learner_id: int, course_id: int) -> bool:
     """Plans a learner's path again after an answer (skipped when it is already current), then
-    renders their dashboard's history ahead; ``True`` when the path was planned here."""
+    queues the rendering of their dashboard's history; ``True`` when the path was planned here."""
     planned = refresh_path(learner_id, course_id)
-    render_ahead(learner_id, course_id)
+    jobs.render_history_ahead(learner_id, course_id)
     return planned
+
+
+@shared_task(name=jobs.RENDER_HISTORY_AHEAD, autoretry_for=(OperationalError,),
+             retry_backoff=True, max_retries=3)
+def render_history_ahead(learner_id: int, course_id: int) -> bool:
+    """Renders a learner's dashboard history after an answer, unless a page has already."""
+    return render_ahead(learner_id, course_id)

@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from courses import access
+from courses import access, jobs
 from courses.actions.charts import rebuild_course_charts
 from courses.actions.enrolment import enrol
 from courses.dashboards.history_html import render_ahead
@@ -29,7 +29,7 @@ from courses.queries import content as content_module
 from courses.queries.content import course_content
 from courses.queries.per_content import PerContent, read_now
 from courses.recommend.cache import learning_path, read_course, refresh_path
-from courses.tasks import refresh_learning_path
+from courses.tasks import refresh_learning_path, render_history_ahead
 from tests.factories import answer
 
 # A signed-in page: the session and the user (with whether they teach a class), then one query
@@ -350,14 +350,20 @@ def test_the_history_follows_a_rename_a_rebuild_and_the_chosen_skills(
     assert _dashboard(client, course).split('id="timeline-title"', 1)[1].count("<td>") == events
 
 
-def test_after_an_answer_the_worker_renders_the_history_ahead(
-    course: Course, learner: Any
+def test_after_an_answer_a_worker_renders_the_history_ahead(
+    course: Course, learner: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = _client_for(learner)
     dashboard = _urls(course)["dashboard"]
     client.get(dashboard)
     answer(learner, course, "quarters-text", True)
+    sent: list[tuple[object, ...]] = []
+    monkeypatch.setattr(jobs, "send_now", lambda name, *args, **options: sent.append(
+        (name, *args, options.get("queue"))))
     assert refresh_learning_path.apply(args=[learner.pk, course.pk]).get() is True
+    # Queued for the default queue's worker, once the path is planned.
+    assert sent == [(jobs.RENDER_HISTORY_AHEAD, learner.pk, course.pk, None)]
+    assert render_history_ahead.apply(args=[learner.pk, course.pk]).get() is True
     assert not render_ahead(learner.pk, course.pk)  # already rendered
     assert _count(client, dashboard) == PAGE_QUERIES["dashboard"]
     assert _recent_rows(_dashboard(client, course)) == 2

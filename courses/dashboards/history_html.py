@@ -4,9 +4,9 @@ once per change of the history and kept in the cache (Redis in production, share
 process) under the dashboard's history key (:func:`courses.dashboards.learner.history_key`),
 which names everything they are read from: an entry is never stale, and nothing deletes one.
 
-After each answer the worker renders them for the dashboard as it first opens, with the path
-(:func:`render_ahead`), so a learner who then opens it reads none of the history; a page that
-does not find them renders them itself and keeps them.
+After each answer, once the path is planned, a worker renders them for the dashboard as it first
+opens (:func:`render_ahead`, :func:`courses.jobs.render_history_ahead`), so a learner who then
+opens it reads none of the history; a page that does not find them renders them and keeps them.
 """
 from __future__ import annotations
 
