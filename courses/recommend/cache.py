@@ -190,7 +190,7 @@ def read_course(learner: User, slug: str) -> tuple[Course, bool] | None:
     if course is None:
         return None
     row = tuple(course.__dict__.pop(f"lookup_{n}") for n in range(len(_LOOKUP_COLUMNS)))
-    course.__dict__[_READ_WITH_COURSE] = (learner.pk, _parsed(row))
+    course.__dict__[_READ_WITH_COURSE] = (learner.pk, row)  # parsed only if the page uses it
     return course, bool(course.__dict__.pop("enrolled"))
 
 
@@ -198,8 +198,7 @@ def _current_lookup(learner_id: int, course: Course) -> _Lookup | None:
     """The lookup read with the course object for this learner (once), else read now."""
     read_with = course.__dict__.pop(_READ_WITH_COURSE, None)
     if read_with is not None and read_with[0] == learner_id:
-        lookup: _Lookup | None = read_with[1]
-        return lookup
+        return _parsed(read_with[1])
     return _lookup(learner_id, course.pk)
 
 
