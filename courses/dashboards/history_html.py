@@ -20,7 +20,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from courses.dashboards.learner import LearnerDashboard, LearnerHistory, history_key, read_history
 from courses.models import Course
-from courses.recommend.cache import stamped_learning_path
+from courses.queries.per_content import read_now
+from courses.recommend.cache import current_stamp
 
 KEEP_SECONDS = 24 * 3600  # the key names the day: an entry is of no use after it
 _PREFIX = "learner-history:"
@@ -52,8 +53,9 @@ def render_ahead(learner_id: int, course_id: int) -> bool:
     course = Course.objects.filter(pk=course_id).first()
     if learner is None or course is None:
         return False
+    read_now(course)  # read just now, and this task changes no content
     today = timezone.localdate()
-    key = history_key(learner, course, stamped_learning_path(learner, course)[1], today, ())
+    key = history_key(learner, course, current_stamp(learner.pk, course.pk), today, ())
     if not key or cache.get(_PREFIX + key) is not None:
         return False
     cache.set(_PREFIX + key, _rendered(read_history(learner, course, (), today)), KEEP_SECONDS)

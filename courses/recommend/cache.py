@@ -91,6 +91,13 @@ def stamped_learning_path(learner: User, course: Course) -> tuple[LearningPath, 
     return path, found.current if found else None
 
 
+def current_stamp(learner_id: int, course_id: int) -> Stamp | None:
+    """The stamp a path planned now would carry (one query; ``None`` when the course is gone),
+    for what else is kept under the same inputs: nothing is planned."""
+    found = _lookup(learner_id, course_id)
+    return found.current if found else None
+
+
 def path_or_pending(learner: User, course: Course) -> LearningPath | None:
     """The current path, or ``None`` while the worker is still planning it after a new answer
     (for :data:`REFRESH_GRACE` after the answer); after that the path is planned here."""
