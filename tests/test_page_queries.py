@@ -370,6 +370,18 @@ def test_after_an_answer_a_worker_renders_the_history_ahead(
     assert _recent_rows(_dashboard(client, course)) == 2
 
 
+def test_the_history_is_rendered_ahead_only_for_a_dashboard_opened_lately(
+    course: Course, learner: Any
+) -> None:
+    answer(learner, course, "quarters-text", True)
+    with CaptureQueriesContext(connection) as queries:
+        assert render_ahead(learner.pk, course.pk) is False
+    assert len(queries) == 2  # the learner and the course
+    _dashboard(_client_for(learner), course)
+    answer(learner, course, "quarters-text", False)
+    assert render_ahead(learner.pk, course.pk) is True
+
+
 def test_the_history_is_keyed_by_the_day(course: Course, learner: Any) -> None:
     from courses.dashboards.learner import learner_dashboard
 

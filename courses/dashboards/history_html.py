@@ -7,12 +7,16 @@ which names everything they are read from: an entry is never stale, and nothing 
 After each answer, once the path is planned, a worker renders them for the dashboard as it first
 opens (:func:`render_ahead`, :func:`courses.jobs.render_history_ahead`), so a learner who then
 opens it reads none of the history; a page that does not find them renders them and keeps them.
+Only the dashboards opened in the last :data:`KEEP_SECONDS` are rendered ahead: a learner who
+never opens theirs costs the worker two queries and a cache read per answer.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -33,25 +37,28 @@ class HistoryHtml:
     sections: SafeString
 
 
-def history_html(dashboard: LearnerDashboard) -> HistoryHtml:
-    """The dashboard's history as HTML: kept, or rendered now (reading the history) and kept."""
+def history_html(learner: User, course: Course, dashboard: LearnerDashboard) -> HistoryHtml:
+    """The dashboard's history as HTML: kept, or rendered now (reading the history) and kept,
+    and then rendered ahead after the learner's answers for a while."""
     cached = cache.get(_PREFIX + dashboard.history_key) if dashboard.history_key else None
     if cached is not None:
         period, sections = cached
     else:
         period, sections = _rendered(dashboard.history)
         if dashboard.history_key:
-            cache.set(_PREFIX + dashboard.history_key, (period, sections), KEEP_SECONDS)
+            cache.set_many({_PREFIX + dashboard.history_key: (period, sections),
+                            _opened(learner, course): True}, KEEP_SECONDS)
     # Safe: rendered by our templates, which escape what they show.
     return HistoryHtml(mark_safe(period), mark_safe(sections))  # noqa: S308
 
 
 def render_ahead(learner_id: int, course_id: int) -> bool:
     """Renders and keeps the history of the dashboard as it first opens (no skills chosen,
-    today), unless it is kept already; ``False`` when there was nothing to do."""
+    today), if it was opened lately and is not kept already; ``False`` when there was nothing
+    to do."""
     learner = get_user_model().objects.filter(pk=learner_id).first()
     course = Course.objects.filter(pk=course_id).first()
-    if learner is None or course is None:
+    if learner is None or course is None or cache.get(_opened(learner, course)) is None:
         return False
     read_now(course)  # read just now, and this task changes no content
     today = timezone.localdate()
@@ -60,6 +67,13 @@ def render_ahead(learner_id: int, course_id: int) -> bool:
         return False
     cache.set(_PREFIX + key, _rendered(read_history(learner, course, (), today)), KEEP_SECONDS)
     return True
+
+
+def _opened(learner: User, course: Course) -> str:
+    """Set while the learner's dashboard in the course was rendered in the last day (the times
+    the learner and the course were created tell them apart from deleted ones with their ids)."""
+    who = (learner.pk, learner.date_joined.isoformat(), course.pk, course.created_at.isoformat())
+    return "learner-history-opened:" + hashlib.sha256(repr(who).encode()).hexdigest()
 
 
 def _rendered(history: LearnerHistory) -> tuple[str, str]:

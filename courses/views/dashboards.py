@@ -53,7 +53,7 @@ def _render_learner(
         request,
         "dashboards/learner.html",
         {"course": course, "learner": learner, "cohort": cohort, "dashboard": dashboard,
-         "history": history_html(dashboard)},
+         "history": history_html(learner, course, dashboard)},
     )
 
 
