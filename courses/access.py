@@ -80,3 +80,32 @@ def learner_in_cohort(cohort: Cohort, learner_id: int) -> User:
     if learner is None:
         raise PermissionDenied("This learner is not in this class.")
     return learner
+
+
+def course_or_404(slug: str) -> Course:
+    course = Course.objects.filter(slug=slug).first()
+    if course is None:
+        raise Http404("There is no such course.")
+    return course
+
+
+def teaches_course(user: User, course: Course) -> bool:
+    """Whether the user may see a course's answers: an admin, or the teacher of a class on it."""
+    return user.is_superuser or Cohort.objects.filter(teacher=user, course=course).exists()
+
+
+def course_readable(user: User, slug: str) -> tuple[Course, bool]:
+    """The course and whether the user sees its answers: learners enrolled in it, the teachers
+    of its classes and admins may read its exercises; anyone else gets a 403."""
+    course = course_or_404(slug)
+    if teaches_course(user, course):
+        return course, True
+    if not is_enrolled(user, course):
+        raise PermissionDenied("You are not enrolled in this course.")
+    return course, False
+
+
+def check_admin(user: User) -> None:
+    """Site-wide operations (importing a course, retraining): superusers only."""
+    if not user.is_superuser:
+        raise PermissionDenied("Only an administrator may do this.")

@@ -14,6 +14,7 @@ does not change what the next role sees.
 """
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from django_celery_beat.models import ClockedSchedule, CrontabSchedule, SolarSch
 
 from courses.actions.attempts import record_attempt
 from courses.actions.pins import add_pin
+from courses.api.tokens import issue_token
 from courses.models import (
     Attempt,
     Choice,
@@ -79,6 +81,7 @@ class Check:
     expect: tuple[Outcome, ...]
     data: dict[str, str] = field(default_factory=dict)  # values formatted with the scene's ids
     wrong_method: str = ""  # a method the view refuses with 405
+    json: bool = False  # the data is sent as a JSON body (the API)
 
     def __post_init__(self) -> None:
         assert len(self.expect) == len(ROLES), self.url
@@ -90,6 +93,13 @@ def get(url: str, *expect: Outcome, wrong_method: str = "post") -> Check:
 
 def post(url: str, data: dict[str, str], *expect: Outcome, wrong_method: str = "get") -> Check:
     return Check("post", url, expect, data=data, wrong_method=wrong_method)
+
+
+def api(method: str, url: str, *expect: Outcome, data: dict[str, Any] | None = None,
+        wrong_method: str = "put") -> Check:
+    """An API call, its body (if any) as JSON; sessions sign the roles in (no CSRF check in
+    the test client)."""
+    return Check(method, url, expect, data=data or {}, wrong_method=wrong_method, json=True)
 
 
 T_ONLY = (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK)  # the class's teacher and the admin
@@ -170,7 +180,83 @@ SITE_MATRIX: dict[str, tuple[Check, ...]] = {
         get("/accounts/reset/bm90LWEtdXNlcg/not-a-token/", *[OK] * 6, wrong_method=""),
     ),
     "accounts/reset/done/": (get("/accounts/reset/done/", *[OK] * 6),),
+    "account/api-tokens/": (get("/account/api-tokens/", LOGIN, *[OK] * 5),),
+    "account/api-tokens/new/": (
+        post("/account/api-tokens/new/", {"name": "script"}, LOGIN,
+             *[redirect("api_tokens")] * 5),
+    ),
+    "account/api-tokens/<int:token_id>/revoke/": (  # only one's own: alice's token
+        post("/account/api-tokens/{token}/revoke/", {}, LOGIN, redirect("api_tokens"),
+             *[NOT_FOUND] * 4),
+    ),
 }
+
+# The API: anonymous calls get 401 (no sign-in redirect); the same rules as the site.
+UNAUTHORIZED = Outcome(401)
+CREATED = Outcome(201)
+A_T_ONLY = (UNAUTHORIZED, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK)
+LEARNERS = (UNAUTHORIZED, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+SIGNED_IN = (UNAUTHORIZED, *[OK] * 5)
+ADMINS = (UNAUTHORIZED, *[FORBIDDEN] * 4)
+ATTEMPT_BODY = {"exercise": "halves-choice", "answer": ["{choice}"], "client_id": "{client_id}"}
+API_MATRIX: dict[str, tuple[Check, ...]] = {
+    "api/v1/": (api("get", "/api/v1/", *[NOT_FOUND] * 6, wrong_method=""),),
+    "api/v1/docs": (api("get", "/api/v1/docs", *[OK] * 6, wrong_method=""),),
+    "api/v1/openapi.json": (api("get", "/api/v1/openapi.json", *[OK] * 6, wrong_method=""),),
+    "api/v1/courses": (
+        api("get", "/api/v1/courses", *SIGNED_IN),
+        api("post", "/api/v1/courses", *ADMINS, Outcome(400), data={"format": "nope"}),
+    ),
+    "api/v1/courses/<slug>": (api("get", "/api/v1/courses/{slug}", *SIGNED_IN),),
+    "api/v1/courses/<slug>/skills": (api("get", "/api/v1/courses/{slug}/skills", *SIGNED_IN),),
+    # Enrolled learners read the exercises (without answers); the course's teachers (ted
+    # teaches another class on the same course) and admins with them.
+    "api/v1/courses/<slug>/exercises": (
+        api("get", "/api/v1/courses/{slug}/exercises", *SIGNED_IN),
+    ),
+    "api/v1/courses/<slug>/exercises/<key>": (
+        api("get", "/api/v1/courses/{slug}/exercises/{key}", *SIGNED_IN),
+    ),
+    "api/v1/courses/<slug>/export": (
+        api("get", "/api/v1/courses/{slug}/export", UNAUTHORIZED, FORBIDDEN, FORBIDDEN, OK, OK,
+            OK),
+    ),
+    "api/v1/courses/<slug>/chart": (api("get", "/api/v1/courses/{slug}/chart", *LEARNERS),),
+    "api/v1/courses/<slug>/path": (api("get", "/api/v1/courses/{slug}/path", *LEARNERS),),
+    "api/v1/courses/<slug>/attempts": (
+        api("get", "/api/v1/courses/{slug}/attempts", UNAUTHORIZED, OK, OK, FORBIDDEN,
+            FORBIDDEN, OK),
+        api("post", "/api/v1/courses/{slug}/attempts", UNAUTHORIZED, CREATED, CREATED,
+            FORBIDDEN, FORBIDDEN, FORBIDDEN, data=ATTEMPT_BODY),
+    ),
+    "api/v1/classes": (api("get", "/api/v1/classes", *SIGNED_IN),),
+    "api/v1/classes/<class_id>/dashboard": (
+        api("get", "/api/v1/classes/{cohort}/dashboard", *A_T_ONLY),
+    ),
+    "api/v1/classes/<class_id>/attempts": (
+        api("get", "/api/v1/classes/{cohort}/attempts", *A_T_ONLY),
+    ),
+    "api/v1/classes/<class_id>/learners/<learner_id>/chart": (
+        api("get", "/api/v1/classes/{cohort}/learners/{learner}/chart", *A_T_ONLY),
+    ),
+    "api/v1/classes/<class_id>/learners/<learner_id>/path": (
+        api("get", "/api/v1/classes/{cohort}/learners/{learner}/path", *A_T_ONLY),
+    ),
+    "api/v1/courses/<slug>/training-runs": (  # a run is already queued: 200 with it
+        api("post", "/api/v1/courses/{slug}/training-runs", *ADMINS, OK, wrong_method="get"),
+    ),
+    "api/v1/training-runs/<run_id>": (
+        api("get", "/api/v1/training-runs/{courses_trainingrun}", *ADMINS, OK),
+    ),
+    "api/v1/tokens": (
+        api("get", "/api/v1/tokens", *SIGNED_IN),
+        api("post", "/api/v1/tokens", UNAUTHORIZED, *[CREATED] * 5, data={"name": "script"}),
+    ),
+    "api/v1/tokens/<token_id>": (  # only one's own: alice's token
+        api("delete", "/api/v1/tokens/{token}", UNAUTHORIZED, OK, *[NOT_FOUND] * 4),
+    ),
+}
+SITE_MATRIX.update(API_MATRIX)
 
 # Every model registered in the admin, and what the admin may do with it: "editable"; "log"
 # (look, change and delete, but not add); "read-only" (look only).
@@ -192,6 +278,7 @@ ADMIN_MODELS = {
     "courses.studysession": "read-only",
     "courses.modelversion": "read-only",
     "courses.trainingrun": "read-only",
+    "api.apitoken": "editable",
     "axes.accessattempt": "log",
     "axes.accesslog": "log",
     "axes.accessfailurelog": "log",
@@ -219,6 +306,24 @@ def _model_admin_checks(label: str, access: str) -> dict[str, tuple[Check, ...]]
     }
 
 
+def _join_route(prefix: str, route: str) -> str:
+    # As Django's resolver joins them: a nested regex loses its leading "^".
+    return prefix + route.removeprefix("^") if prefix else route
+
+
+def _all_routes(patterns: list[Any], prefix: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        route = _join_route(prefix, str(pattern.pattern))
+        if isinstance(pattern, URLResolver):
+            yield from _all_routes(pattern.url_patterns, route)
+        else:
+            assert isinstance(pattern, URLPattern)
+            yield route
+
+
+# The admin's per-app index route names every app with a registered model.
+_APP_INDEX_ROUTE = next(route for route in _all_routes(get_resolver().url_patterns)
+                        if route.startswith("admin/(?P<app_label>"))
 ADMIN_MATRIX: dict[str, tuple[Check, ...]] = {
     "admin/": (admin_only("/admin/"),),
     "admin/login/": (
@@ -235,7 +340,7 @@ ADMIN_MATRIX: dict[str, tuple[Check, ...]] = {
     "admin/r/<path:content_type_id>/<path:object_id>/": (
         admin_only("/admin/r/{course_type}/{courses_course}/", NOT_FOUND),
     ),
-    "admin/(?P<app_label>auth|django_celery_beat|axes|courses)/$": (admin_only("/admin/courses/"),),
+    _APP_INDEX_ROUTE: (admin_only("/admin/courses/"),),
     "admin/(?P<url>.*)$": (admin_only("/admin/no-such-page/", NOT_FOUND),),
     "admin/auth/user/<id>/password/": (admin_only("/admin/auth/user/{auth_user}/password/"),),
     "admin/courses/course/import/": (admin_only("/admin/courses/course/import/"),),
@@ -261,21 +366,6 @@ for _label, _access in ADMIN_MODELS.items():
 MATRIX = {**SITE_MATRIX, **ADMIN_MATRIX}
 
 
-def _join_route(prefix: str, route: str) -> str:
-    # As Django's resolver joins them: a nested regex loses its leading "^".
-    return prefix + route.removeprefix("^") if prefix else route
-
-
-def _all_routes(patterns: list[Any], prefix: str = "") -> Iterator[str]:
-    for pattern in patterns:
-        route = _join_route(prefix, str(pattern.pattern))
-        if isinstance(pattern, URLResolver):
-            yield from _all_routes(pattern.url_patterns, route)
-        else:
-            assert isinstance(pattern, URLPattern)
-            yield route
-
-
 @dataclass(frozen=True)
 class Scene:
     users: dict[str, Any]  # role -> user; None for anonymous
@@ -293,10 +383,12 @@ def scene(
         learner=alice, exercise=exercise, given=[str(correct.pk)], client_id=uuid.uuid4()
     ).attempt
     pin = add_pin(tess, cohort, "quarters-text", alice)
+    token = issue_token(alice, "scene").token
     _objects_for_every_admin_page(course)
     ids: dict[str, Any] = {
         "slug": course.slug, "key": exercise.key, "attempt": attempt.pk, "cohort": cohort.pk,
-        "learner": alice.pk, "pin": pin.pk, "choice": correct.pk, "client_id": uuid.uuid4(),
+        "learner": alice.pk, "pin": pin.pk, "token": token.pk, "choice": correct.pk,
+        "client_id": uuid.uuid4(),
         "course_type": ContentType.objects.get_for_model(Course).pk,
         "ticket": signing.dumps(
             {"exercise": exercise.pk, "started": timezone.now().isoformat()}, salt=TICKET_SALT
@@ -358,12 +450,27 @@ def _problem(response: Any, url: str, expected: Outcome) -> str:
     return ""
 
 
-def _request(user: Any, method: str, url: str, data: dict[str, str]) -> Any:
+def _request(user: Any, method: str, url: str, data: dict[str, Any], as_json: bool = False
+             ) -> Any:
     send = getattr(_client(user), method)
     with transaction.atomic():
-        response = send(url, data) if data else send(url)
+        if as_json and method != "get":
+            response = send(url, json.dumps(data), content_type="application/json")
+        else:
+            response = send(url, data) if data else send(url)
         transaction.set_rollback(True)
     return response
+
+
+def _filled(value: Any, ids: dict[str, Any]) -> Any:
+    """A form or JSON value with the scene's ids put in (a whole-id string becomes a number)."""
+    if isinstance(value, list):
+        return [_filled(item, ids) for item in value]
+    if not isinstance(value, str):
+        return value
+    filled = value.format(**ids)
+    whole = value.startswith("{") and value.endswith("}") and value.count("{") == 1
+    return int(filled) if whole and filled.isdigit() else filled
 
 
 def _mismatches(route: str, scene: Scene) -> list[str]:
@@ -371,9 +478,10 @@ def _mismatches(route: str, scene: Scene) -> list[str]:
     for check in MATRIX[route]:
         url = check.url.format(**scene.ids)
         assert resolve(url).route == route, f"{url} does not reach {route!r}"
-        data = {name: value.format(**scene.ids) for name, value in check.data.items()}
+        data = {name: _filled(value, scene.ids) for name, value in check.data.items()}
         for role, expected in zip(ROLES, check.expect, strict=True):
-            problem = _problem(_request(scene.users[role], check.method, url, data), url, expected)
+            response = _request(scene.users[role], check.method, url, data, check.json)
+            problem = _problem(response, url, expected)
             if problem:
                 found.append(f"{check.method.upper()} {url} as {role}: {problem}")
             if check.wrong_method and _reaches_the_view(role, expected):

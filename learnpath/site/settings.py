@@ -42,7 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "axes",
+    "ninja",  # its Swagger UI files, served from our static (no CDN)
     "courses",
+    "courses.api",
 ]
 # Benchmarks, load and fault drills (manage.py bench_*, load_test, fault_test, evaluate_paths):
 # a development app that production (DEBUG=0) does not install unless asked to.
@@ -164,6 +166,9 @@ COURSE_IMPORT_MAX_BYTES = envint("COURSE_IMPORT_MAX_BYTES", 5 * 1024 * 1024, min
 # `manage.py import_attempts` takes longer logs.
 ATTEMPT_LOG_WEB_MAX_ROWS = envint("ATTEMPT_LOG_WEB_MAX_ROWS", 500, minimum=1)
 
+# API throttling (requests per minute): per user for authenticated calls, per address otherwise.
+LEARNPATH_API_USER_RATE = f"{envint('API_USER_REQUESTS_PER_MINUTE', 600, minimum=1)}/min"
+LEARNPATH_API_ANON_RATE = f"{envint('API_ANON_REQUESTS_PER_MINUTE', 60, minimum=1)}/min"
 # Minutes of inactivity after which a learner's next attempt opens a new study session.
 LEARNPATH_SESSION_GAP_MINUTES = envint("LEARNPATH_SESSION_GAP_MINUTES", 30, minimum=1)
 LEARNPATH_MODEL_DIR = Path(os.environ.get("LEARNPATH_MODEL_DIR", DATA_DIR / "models"))

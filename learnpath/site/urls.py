@@ -3,11 +3,15 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from courses.api.main import api
+
 admin.site.site_header = "learnpath authoring"
 admin.site.site_title = "learnpath"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/v1/", api.urls),
+    path("account/api-tokens/", include("courses.api.urls")),
     path("", include("courses.urls")),
 ]
