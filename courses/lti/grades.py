@@ -1,0 +1,148 @@
+"""Scores for the LMS gradebook (LTI Assignment and Grade Services): a learner's score on a link
+is their mean P(mastered) over the link's skills (its one skill, or all of its course's), as
+points out of :data:`SCORE_MAXIMUM`.
+
+An attempt that changes a score queues it through the outbox, in the attempt's own transaction
+(:func:`queue_scores`): one row per new score, keyed by link, learner and the score's revision,
+so a score queued after an earlier one was sent still goes out. The sender (:func:`send_scores`)
+skips a score a newer one has replaced, so while a platform is down only the latest reaches it,
+once it is back. The line item is the one the platform made for the link (deep linking), else
+one found or created by the link's id, kept on the link.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from django.utils.dateparse import parse_datetime
+from pylti1p3.assignments_grades import AssignmentsGradesService
+from pylti1p3.exception import LtiException, LtiServiceException
+from pylti1p3.grade import Grade
+from pylti1p3.lineitem import LineItem
+from pylti1p3.service_connector import ServiceConnector
+
+from courses.lti.keys import ensure_current_key
+from courses.lti.models import LinkLearner, LinkTarget
+from courses.lti.protocol import PlatformSession
+from courses.models import Attempt, Skill, SkillState
+from courses.outbox import senders
+from courses.outbox.service import enqueue
+from learnpath import mastery
+
+CHANNEL = "lti_ags"
+SCORE_MAXIMUM = 100.0
+DECIMALS = 1  # of a point: a smaller change is no new score
+RETRIED_CLIENT_ERRORS = {401, 408, 409, 423, 425, 429}
+
+
+def connect() -> None:
+    """Registers the sender (the app's ``ready()``)."""
+    senders.sender(CHANNEL)(send_scores)
+
+
+def points(score: float) -> float:
+    return round(score * SCORE_MAXIMUM, DECIMALS)
+
+
+def queue_scores(attempt: Attempt) -> int:
+    """Called in the attempt's transaction, after its chart update: queues each of the
+    learner's changed scores on the links of the attempt's course; returns how many."""
+    links = list(LinkLearner.objects.filter(
+        learner_id=attempt.learner_id, target__linked_class__course_id=attempt.course_id
+    ).select_related("target"))
+    if not links:
+        return 0
+    by_skill = mastery_by_skill(attempt.learner_id, attempt.course_id)
+    queued = 0
+    for link in links:
+        skills = [link.target.skill_id] if link.target.skill_id else list(by_skill)
+        score = sum(by_skill.get(skill, 0.0) for skill in skills) / max(len(skills), 1)
+        if link.score is not None and points(link.score) == points(score):
+            continue
+        link.score, link.revision = score, link.revision + 1
+        link.save(update_fields=["score", "revision"])
+        enqueue(CHANNEL, f"{link.target_id}:{link.learner_id}:{link.revision}",
+                {"link_learner": link.pk, "revision": link.revision, "score": score,
+                 "at": attempt.submitted_at.isoformat()},
+                destination=link.target.lineitem_url or link.target.lineitems_url)
+        queued += 1
+    return queued
+
+
+def mastery_by_skill(learner_id: int, course_id: int) -> dict[int, float]:
+    """P(mastered) per skill of the course: the learner's chart, the prior where it has none."""
+    priors = {
+        skill_id: mastery.BKTParams(**params).p_init if params else mastery.DEFAULT_PARAMS.p_init
+        for skill_id, params in Skill.objects.filter(course_id=course_id)
+        .values_list("id", "bkt_params")
+    }
+    states = dict(SkillState.objects.filter(learner_id=learner_id, course_id=course_id)
+                  .values_list("skill_id", "p_mastery"))
+    return {skill_id: states.get(skill_id, prior) for skill_id, prior in priors.items()}
+
+
+def send_scores(messages: list[senders.Message]) -> dict[int, senders.Outcome]:
+    """The outbox's sender for :data:`CHANNEL`."""
+    connectors: dict[int, ServiceConnector] = {}  # per registration: one access token a batch
+    return {message.id: _send_one(message.payload, connectors) for message in messages}
+
+
+def _send_one(payload: dict[str, Any], connectors: dict[int, ServiceConnector]
+              ) -> senders.Outcome:
+    link = (LinkLearner.objects.filter(pk=int(payload.get("link_learner") or 0))
+            .select_related("lti_user", "target__resource_link",
+                            "target__linked_class__context__deployment__registration").first())
+    if link is None:
+        return senders.rejected("The link or the learner is gone.")
+    if payload.get("revision", 0) < link.revision:
+        return senders.DELIVERED  # a newer score replaced this one: that one goes
+    target = link.target
+    if not target.can_send_scores:
+        return senders.rejected("The platform offers no score service for this link.")
+    registration = target.linked_class.context.deployment.registration
+    if registration.pk not in connectors:
+        ensure_current_key()
+        connectors[registration.pk] = ServiceConnector(registration.to_registration(),
+                                                       PlatformSession())
+    service = AssignmentsGradesService(connectors[registration.pk], {
+        "scope": target.score_scopes, "lineitems": target.lineitems_url,
+        "lineitem": target.lineitem_url,
+    })
+    try:
+        service.put_grade(_grade(link, payload), LineItem({"id": _line_item(service, target)}))
+    except LtiServiceException as error:
+        status = error.response.status_code
+        if 400 <= status < 500 and status not in RETRIED_CLIENT_ERRORS:
+            return senders.rejected(f"The platform refused the score: {error}")
+        return senders.retry(str(error))
+    except (LtiException, requests.RequestException) as error:
+        return senders.retry(f"{type(error).__name__}: {error}")
+    return senders.DELIVERED
+
+
+def _line_item(service: AssignmentsGradesService, target: LinkTarget) -> str:
+    if target.lineitem_url:
+        return target.lineitem_url
+    link = target.resource_link
+    found = service.find_or_create_lineitem(
+        LineItem().set_label((link.title or str(target.linked_class.course))[:255])
+        .set_score_maximum(SCORE_MAXIMUM).set_resource_link_id(link.id_on_platform)
+        .set_resource_id(f"learnpath-link-{target.pk}"),
+        find_by="resource_link_id",
+    )
+    url = found.get_id()
+    if not url:
+        raise LtiException("The platform's line item has no id")
+    LinkTarget.objects.filter(pk=target.pk).update(lineitem_url=url)
+    return url
+
+
+def _grade(link: LinkLearner, payload: dict[str, Any]) -> Grade:
+    at = parse_datetime(str(payload.get("at", "")))
+    grade = (Grade().set_score_given(points(float(payload["score"])))
+             .set_score_maximum(SCORE_MAXIMUM).set_user_id(link.lti_user.sub)
+             .set_activity_progress("InProgress").set_grading_progress("FullyGraded"))
+    if at is not None:
+        grade.set_timestamp(at.isoformat(timespec="milliseconds"))
+    return grade
+
