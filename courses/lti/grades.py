@@ -55,8 +55,7 @@ def queue_scores(attempt: Attempt) -> int:
     by_skill = mastery_by_skill(attempt.learner_id, attempt.course_id)
     queued = 0
     for link in links:
-        skills = [link.target.skill_id] if link.target.skill_id else list(by_skill)
-        score = sum(by_skill.get(skill, 0.0) for skill in skills) / max(len(skills), 1)
+        score = score_of(link.target, by_skill)
         if link.score is not None and points(link.score) == points(score):
             continue
         link.score, link.revision = score, link.revision + 1
@@ -67,6 +66,16 @@ def queue_scores(attempt: Attempt) -> int:
                 destination=link.target.lineitem_url or link.target.lineitems_url)
         queued += 1
     return queued
+
+
+def score_of(target: LinkTarget, by_skill: dict[int, float]) -> float:
+    skills = [target.skill_id] if target.skill_id else list(by_skill)
+    return sum(by_skill.get(skill, 0.0) for skill in skills) / max(len(skills), 1)
+
+
+def start_score(target: LinkTarget, learner_id: int) -> float:
+    """The score a learner starts a link with (not sent: only a change is)."""
+    return score_of(target, mastery_by_skill(learner_id, target.linked_class.course_id))
 
 
 def mastery_by_skill(learner_id: int, course_id: int) -> dict[int, float]:

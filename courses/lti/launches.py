@@ -12,7 +12,8 @@ from django.urls import reverse
 from lti_tool.models import LtiLaunch
 from lti_tool.utils import sync_data_from_launch
 
-from courses.lti import people
+from courses import access
+from courses.lti import grades, people
 from courses.lti.models import LinkedClass, LinkLearner, LinkTarget
 from courses.models import Course, Exercise, Skill
 
@@ -72,9 +73,9 @@ def carry_out_resource_launch(lti_launch: LtiLaunch) -> Landing:
         if roles.teaches:
             return _teacher_landing(link, user)
         people.add_learner(link, user)
-        LinkLearner.objects.get_or_create(
-            target=target, learner=user, defaults={"lti_user": lti_launch.user}
-        )
+        if not LinkLearner.objects.filter(target=target, learner=user).exists():
+            LinkLearner.objects.create(target=target, learner=user, lti_user=lti_launch.user,
+                                       score=grades.start_score(target, user.pk))
     return Landing(user, _learner_url(course, skill))
 
 
@@ -85,7 +86,7 @@ def carry_out_deep_linking_launch(lti_launch: LtiLaunch) -> User:
     with transaction.atomic():
         sync_data_from_launch(lti_launch)
         user = people.account_for(lti_launch.user, _identity(lti_launch))
-        user.groups.add(people.access.teachers_group())
+        user.groups.add(access.teachers_group())
     return user
 
 
