@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install install-bench browser demo serve test lint typecheck bench clean
+.PHONY: install install-bench browser lrs demo serve test lint typecheck bench clean
 
 # Production mode on this machine: gunicorn + Celery worker + beat against PostgreSQL and Redis.
 SERVE_ENV = DEBUG=0 \
@@ -33,6 +33,17 @@ $(BKT_VENV)/.installed:
 	$(BKT_VENV)/bin/pip install --quiet "numpy==1.26.4" "pandas==2.2.3" "scipy==1.13.1" \
 		"scikit-learn==1.5.2" "pyBKT==1.4.3"
 	touch $@
+
+# ralph, the learning record store the xAPI tests post statements to, pins its own FastAPI and
+# pydantic, so it runs in an interpreter of its own (tests/ralph_lrs.py starts it). Its `lrs`
+# extra lacks `requests`, which its API imports.
+LRS_VENV := .venv-lrs
+$(LRS_VENV)/.installed:
+	$(PYTHON) -m venv $(LRS_VENV)
+	$(LRS_VENV)/bin/pip install --quiet "ralph-malph[lrs]==5.1.0" "requests>=2.31,<3"
+	touch $@
+
+lrs: $(LRS_VENV)/.installed
 
 SHARED := ../shared/datasets/kt_benchmarks
 # The sequence-model benchmark on ASSISTments 2009 (5 folds), Statics 2011, Synthetic-5 v0 and
@@ -85,7 +96,7 @@ browser:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: install browser lint typecheck
+test: install browser lrs lint typecheck
 	$(PY) -m pytest
 
 clean:

@@ -46,6 +46,7 @@ from courses.models import (
     PathPin,
     TrainingRun,
 )
+from courses.outbox.models import OutboxRow
 from courses.views.learner import TICKET_SALT
 
 ROLES = ("anonymous", "learner", "other_learner", "class_teacher", "other_teacher", "admin")
@@ -279,6 +280,7 @@ ADMIN_MODELS = {
     "courses.modelversion": "read-only",
     "courses.trainingrun": "read-only",
     "api.apitoken": "editable",
+    "outbox.outboxrow": "read-only",
     "axes.accessattempt": "log",
     "axes.accesslog": "log",
     "axes.accessfailurelog": "log",
@@ -426,6 +428,7 @@ def _objects_for_every_admin_page(course: Course) -> None:
     AccessAttempt.objects.create(**sign_in, get_data="", post_data="", failures_since_start=1)
     AccessFailureLog.objects.create(**sign_in)
     AccessLog.objects.create(**sign_in)
+    OutboxRow.objects.create(channel="xapi", key="answered:0", payload={})
 
 
 def _client(user: Any) -> Client:

@@ -25,6 +25,7 @@ from courses.errors import Conflict, InvalidInput, NotEnrolled
 from courses.ml.training import start_run_if_due
 from courses.models import Attempt, Course, Enrollment, Exercise, StudySession
 from courses.queries.content import ExerciseContent, course_content
+from courses.xapi import events as xapi_events
 from learnpath.answers import AnswerError, check_answer
 
 logger = logging.getLogger(__name__)
@@ -145,9 +146,11 @@ def record_attempt_on(
 
 
 def _after_attempt(attempt: Attempt, exercise: ExerciseContent, follow_up: bool) -> None:
-    """Keeps the skill chart current in the attempt's transaction; the rest follows after
-    commit, where a failure cannot cost the attempt."""
-    apply_attempt_to_chart(attempt, exercise)
+    """Keeps the skill chart current and writes the attempt's xAPI statements into the outbox,
+    in the attempt's transaction; the rest follows after commit, where a failure cannot cost the
+    attempt."""
+    newly_mastered = apply_attempt_to_chart(attempt, exercise)
+    xapi_events.attempt_recorded(attempt, exercise, newly_mastered)  # no query while xAPI is off
     if follow_up:
         transaction.on_commit(lambda: follow_up_attempt(attempt))
 

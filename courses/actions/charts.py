@@ -33,15 +33,18 @@ def _copy_into(row: SkillState, value: mastery.SkillMastery) -> None:
     row.level = value.level.value
 
 
-def apply_attempt_to_chart(attempt: Attempt, exercise: ExerciseContent | None = None) -> None:
+def apply_attempt_to_chart(
+    attempt: Attempt, exercise: ExerciseContent | None = None
+) -> list[tuple[str, float]]:
     """Updates the learner's chart for one new attempt; call inside the attempt's transaction.
     The exercise's skills, their prerequisites and parameters come from the course's content
-    caches (``exercise``, when given, is the attempt's, as the caller read it from them)."""
+    caches (``exercise``, when given, is the attempt's, as the caller read it from them).
+    Returns (key, P(mastery)) of each skill the attempt brought to the *mastered* level."""
     content = course_content(attempt.course)
     exercise = exercise or content.by_id[attempt.exercise_id]
     keys = exercise.skill_keys
     if not keys:
-        return
+        return []
     graph = skill_graph_for(attempt.course)
     # A right answer also moves the direct prerequisites: their rows are read with the others.
     touched = dict.fromkeys([*keys, *(p for key in keys for p in graph.prerequisites(key))])
@@ -56,6 +59,9 @@ def apply_attempt_to_chart(attempt: Attempt, exercise: ExerciseContent | None = 
         chart, keys, attempt.correct, attempt.submitted_at, graph, content.params
     )
     _store(attempt, changed, content.skill_ids)
+    mastered = mastery.MasteryLevel.MASTERED
+    return [(key, value.p_mastery) for key, value in changed.items()
+            if value.level is mastered and (key not in chart or chart[key].level is not mastered)]
 
 
 def _store(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -67,3 +68,17 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()] or default
+
+
+def envurl(name: str, default: str) -> str:
+    """An ``http(s)://host[/path]`` address without a trailing slash (``default`` when unset,
+    which may be empty: "none")."""
+    value = _raw(name)
+    if value is None:
+        return default
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not an http:// or https:// address (without ?query or #part)."
+        )
+    return value.rstrip("/")

@@ -15,7 +15,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from learnpath.site.env import envbool, envfloat, envint, envlist
+from learnpath.site.env import envbool, envfloat, envint, envlist, envurl
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "ninja",  # its Swagger UI files, served from our static (no CDN)
     "courses",
     "courses.api",
+    "courses.outbox",
+    "courses.xapi",
 ]
 # Benchmarks, load and fault drills (manage.py bench_*, load_test, fault_test, evaluate_paths):
 # a development app that production (DEBUG=0) does not install unless asked to.
@@ -187,6 +189,23 @@ LEARNPATH_TRAINING: dict[str, Any] = {
 # A training run silent for this long (no epoch finished) is taken to be lost with its worker and
 # is queued again; on the worker's own machine a dead process is noticed at once.
 LEARNPATH_TRAINING_LEASE_SECONDS = envint("LEARNPATH_TRAINING_LEASE_SECONDS", 900, minimum=1)
+
+# Where learners reach this site, without a trailing slash: the home page of xAPI actors and the
+# base of xAPI activity ids.
+SITE_URL = envurl("SITE_URL", "http://127.0.0.1:8000")
+# xAPI statements to a learning record store (courses.xapi), through the outbox (courses.outbox):
+# none unless XAPI_LRS_URL, the LRS's xAPI endpoint (…/statements is appended), is set.
+XAPI_LRS_URL = envurl("XAPI_LRS_URL", "")
+XAPI_LRS_USERNAME = os.environ.get("XAPI_LRS_USERNAME", "")  # or the LRS client's key
+XAPI_LRS_PASSWORD = os.environ.get("XAPI_LRS_PASSWORD", "")  # or its secret
+XAPI_VERSION = os.environ.get("XAPI_VERSION", "").strip() or "1.0.3"
+XAPI_TIMEOUT_SECONDS = envfloat("XAPI_TIMEOUT_SECONDS", 10.0)
+if XAPI_VERSION not in ("1.0.0", "1.0.1", "1.0.2", "1.0.3"):
+    raise ImproperlyConfigured(f"XAPI_VERSION={XAPI_VERSION!r}: use 1.0.3 (or 1.0.0-1.0.2).")
+if bool(XAPI_LRS_USERNAME) != bool(XAPI_LRS_PASSWORD):
+    raise ImproperlyConfigured("Set both XAPI_LRS_USERNAME and XAPI_LRS_PASSWORD, or neither.")
+if not 0 < XAPI_TIMEOUT_SECONDS <= 300:
+    raise ImproperlyConfigured("XAPI_TIMEOUT_SECONDS must be more than 0 and at most 300.")
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "filesystem://"
 if CELERY_BROKER_URL.startswith("filesystem://"):
