@@ -24,9 +24,11 @@ RENDER_HISTORY_AHEAD = "courses.tasks.render_history_ahead"
 # The outbox (courses.outbox): a channel's due messages, and the scheduled drain of them all.
 DELIVER_OUTBOX = "courses.outbox.tasks.deliver_outbox"
 DRAIN_OUTBOX = "courses.outbox.tasks.drain_outbox"
+# LTI (courses.lti): a class's roster read from its LMS.
+LTI_SYNC_ROSTER = "courses.lti.tasks.sync_roster"
 TASK_NAMES = (REBUILD_COURSE_CHARTS, RETRAIN_COURSE_MODEL, RECOVER_LOST_TRAINING_RUNS,
               RETRAIN_DUE_MODELS, REFRESH_LEARNING_PATH, RENDER_HISTORY_AHEAD,
-              DELIVER_OUTBOX, DRAIN_OUTBOX)
+              DELIVER_OUTBOX, DRAIN_OUTBOX, LTI_SYNC_ROSTER)
 # Path refreshes have a queue of their own, so a long retraining run never holds them up
 # (``rundemo`` starts a worker for it; the main worker takes it too).
 PATHS_QUEUE = "paths"

@@ -31,10 +31,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, SolarSchedule
+from lti_tool.models import LtiContext, LtiDeployment, LtiRegistration, LtiUser
 
 from courses.actions.attempts import record_attempt
 from courses.actions.pins import add_pin
 from courses.api.tokens import issue_token
+from courses.lti.keys import ensure_current_key
+from courses.lti.models import LinkedClass
 from courses.models import (
     Attempt,
     Choice,
@@ -190,6 +193,23 @@ SITE_MATRIX: dict[str, tuple[Check, ...]] = {
         post("/account/api-tokens/{token}/revoke/", {}, LOGIN, redirect("api_tokens"),
              *[NOT_FOUND] * 4),
     ),
+    # LTI: the platform's endpoints answer everyone alike (a launch without a signed token is
+    # refused); the deep-linking picker needs the session's own selection; the roster is the
+    # class teacher's (tess's class stands for an LMS course in the scene).
+    "lti/login/": (get("/lti/login/", *[Outcome(400)] * 6, wrong_method="put"),),
+    "lti/<uuid:registration_uuid>/login/": (
+        get("/lti/{lti_registration_uuid}/login/", *[Outcome(400)] * 6, wrong_method="put"),
+    ),
+    "lti/launch/": (post("/lti/launch/", {}, *[FORBIDDEN] * 6, wrong_method="get"),),
+    "lti/jwks.json": (get("/lti/jwks.json", *[OK] * 6),),
+    "lti/deep-link/<str:token>/": (
+        get("/lti/deep-link/not-a-selection/", LOGIN, *[FORBIDDEN] * 5, wrong_method="put"),
+    ),
+    "lti/classes/<int:cohort_id>/roster/": (
+        get("/lti/classes/{cohort}/roster/", *T_ONLY, wrong_method="put"),
+        post("/lti/classes/{cohort}/roster/", {}, LOGIN, FORBIDDEN, FORBIDDEN,
+             redirect("lti_roster"), FORBIDDEN, redirect("lti_roster"), wrong_method="put"),
+    ),
 }
 
 # The API: anonymous calls get 401 (no sign-in redirect); the same rules as the site.
@@ -280,6 +300,10 @@ ADMIN_MODELS = {
     "courses.modelversion": "read-only",
     "courses.trainingrun": "read-only",
     "api.apitoken": "editable",
+    "lti_tool.ltiregistration": "editable",
+    "lti_tool.key": "read-only",
+    "lti_tool.ltiuser": "log",
+    "lti.linkedclass": "log",
     "outbox.outboxrow": "read-only",
     "axes.accessattempt": "log",
     "axes.accesslog": "log",
@@ -352,6 +376,12 @@ ADMIN_MATRIX: dict[str, tuple[Check, ...]] = {
     "admin/courses/course/<int:course_id>/export/": (
         admin_only("/admin/courses/course/{courses_course}/export/"),
     ),
+    "admin/courses/course/<int:course_id>/import-bank/": (
+        admin_only("/admin/courses/course/{courses_course}/import-bank/"),
+    ),
+    "admin/courses/course/<int:course_id>/export-bank/": (
+        admin_only("/admin/courses/course/{courses_course}/export-bank/"),
+    ),
     "admin/courses/exercise/<int:exercise_id>/preview/": (
         admin_only("/admin/courses/exercise/{courses_exercise}/preview/"),
     ),
@@ -387,10 +417,11 @@ def scene(
     pin = add_pin(tess, cohort, "quarters-text", alice)
     token = issue_token(alice, "scene").token
     _objects_for_every_admin_page(course)
+    lti_registration = _lti_objects(cohort, alice)
     ids: dict[str, Any] = {
         "slug": course.slug, "key": exercise.key, "attempt": attempt.pk, "cohort": cohort.pk,
         "learner": alice.pk, "pin": pin.pk, "token": token.pk, "choice": correct.pk,
-        "client_id": uuid.uuid4(),
+        "client_id": uuid.uuid4(), "lti_registration_uuid": lti_registration.uuid,
         "course_type": ContentType.objects.get_for_model(Course).pk,
         "ticket": signing.dumps(
             {"exercise": exercise.pk, "started": timezone.now().isoformat()}, salt=TICKET_SALT
@@ -429,6 +460,22 @@ def _objects_for_every_admin_page(course: Course) -> None:
     AccessFailureLog.objects.create(**sign_in)
     AccessLog.objects.create(**sign_in)
     OutboxRow.objects.create(channel="xapi", key="answered:0", payload={})
+
+
+def _lti_objects(cohort: Cohort, learner: Any) -> LtiRegistration:
+    """A registered LMS whose course is tess's class, with alice as its LMS user."""
+    ensure_current_key()
+    registration = LtiRegistration.objects.create(
+        name="LMS", issuer="https://lms.example.org", client_id="learnpath",
+        auth_url="https://lms.example.org/auth", token_url="https://lms.example.org/token",
+        keyset_url="https://lms.example.org/jwks",
+    )
+    deployment = LtiDeployment.objects.create(registration=registration, deployment_id="1",
+                                              is_active=True)
+    LtiUser.objects.create(registration=registration, sub="alice-in-lms", auth_user=learner)
+    context = LtiContext.objects.create(deployment=deployment, id_on_platform="course-1")
+    LinkedClass.objects.create(context=context, course=cohort.course, cohort=cohort)
+    return registration
 
 
 def _client(user: Any) -> Client:

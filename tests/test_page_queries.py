@@ -48,8 +48,9 @@ PAGE_QUERIES = {
     "dashboard after an answer": SIGNED_IN + 4 + 3,
 }
 # course; then the transaction: the enrolment lock with the latest session, the attempt, the
-# session's update, the chart's states, their upsert, their history events
-ANSWER_QUERIES = SIGNED_IN + 1 + 2 + 6
+# session's update, the chart's states, their upsert, their history events, the learner's LMS
+# links (courses.lti: their scores are queued only for a learner who came from an LMS)
+ANSWER_QUERIES = SIGNED_IN + 1 + 2 + 6 + 1
 
 
 def _client_for(user: Any) -> Client:

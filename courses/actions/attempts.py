@@ -22,6 +22,7 @@ from django.utils import timezone
 from courses import jobs
 from courses.actions.charts import apply_attempt_to_chart
 from courses.errors import Conflict, InvalidInput, NotEnrolled
+from courses.lti import grades as lti_grades
 from courses.ml.training import start_run_if_due
 from courses.models import Attempt, Course, Enrollment, Exercise, StudySession
 from courses.queries.content import ExerciseContent, course_content
@@ -151,6 +152,7 @@ def _after_attempt(attempt: Attempt, exercise: ExerciseContent, follow_up: bool)
     attempt."""
     newly_mastered = apply_attempt_to_chart(attempt, exercise)
     xapi_events.attempt_recorded(attempt, exercise, newly_mastered)  # no query while xAPI is off
+    lti_grades.queue_scores(attempt)  # one query; scores only for learners who came from an LMS
     if follow_up:
         transaction.on_commit(lambda: follow_up_attempt(attempt))
 

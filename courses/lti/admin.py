@@ -72,6 +72,9 @@ class KeyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 @admin.register(LtiUser)
 class LtiUserAdmin(admin.ModelAdmin):

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "courses.api",
     "courses.outbox",
     "courses.xapi",
+    "lti_tool",  # django-lti: LTI 1.3 registrations, deployments, LMS users, contexts, keys
+    "courses.lti",
 ]
 # Benchmarks, load and fault drills (manage.py bench_*, load_test, fault_test, evaluate_paths):
 # a development app that production (DEBUG=0) does not install unless asked to.
@@ -56,6 +58,8 @@ if envbool("LEARNPATH_DEV_TOOLS", DEBUG):
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session middleware: it sees the cookies set inside (courses.lti.framing).
+    "courses.lti.framing.LmsFrameMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

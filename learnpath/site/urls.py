@@ -11,6 +11,7 @@ admin.site.site_title = "learnpath"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("lti/", include("courses.lti.urls")),
     path("api/v1/", api.urls),
     path("account/api-tokens/", include("courses.api.urls")),
     path("", include("courses.urls")),
