@@ -99,7 +99,7 @@ def validate_course_document(document: Mapping[str, Any]) -> list[str]:
     skills = _list_of_objects(document.get("skills"), "skills", problems)
     exercises = _list_of_objects(document.get("exercises"), "exercises", problems)
     skill_keys = _validate_skills(skills, problems)
-    _validate_exercises(exercises, skill_keys, problems)
+    validate_exercises(exercises, skill_keys, problems)
     # Messages quote the document: keep what cannot be shown or stored out of them too.
     return [_UNSTORABLE.sub("\ufffd", problem) for problem in problems]
 
@@ -186,9 +186,11 @@ def _validate_skills(skills: list[dict[str, Any]], problems: list[str]) -> set[s
     return {spec.key for spec in specs}
 
 
-def _validate_exercises(
+def validate_exercises(
     exercises: list[dict[str, Any]], skill_keys: set[str], problems: list[str]
 ) -> None:
+    """Adds a line to ``problems`` for everything wrong with these course-document exercise
+    items (also used for question-bank imports, :mod:`courses.actions.bank_import`)."""
     seen: set[str] = set()
     for index, exercise in enumerate(exercises):
         key = exercise.get("key")
@@ -284,19 +286,7 @@ def _import_exercises(
 ) -> tuple[int, list[str]]:
     existing = {exercise.key: exercise for exercise in course.exercises.all()}
     for item in exercises:
-        exercise = existing.pop(item["key"], None) or Exercise(course=course, key=item["key"])
-        exercise.prompt = item["prompt"]
-        exercise.kind = item["kind"]
-        exercise.difficulty = item.get("difficulty", 2)
-        exercise.hint = item.get("hint", "")
-        exercise.solution = item.get("solution", "")
-        exercise.status = item.get("status", Exercise.Status.ACTIVE)
-        exercise.numeric_answer = item.get("answer") if item["kind"] == "numeric" else None
-        exercise.tolerance = item.get("tolerance", 0) if item["kind"] == "numeric" else 0
-        exercise.accepted_answers = item.get("accepted", []) if item["kind"] == "text" else []
-        exercise.save()
-        exercise.skills.set([skills_by_key[key] for key in item["skills"]])
-        _replace_choices(exercise, item.get("choices", []) if item["kind"] == "choice" else [])
+        apply_exercise_item(course, existing.pop(item["key"], None), item, skills_by_key)
     retired = []
     attempted = set(
         Attempt.objects.filter(exercise__in=existing.values()).values_list("exercise_id", flat=True)
@@ -309,6 +299,26 @@ def _import_exercises(
         else:
             exercise.delete()
     return len(exercises), retired
+
+
+def apply_exercise_item(course: Course, exercise: Exercise | None, item: Mapping[str, Any],
+                        skills_by_key: Mapping[str, Skill]) -> Exercise:
+    """Creates (``exercise`` None) or updates one exercise from a validated course-document
+    item: its fields, its skills and its options (kept, ids and all, when unchanged)."""
+    exercise = exercise or Exercise(course=course, key=item["key"])
+    exercise.prompt = item["prompt"]
+    exercise.kind = item["kind"]
+    exercise.difficulty = item.get("difficulty", 2)
+    exercise.hint = item.get("hint", "")
+    exercise.solution = item.get("solution", "")
+    exercise.status = item.get("status", Exercise.Status.ACTIVE)
+    exercise.numeric_answer = item.get("answer") if item["kind"] == "numeric" else None
+    exercise.tolerance = item.get("tolerance", 0) if item["kind"] == "numeric" else 0
+    exercise.accepted_answers = item.get("accepted", []) if item["kind"] == "text" else []
+    exercise.save()
+    exercise.skills.set([skills_by_key[key] for key in item["skills"]])
+    _replace_choices(exercise, item.get("choices", []) if item["kind"] == "choice" else [])
+    return exercise
 
 
 def _replace_choices(exercise: Exercise, choices: list[dict[str, Any]]) -> None:

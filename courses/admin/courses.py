@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -19,6 +20,7 @@ from django.utils.html import format_html
 
 from courses.actions.attempt_log import AttemptLogError, import_attempt_log, read_attempt_log
 from courses.actions.course_import import CourseDocumentError, import_course, parse_course_json
+from courses.admin import banks
 from courses.admin.model_versions import warn_about_artifacts
 from courses.ml.training import open_run
 from courses.models import (
@@ -31,7 +33,7 @@ from courses.queries.course_export import export_course
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "skill_count", "exercise_count", "export_link",
-                    "attempt_log_link"]
+                    "attempt_log_link", "bank_link"]
     prepopulated_fields = {"slug": ["title"]}
     actions = ["export_json", "retrain_model"]
     change_list_template = "admin/courses/course/change_list.html"
@@ -72,8 +74,24 @@ class CourseAdmin(admin.ModelAdmin):
         url = reverse("admin:courses_course_import_attempts", args=[course.pk])
         return format_html('<a href="{}">Import (CSV)</a>', url)
 
+    @admin.display(description="question bank")
+    def bank_link(self, course: Course) -> str:
+        return format_html('<a href="{}">Import</a> · <a href="{}">Moodle XML</a>',
+                           reverse("admin:courses_course_import_bank", args=[course.pk]),
+                           reverse("admin:courses_course_export_bank", args=[course.pk]))
+
     def get_urls(self) -> list[URLPattern]:
         own = [
+            path(
+                "<int:course_id>/import-bank/",
+                self.admin_site.admin_view(partial(banks.bank_import_view, self)),
+                name="courses_course_import_bank",
+            ),
+            path(
+                "<int:course_id>/export-bank/",
+                self.admin_site.admin_view(partial(banks.bank_export_view, self)),
+                name="courses_course_export_bank",
+            ),
             path(
                 "import/",
                 self.admin_site.admin_view(self.import_view),

@@ -168,6 +168,8 @@ LOGOUT_REDIRECT_URL = "login"
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 COURSE_IMPORT_MAX_BYTES = envint("COURSE_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
+# Question banks (Moodle XML with embedded images, GIFT) uploaded in the admin.
+BANK_IMPORT_MAX_BYTES = envint("BANK_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 # Rows of an attempt log uploaded in the admin (stored within the request, a few ms per row);
 # `manage.py import_attempts` takes longer logs.
 ATTEMPT_LOG_WEB_MAX_ROWS = envint("ATTEMPT_LOG_WEB_MAX_ROWS", 500, minimum=1)

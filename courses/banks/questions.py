@@ -1,0 +1,85 @@
+"""What a parsed bank holds: questions as plain data, and the problems found, each with where
+it is (the question's name and the line it starts on)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CHOICE, NUMERIC, TEXT = "choice", "numeric", "text"
+# The tag learnpath's Moodle export gives each question for its difficulty (Moodle has none).
+DIFFICULTY_TAG = "learnpath-difficulty-"
+
+
+def difficulty_of(tags: list[str]) -> tuple[int, list[str]]:
+    """The difficulty a question's tags carry (2 when none do) and its other tags."""
+    found = [t for t in tags if t.startswith(DIFFICULTY_TAG)]
+    level = found[0].removeprefix(DIFFICULTY_TAG) if found else "2"
+    return (int(level) if level in {"1", "2", "3", "4", "5"} else 2), [
+        t for t in tags if not t.startswith(DIFFICULTY_TAG)]
+
+
+@dataclass(frozen=True)
+class BankChoice:
+    text: str
+    correct: bool
+    feedback: str = ""
+
+
+@dataclass(frozen=True)
+class BankImage:
+    name: str
+    data: bytes
+
+
+@dataclass
+class BankQuestion:
+    """One question as the bank has it, in the exercise kinds learnpath knows."""
+
+    name: str
+    line: int
+    kind: str
+    prompt: str
+    category: str = ""  # "Fractions/Adding" (Moodle's path below $course$/top)
+    tags: list[str] = field(default_factory=list)
+    choices: list[BankChoice] = field(default_factory=list)
+    answer: float | None = None  # numerical
+    tolerance: float = 0.0
+    accepted: list[str] = field(default_factory=list)  # short answer
+    hint: str = ""
+    solution: str = ""
+    images: list[BankImage] = field(default_factory=list)
+    source_id: str = ""  # Moodle's idnumber, when set: the question's identity across exports
+    difficulty: int = 2  # 1-5: from a learnpath-difficulty-N tag (learnpath's own export)
+
+    @property
+    def where(self) -> str:
+        return f"line {self.line}, question {self.name!r}"
+
+
+@dataclass(frozen=True)
+class BankProblem:
+    line: int
+    question: str  # its name, or "" when the problem is not in one question
+    message: str
+    skipped: bool = True  # False: a note on a question that is imported all the same
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", question {self.question!r}" if self.question else "")
+        return f"{where}: {self.message}" + ("" if self.skipped else " (imported anyway)")
+
+
+@dataclass
+class ParsedBank:
+    questions: list[BankQuestion] = field(default_factory=list)
+    problems: list[BankProblem] = field(default_factory=list)
+
+    def problem(self, line: int, question: str, message: str) -> None:
+        """Something that keeps a question (or the whole file) out."""
+        self.problems.append(BankProblem(line, question, message))
+
+    def note(self, question: BankQuestion, message: str) -> None:
+        """Something about a question that is imported all the same."""
+        self.problems.append(BankProblem(question.line, question.name, message, skipped=False))
+
+    @property
+    def skipped(self) -> list[BankProblem]:
+        return [problem for problem in self.problems if problem.skipped]
