@@ -496,3 +496,4 @@ class PathPin(models.Model):
 
 # Defined apart to keep this module small; every model is still importable from here.
 from courses.cached_path import CachedPath as CachedPath  # noqa: E402
+from courses.content_images import ContentImage as ContentImage  # noqa: E402

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.urls import include, path
 
-from courses.views import learner, teacher
+from courses.views import learner, media, teacher
 
 urlpatterns = [
     path("", learner.home, name="home"),
@@ -31,6 +31,7 @@ urlpatterns = [
         name="pin_remove",
     ),
     path("", include("courses.urls_dashboards")),
+    path("media/<path:name>", media.content_image, name="content_image"),
 ]
 
 if apps.is_installed("courses.devtools"):  # development only: the benchmark's yardstick

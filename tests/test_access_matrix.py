@@ -42,6 +42,7 @@ from courses.models import (
     Attempt,
     Choice,
     Cohort,
+    ContentImage,
     Course,
     Enrollment,
     Exercise,
@@ -51,6 +52,7 @@ from courses.models import (
 )
 from courses.outbox.models import OutboxRow
 from courses.views.learner import TICKET_SALT
+from tests.content_support import make_image
 
 ROLES = ("anonymous", "learner", "other_learner", "class_teacher", "other_teacher", "admin")
 
@@ -163,6 +165,7 @@ SITE_MATRIX: dict[str, tuple[Check, ...]] = {
     "teach/classes/<int:cohort_id>/mastery.csv": (
         get("/teach/classes/{cohort}/mastery.csv", *T_ONLY),
     ),
+    "media/<path:name>": (get("/media/{image_file}", LOGIN, *[OK] * 5),),  # a course's image
     "dev/bare.json": (get("/dev/bare.json", *[OK] * 6),),  # development app: the yardstick
     "accounts/login/": (get("/accounts/login/", *[OK] * 6, wrong_method="delete"),),
     "accounts/logout/": (
@@ -292,6 +295,7 @@ ADMIN_MODELS = {
     "courses.course": "editable",
     "courses.skill": "editable",
     "courses.exercise": "editable",
+    "courses.contentimage": "editable",
     "courses.cohort": "editable",
     "courses.enrollment": "editable",
     "courses.pathpin": "editable",
@@ -423,6 +427,7 @@ def scene(
         "learner": alice.pk, "pin": pin.pk, "token": token.pk, "choice": correct.pk,
         "client_id": uuid.uuid4(), "lti_registration_uuid": lti_registration.uuid,
         "course_type": ContentType.objects.get_for_model(Course).pk,
+        "image_file": ContentImage.objects.get(course=course).file.name,
         "ticket": signing.dumps(
             {"exercise": exercise.pk, "started": timezone.now().isoformat()}, salt=TICKET_SALT
         ),
@@ -460,6 +465,7 @@ def _objects_for_every_admin_page(course: Course) -> None:
     AccessFailureLog.objects.create(**sign_in)
     AccessLog.objects.create(**sign_in)
     OutboxRow.objects.create(channel="xapi", key="answered:0", payload={})
+    make_image(course)
 
 
 def _lti_objects(cohort: Cohort, learner: Any) -> LtiRegistration:

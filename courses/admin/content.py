@@ -29,6 +29,7 @@ from courses.rules import (
     takes_several_options,
 )
 from courses.signals import bump_content_version
+from learnpath.answers import AnswerError, display_number, parse_number
 
 
 class PrerequisiteFormSet(forms.BaseInlineFormSet):
@@ -112,7 +113,29 @@ class ChoiceInline(admin.TabularInline):
     max_num = Choice.MAX_PER_EXERCISE
 
 
+class WrittenNumberField(forms.FloatField):
+    """A number as an author writes it (``23``, ``0.75``, ``5/6``, ``2 1/3``), read as learners'
+    answers are, and shown back as the learners will see it."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value: Any) -> float | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_number(str(value))
+        except AnswerError as error:
+            raise ValidationError(str(error), code="invalid") from None
+
+    def prepare_value(self, value: Any) -> Any:
+        return display_number(value) if isinstance(value, float) else value
+
+
 class ExerciseForm(forms.ModelForm):
+    numeric_answer = WrittenNumberField(
+        required=False, help_text="Numeric: a whole number, a decimal, a fraction (5/6) or a mixed "
+                                  "number (2 1/3).")
+
     class Meta:
         model = Exercise
         fields = [

@@ -1,10 +1,17 @@
-"""Template filters for showing course content as the author means it."""
+"""Template filters for showing course content as the author means it: ``rich`` and
+``rich_inline`` show an author's text (Markdown with maths and images) as sanitised HTML
+(:func:`courses.rendering.texts.render_text`, one home for the rendering): ``{{
+exercise.prompt|rich:course }}``; ``rich_inline`` leaves out paragraphs, for an option's label.
+"""
 from __future__ import annotations
 
 from typing import Protocol
 
 from django import template
+from django.utils.safestring import SafeString
 
+from courses.models import Course
+from courses.rendering.texts import render_text
 from learnpath.answers import display_number
 
 register = template.Library()
@@ -31,3 +38,13 @@ def shown_answer(exercise: NumericExercise) -> str:
 @register.filter
 def shown_number(value: float | None) -> str:
     return "" if value is None else display_number(value)
+
+
+@register.filter
+def rich(text: str, course: Course) -> SafeString:
+    return render_text(course, text)
+
+
+@register.filter
+def rich_inline(text: str, course: Course) -> SafeString:
+    return render_text(course, text, inline=True)

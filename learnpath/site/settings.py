@@ -159,6 +159,12 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Images uploaded for course texts (courses.content_images), served by courses.views.media
+# with the type read from their bytes; limits on each upload.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+LEARNPATH_IMAGE_MAX_BYTES = envint("LEARNPATH_IMAGE_MAX_BYTES", 2 * 1024 * 1024, minimum=1)
+LEARNPATH_IMAGE_MAX_PIXELS = envint("LEARNPATH_IMAGE_MAX_PIXELS", 4_000_000, minimum=1)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -1,0 +1,83 @@
+"""The allow-list every rendered text passes through (:mod:`nh3`, the Python binding of the
+ammonia sanitiser), whatever produced it.
+
+The Markdown renderer already escapes authors' raw HTML; this is the second wall. Kept: the
+tags Markdown produces, tables with their column alignment (the ``text-align`` property and no
+other CSS), the maths placeholders and the highlighter's classes. Links keep http, https,
+mailto and relative addresses and get ``rel="noopener noreferrer nofollow"``; images only load
+from the site's own media and static folders, so a text never makes a reader's browser fetch
+from elsewhere. Scripts, styles, event handlers, forms, frames, SVG and ``data:`` addresses go.
+"""
+from __future__ import annotations
+
+import nh3
+from django.conf import settings
+from pygments.token import STANDARD_TYPES
+
+TAGS = frozenset({
+    "p", "br", "hr", "em", "strong", "del", "code", "pre", "blockquote", "ul", "ol", "li",
+    "h1", "h2", "h3", "h4", "h5", "h6", "a", "img", "span", "div",
+    "table", "thead", "tbody", "tr", "th", "td",
+})
+# Removed with everything inside them (the other disallowed tags lose only their tags).
+DROPPED_WITH_CONTENT = frozenset({"script", "style", "svg", "math", "template", "iframe",
+                                  "object", "embed", "noscript", "textarea", "select"})
+ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height", "loading"},
+    "ol": {"start"},
+    "th": {"style"},
+    "td": {"style"},
+}
+CLASSES = {
+    "span": frozenset({"math", "missing-image", *(name for name in STANDARD_TYPES.values()
+                                                  if name)}),
+    "div": frozenset({"math"}),
+    "pre": frozenset({"highlight"}),
+    "img": frozenset({"content-image"}),
+}
+DISPLAY_VALUES = {"span": {"data-display": {"0"}}, "div": {"data-display": {"1"}}}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def image_sources() -> tuple[str, ...]:
+    """The address prefixes an image may load from: the site's media and static folders."""
+    return tuple(_site_path(prefix) for prefix in (settings.MEDIA_URL, settings.STATIC_URL))
+
+
+def _site_path(prefix: str) -> str:
+    return prefix if prefix.startswith("/") else f"/{prefix}"
+
+
+def _filter(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src":
+        return value if _is_site_image(value) else None
+    if attribute in {"width", "height", "start"}:
+        return value if value.isdigit() and len(value) <= 6 else None
+    if tag == "img" and attribute == "loading":
+        return value if value == "lazy" else None
+    return value
+
+
+def _is_site_image(source: str) -> bool:
+    if "\\" in source or ".." in source or source.startswith("//"):
+        return False
+    return source.startswith(image_sources())
+
+
+_CLEANER = nh3.Cleaner(
+    tags=set(TAGS),
+    clean_content_tags=set(DROPPED_WITH_CONTENT),
+    attributes=ATTRIBUTES,
+    attribute_filter=_filter,
+    link_rel="noopener noreferrer nofollow",
+    tag_attribute_values=DISPLAY_VALUES,
+    url_schemes=set(URL_SCHEMES),
+    allowed_classes=CLASSES,
+    filter_style_properties={"text-align"},
+)
+
+
+def clean(html: str) -> str:
+    """``html`` with everything outside the allow-list removed."""
+    return _CLEANER.clean(html)

@@ -1,0 +1,36 @@
+"""Uploaded images (:class:`courses.models.ContentImage`), for signed-in readers.
+
+Whitenoise serves only static files, so media comes through here. A file is served only if it
+is a stored image, with the type read from its bytes at upload, never guessed from the name;
+``nosniff``, an inline disposition and a sandboxing Content-Security-Policy keep a browser from
+treating it as anything that could run script. A web server in front may serve ``/media/``
+itself with the same headers (docs/drafts/content.md says how).
+"""
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest
+from django.views.decorators.http import require_safe
+
+from courses.models import ContentImage
+
+IMAGE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cache-Control": "private, max-age=86400",  # stored names are never reused
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+@require_safe
+@login_required
+def content_image(request: HttpRequest, name: str) -> FileResponse:
+    image = ContentImage.objects.filter(file=name).only("name", "file", "content_type").first()
+    if image is None or not default_storage.exists(name):
+        raise Http404("No such image.")
+    response = FileResponse(default_storage.open(name, "rb"), content_type=image.content_type)
+    response["Content-Disposition"] = f'inline; filename="{image.name}.{image.extension}"'
+    for header, value in IMAGE_HEADERS.items():
+        response[header] = value
+    return response
