@@ -45,6 +45,7 @@ def test_a_learner_lands_signed_in_on_the_course_in_an_account_without_a_passwor
     assert not learner.has_usable_password()
     assert (learner.first_name, learner.last_name, learner.email) == (
         "Lena", "Lerner", "lms-user-1@school.invalid")
+    assert learner.username.startswith("lena-lerner-")  # the class page lists usernames
     assert not learner.is_staff and not access.is_teacher(learner)
     assert Enrollment.objects.filter(learner=learner, course=course).exists()
     assert LinkLearner.objects.filter(learner=learner,
@@ -112,7 +113,7 @@ def test_a_token_signed_by_another_key_is_refused(
     response = launch(Client(), platform, sign=lambda body: platform.sign(
         body, key=impostor, kid=platform.key.kid))
     _refused(response, 403, "could not be verified")
-    assert not LtiUser.objects.exists() and not User.objects.filter(username__startswith="lti-")
+    assert not LtiUser.objects.exists() and User.objects.count() == 0
 
 
 def test_a_learner_who_edits_their_roles_into_an_instructors_is_refused(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.text import slugify
 from lti_tool.models import LtiContext, LtiUser
 
 from courses import access
@@ -60,7 +61,7 @@ def account_for(lti_user: LtiUser, claims: Mapping[str, str | None]) -> User:
         user = locked.auth_user
         if user is None:
             # No password given: create_user stores an unusable one.
-            user = get_user_model().objects.create_user(username=_username(locked))
+            user = get_user_model().objects.create_user(username=_username(locked, claims))
             locked.auth_user = user
             locked.save(update_fields=["auth_user", "datetime_modified"])
         if not user.has_usable_password():
@@ -68,9 +69,16 @@ def account_for(lti_user: LtiUser, claims: Mapping[str, str | None]) -> User:
         return user
 
 
-def _username(lti_user: LtiUser) -> str:
+def _username(lti_user: LtiUser, claims: Mapping[str, str | None]) -> str:
+    """Readable where the LMS gives a name (the class page lists usernames), unique by a digest
+    of the platform and the LMS user."""
     digest = hashlib.sha256(f"{lti_user.registration_id}:{lti_user.sub}".encode()).hexdigest()
-    return f"lti-{lti_user.registration_id}-{digest[:16]}"
+    named = " ".join(filter(None, [claims.get("given_name"), claims.get("family_name")]))
+    base = slugify(named or claims.get("name") or "")[:40] or f"lms{lti_user.registration_id}"
+    username = f"{base}-{digest[:8]}"
+    if get_user_model().objects.filter(username=username).exists():
+        return f"lms{lti_user.registration_id}-{digest[:32]}"
+    return username
 
 
 def _copy_names(user: User, claims: Mapping[str, str | None]) -> None:

@@ -53,7 +53,7 @@ class Recorded:
 class SimulatedPlatform:
     """``with SimulatedPlatform() as platform:`` serves it on 127.0.0.1 (a free port)."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.key = PlatformKey()
         self.published = [self.key]
         self.recorded = Recorded()
@@ -61,9 +61,10 @@ class SimulatedPlatform:
         self.members: list[dict[str, Any]] = []
         self.context_id = "course-101"
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.url = f"http://{host}:{self._server.server_address[1]}"
         self.issuer = self.url
         self.launch_claims: dict[str, dict[str, Any]] = {}  # login_hint -> claims (browser)
+        self.tool_url = ""  # where the LMS page's iframe starts a launch (browser)
 
     def __enter__(self) -> SimulatedPlatform:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -169,6 +170,9 @@ def _handler_for(platform: SimulatedPlatform) -> type[BaseHTTPRequestHandler]:
                                  "context": {"id": platform.context_id},
                                  "members": platform.members},
                            "application/vnd.ims.lti-nrps.v2.membershipcontainer+json")
+            elif path == "/course":
+                self._send(200, _course_page(platform, parse_qs(urlsplit(self.path).query)),
+                           "text/html")
             elif path == "/auth":
                 self._send(200, _auto_post(platform, parse_qs(urlsplit(self.path).query)),
                            "text/html")
@@ -213,4 +217,21 @@ def _auto_post(platform: SimulatedPlatform, query: dict[str, list[str]]) -> str:
         f'<input type="hidden" name="id_token" value="{escape(token)}">'
         f'<input type="hidden" name="state" value="{escape(query["state"][0])}"></form>'
         '<script>document.getElementById("f").submit()</script>'
+    )
+
+
+def _course_page(platform: SimulatedPlatform, query: dict[str, list[str]]) -> str:
+    """The LMS's course page with the tool in an iframe: like Moodle, it starts the launch by
+    posting the login initiation into the frame."""
+    fields = {"iss": platform.issuer, "login_hint": query.get("as", [""])[0],
+              "target_link_uri": f"{platform.tool_url}/lti/launch/", "client_id": CLIENT_ID,
+              "lti_deployment_id": DEPLOYMENT_ID}
+    inputs = "".join(f'<input type="hidden" name="{name}" value="{escape(value)}">'
+                     for name, value in fields.items())
+    return (
+        "<!doctype html><title>Maths 7B · LMS</title><h1>Maths 7B</h1>"
+        f'<form id="start" method="post" target="tool" '
+        f'action="{escape(platform.tool_url)}/lti/login/">{inputs}</form>'
+        '<iframe name="tool" id="tool" title="learnpath" style="width:100%;height:600px">'
+        "</iframe><script>document.getElementById('start').submit()</script>"
     )
