@@ -16,7 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from courses.actions.bank_import import (
-    exercise_key,
     import_bank,
     parse_bank,
     parse_mapping,
@@ -27,6 +26,7 @@ from courses.actions.course_import import import_course
 from courses.banks.gift import parse_gift
 from courses.banks.moodle_export import moodle_xml_of
 from courses.banks.moodle_xml import parse_moodle_xml
+from courses.banks.questions import exercise_key
 from courses.errors import InvalidInput
 from courses.models import Course, Exercise
 from courses.queries.course_export import export_course

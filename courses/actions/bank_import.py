@@ -11,7 +11,6 @@ unsupported or malformed one; the rest can be imported. The write is one transac
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -24,11 +23,10 @@ from django.utils.text import slugify
 from courses.actions.course_import import apply_exercise_item, validate_exercises
 from courses.banks.gift import parse_gift
 from courses.banks.moodle_xml import parse_moodle_xml
-from courses.banks.questions import BankProblem, BankQuestion, ParsedBank
+from courses.banks.questions import BankProblem, BankQuestion, ParsedBank, exercise_key
 from courses.errors import InvalidInput
 from courses.jobs import schedule_chart_rebuild
 from courses.models import Attempt, Choice, Course, Exercise
-from courses.rules import MAX_KEY_LENGTH
 from courses.signals import bump_content_version
 
 FORMATS = {"moodle-xml": parse_moodle_xml, "gift": parse_gift}
@@ -91,16 +89,6 @@ def parse_mapping(raw: str | bytes) -> dict[str, str]:
         raise InvalidInput('The mapping must be a JSON object of strings, e.g. '
                            '{"Fractions/Adding": "adding", "tag:halves": "halves"}.')
     return {k.strip().strip("/"): v.strip() for k, v in mapping.items()}
-
-
-def exercise_key(question: BankQuestion) -> str:
-    """A stable key for the question: its idnumber, else its name and a digest of its place."""
-    if question.source_id:
-        base = slugify(question.source_id)[: MAX_KEY_LENGTH] or "question"
-        return base if base[0].isalnum() else f"q{base}"[:MAX_KEY_LENGTH]
-    digest = hashlib.sha256(f"{question.category}/{question.name}".encode()).hexdigest()[:8]
-    base = (slugify(question.name)[: MAX_KEY_LENGTH - 9] or "question").strip("-_") or "question"
-    return f"{base}-{digest}"
 
 
 def _source_labels(question: BankQuestion) -> list[str]:

@@ -20,7 +20,7 @@ from django.utils.html import format_html
 
 from courses.actions.attempt_log import AttemptLogError, import_attempt_log, read_attempt_log
 from courses.actions.course_import import CourseDocumentError, import_course, parse_course_json
-from courses.admin import banks
+from courses.admin.banks import bank_export_view, bank_import_view
 from courses.admin.model_versions import warn_about_artifacts
 from courses.ml.training import open_run
 from courses.models import (
@@ -84,12 +84,12 @@ class CourseAdmin(admin.ModelAdmin):
         own = [
             path(
                 "<int:course_id>/import-bank/",
-                self.admin_site.admin_view(partial(banks.bank_import_view, self)),
+                self.admin_site.admin_view(partial(bank_import_view, self)),
                 name="courses_course_import_bank",
             ),
             path(
                 "<int:course_id>/export-bank/",
-                self.admin_site.admin_view(partial(banks.bank_export_view, self)),
+                self.admin_site.admin_view(partial(bank_export_view, self)),
                 name="courses_course_export_bank",
             ),
             path(

@@ -2,7 +2,12 @@
 it is (the question's name and the line it starts on)."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+
+from django.utils.text import slugify
+
+from courses.rules import MAX_KEY_LENGTH
 
 CHOICE, NUMERIC, TEXT = "choice", "numeric", "text"
 # The tag learnpath's Moodle export gives each question for its difficulty (Moodle has none).
@@ -83,3 +88,13 @@ class ParsedBank:
     @property
     def skipped(self) -> list[BankProblem]:
         return [problem for problem in self.problems if problem.skipped]
+
+
+def exercise_key(question: BankQuestion) -> str:
+    """A stable key for the question: its idnumber, else its name and a digest of its place."""
+    if question.source_id:
+        base = slugify(question.source_id)[: MAX_KEY_LENGTH] or "question"
+        return base if base[0].isalnum() else f"q{base}"[:MAX_KEY_LENGTH]
+    digest = hashlib.sha256(f"{question.category}/{question.name}".encode()).hexdigest()[:8]
+    base = (slugify(question.name)[: MAX_KEY_LENGTH - 9] or "question").strip("-_") or "question"
+    return f"{base}-{digest}"
