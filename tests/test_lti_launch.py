@@ -213,3 +213,24 @@ def test_malformed_requests_get_4xx_pages(
              "target_link_uri")
     _refused(client.get("/lti/login/", {"iss": "https://unknown.invalid", "login_hint": "x",
                                         "target_link_uri": "x"}), 400, "not registered")
+
+
+@pytest.mark.parametrize("change", [
+    {LTI + "context": "course-101"},
+    {LTI + "resource_link": "link-1"},
+    {LTI + "roles": "Learner"},
+    {LTI + "custom": ["learnpath_course", "mini"]},
+    {LTI + "custom": {"learnpath_course": {"slug": "mini"}}},
+    {"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {"scope": "all"}},
+    {"email": 42},
+    {"given_name": "L" * 600},
+    {LTI + "context": {"id": "c" * 300}},
+    {"aud": {"client": "learnpath"}},
+])
+def test_a_signed_launch_with_malformed_claims_gets_a_4xx_page_and_stores_nobody(
+    platform: SimulatedPlatform, registration: Any, course: Course, change: dict[str, Any]
+) -> None:
+    response = launch(Client(), platform, lambda nonce: {**platform.claims(nonce=nonce),
+                                                         **change})
+    assert 400 <= response.status_code < 500, response.content[:300]
+    assert not LtiUser.objects.exists() and User.objects.count() == 0

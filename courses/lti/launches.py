@@ -42,7 +42,7 @@ class Landing:
 def read_target(lti_launch: LtiLaunch) -> tuple[Course, Skill | None]:
     """The course (and skill) a resource link points at, from its custom parameters."""
     slug = lti_launch.get_custom_claim(COURSE_PARAMETER)
-    if not slug:
+    if not slug or not isinstance(slug, str):
         raise LaunchRefused(
             "This link does not say which learnpath course it opens. The teacher can place it "
             "again with the LMS's content selection (deep linking), or give it the custom "
@@ -52,7 +52,7 @@ def read_target(lti_launch: LtiLaunch) -> tuple[Course, Skill | None]:
     if course is None:
         raise LaunchRefused(f"There is no learnpath course “{slug}”.", status=404)
     key = lti_launch.get_custom_claim(SKILL_PARAMETER)
-    if not key:
+    if not key or not isinstance(key, str):
         return course, None
     skill = Skill.objects.filter(course=course, key=key).first()
     if skill is None:

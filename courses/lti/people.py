@@ -55,9 +55,9 @@ def account_for(lti_user: LtiUser, claims: Mapping[str, str | None]) -> User:
     roster sync, or an administrator), else a new one without a usable password. Names and
     e-mail follow the LMS's when it gives them, on accounts learnpath made."""
     with transaction.atomic():
-        locked = LtiUser.objects.select_for_update().select_related("auth_user").get(
-            pk=lti_user.pk
-        )
+        # of=self: PostgreSQL locks no row of a nullable join (the account may not exist yet).
+        locked = (LtiUser.objects.select_for_update(of=("self",)).select_related("auth_user")
+                  .get(pk=lti_user.pk))
         user = locked.auth_user
         if user is None:
             # No password given: create_user stores an unusable one.
@@ -105,7 +105,8 @@ def add_teacher(link: LinkedClass, teacher: User) -> Cohort | None:
     takes in the learners who launched before). Returns the class when they teach it; a second
     instructor finds it taught by the first (a class has one teacher)."""
     teacher.groups.add(access.teachers_group())
-    locked = LinkedClass.objects.select_for_update().select_related("cohort").get(pk=link.pk)
+    locked = (LinkedClass.objects.select_for_update(of=("self",)).select_related("cohort")
+              .get(pk=link.pk))
     if locked.cohort is None:
         locked.cohort = Cohort.objects.create(
             name=_free_name(teacher, _class_name(locked)), course=locked.course, teacher=teacher

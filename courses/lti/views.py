@@ -22,6 +22,7 @@ from lti_tool.models import LtiLaunch
 from pylti1p3.exception import LtiException, OIDCException
 
 from courses.lti import deep_linking, framing, keys, protocol
+from courses.lti.claims import MalformedClaims, check_launch_claims
 from courses.lti.launches import (
     Landing,
     LaunchRefused,
@@ -74,6 +75,14 @@ def launch(request: HttpRequest) -> HttpResponse:
         message = protocol.verified_launch(request)
     except LtiException as error:
         return refused(request, f"This launch could not be verified: {error}", 403)
+    except (AttributeError, TypeError, ValueError, KeyError) as error:
+        # pylti1p3 reads some claims as it finds them (a resource link that is no object).
+        logger.warning("A malformed launch: %s: %s", type(error).__name__, error)
+        return refused(request, "The LMS sent a malformed launch.", 400)
+    try:
+        check_launch_claims(message.get_launch_data())
+    except MalformedClaims as error:
+        return refused(request, f"The LMS sent a malformed launch: {error}", 400)
     lti_launch = LtiLaunch(message)
     deployment = lti_launch.deployment
     if not deployment.is_active:
