@@ -4,6 +4,7 @@ endpoint, AGS line items and scores, and an NRPS roster. Everything the tool sen
 for the tests to check, and the score endpoint can be taken down and brought back."""
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -40,6 +41,13 @@ class PlatformKey:
         return {**json.loads(self.jwk.export_public()), "alg": "RS256", "use": "sig"}
 
 
+@functools.cache
+def _first_key() -> PlatformKey:
+    """Every simulated platform starts with the same key (an RSA key takes a while to make);
+    :meth:`SimulatedPlatform.rotate_key` makes a new one."""
+    return PlatformKey()
+
+
 @dataclass
 class Recorded:
     token_requests: list[dict[str, str]] = field(default_factory=list)
@@ -54,7 +62,7 @@ class SimulatedPlatform:
     """``with SimulatedPlatform() as platform:`` serves it on 127.0.0.1 (a free port)."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
-        self.key = PlatformKey()
+        self.key = _first_key()
         self.published = [self.key]
         self.recorded = Recorded()
         self.scores_status = 200  # what the score endpoint answers (503: the platform is down)
@@ -67,7 +75,8 @@ class SimulatedPlatform:
         self.tool_url = ""  # where the LMS page's iframe starts a launch (browser)
 
     def __enter__(self) -> SimulatedPlatform:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                         daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
