@@ -25,9 +25,11 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.dollarmath.index import math_inline_dollar
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -92,11 +94,29 @@ def _join_mixed_numbers(state: StateCore) -> None:
                 token.content = MIXED_NUMBER_SPACE.sub("\u00a0", token.content)
 
 
+def _dollar_at_the_start(rule: Callable[[StateInline, bool], bool]
+                         ) -> Callable[[StateInline, bool], bool]:
+    """The plugin's ``$`` rule, which reads the character before a ``$`` at the very start as
+    the text's last one (``src[-1]``): "$x$ m²" was not maths. Here that character is a space."""
+    def checked(state: StateInline, silent: bool) -> bool:
+        if state.pos != 0 or not state.src[-1:].isdigit():
+            return rule(state, silent)
+        source = state.src
+        state.src = f"{source} "
+        try:
+            return rule(state, silent)
+        finally:
+            state.src = source
+    return checked
+
+
 def _parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "breaks": True, "highlight": _highlight})
     parser.enable(["table", "strikethrough"])
     parser.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False,
                double_inline=True)
+    parser.inline.ruler.at("math_inline", _dollar_at_the_start(
+        math_inline_dollar(allow_space=False, allow_digits=False, allow_double=True)))
     parser.core.ruler.push("join_mixed_numbers", _join_mixed_numbers)
     parser.add_render_rule("math_inline", _math("span", "0"))
     parser.add_render_rule("math_inline_double", _math("div", "1"))

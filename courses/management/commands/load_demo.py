@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, TextIO, cast
 
@@ -10,6 +11,7 @@ from tqdm import tqdm
 
 from courses import access
 from courses.actions.charts import fit_mastery_params, rebuild_course_charts
+from courses.actions.content_images import add_course_image
 from courses.actions.course_import import import_course, parse_course_json
 from courses.actions.enrolment import add_to_cohort
 from courses.actions.simulation import simulate_learners
@@ -18,6 +20,7 @@ from courses.ml.training import open_run, run_training
 from courses.models import Cohort, Course, TrainingRun
 
 DEMO_COURSE = Path(__file__).resolve().parents[2] / "demo" / "fractions_course.json"
+DEMO_IMAGES = DEMO_COURSE.parent / "images"  # images.json names them, with their alt text
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo accounts
 DEMO_CLASS = "Class 6A"
 # The first model also trains on this many simulated learners' histories (not stored): trained on
@@ -47,6 +50,7 @@ class Command(BaseCommand):
         if course is None:
             course = import_course(parse_course_json(DEMO_COURSE.read_bytes())).course
             self.stdout.write(f"Imported the demo course {course.title!r}.")
+        _demo_images(course)
         with transaction.atomic():
             admin = _account("admin", "Alan Admin", is_staff=True, is_superuser=True)
             tess = _account("tess", "Tess Teacher")
@@ -112,3 +116,12 @@ def _account(username: str, full_name: str, **flags: bool) -> Any:
         user.set_password(DEMO_PASSWORD)
         user.save()
     return user
+
+
+def _demo_images(course: Course) -> None:
+    """The pictures the demo's texts show, added once."""
+    present = set(course.images.values_list("name", flat=True))
+    for item in json.loads((DEMO_IMAGES / "images.json").read_text()):
+        if item["name"] not in present:
+            add_course_image(course, item["name"], item["alt_text"],
+                             (DEMO_IMAGES / item["file"]).read_bytes(), item["file"])
