@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -27,7 +29,19 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def real_ids(course: Course, cohort: Any, alice: Any, root: Any) -> dict[str, Any]:
+def kept_connection() -> Any:
+    """The WSGI handler closes the database connection after each request (Django's test
+    client turns that off); the test's transaction needs it open."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def real_ids(kept_connection: Any, course: Course, cohort: Any, alice: Any, root: Any
+             ) -> dict[str, Any]:
     run = TrainingRun.objects.create(course=course, trigger=TrainingRun.Trigger.ADMIN)
     return {"slug": course.slug, "class_id": cohort.pk, "learner_id": alice.pk,
             "run_id": run.pk, "key": "quarters-numeric",
