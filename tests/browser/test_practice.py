@@ -43,7 +43,8 @@ def _answer(page: Page, exercise: Exercise, right: bool) -> None:
             next(c for c in choices if not c.is_correct)
         ]
         for choice in picked:
-            page.get_by_label(choice.text, exact=True).check()
+            # By its id: the label is the rendered text (KaTeX for maths), not the source.
+            page.locator(f'input[name="choice"][value="{choice.pk}"]').check()
     elif exercise.kind == Exercise.Kind.NUMERIC:
         value = exercise.numeric_answer if right else exercise.numeric_answer + 1
         page.get_by_label("Your answer").fill(f"{value:g}")
