@@ -12,7 +12,6 @@ unsupported or malformed one; the rest can be imported. The write is one transac
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.text import slugify
 
-from courses.actions.course_import import apply_exercise_item, validate_exercises
+from courses.actions.course_import import UNSTORABLE, apply_exercise_item, validate_exercises
 from courses.banks.gift import parse_gift
 from courses.banks.moodle_xml import parse_moodle_xml
 from courses.banks.questions import BankProblem, BankQuestion, ParsedBank, exercise_key
@@ -31,7 +30,6 @@ from courses.signals import bump_content_version
 
 FORMATS = {"moodle-xml": parse_moodle_xml, "gift": parse_gift}
 TAG_PREFIX = "tag:"
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -181,7 +179,7 @@ def read_bank_plan(course: Course, bank: ParsedBank, mapping: Mapping[str, str] 
         item = _item(question, key, skills)
         problems: list[str] = []
         validate_exercises([item], finder.keys, problems)
-        if _UNSTORABLE.search(json.dumps(item, ensure_ascii=False)):
+        if UNSTORABLE.search(json.dumps(item, ensure_ascii=False)):
             problems.append("the text holds a character that cannot be stored")
         if problems:
             prefix = f"exercises[0] ({key})."

@@ -42,7 +42,7 @@ from courses.rules import (
 from learnpath.skillgraph import SkillSpec, validate_skills
 
 MAX_PROMPT_LENGTH = 10_000
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class CourseDocumentError(InvalidInput):
@@ -101,7 +101,7 @@ def validate_course_document(document: Mapping[str, Any]) -> list[str]:
     skill_keys = _validate_skills(skills, problems)
     validate_exercises(exercises, skill_keys, problems)
     # Messages quote the document: keep what cannot be shown or stored out of them too.
-    return [_UNSTORABLE.sub("\ufffd", problem) for problem in problems]
+    return [UNSTORABLE.sub("\ufffd", problem) for problem in problems]
 
 
 def _list_of_objects(value: Any, where: str, problems: list[str]) -> list[dict[str, Any]]:
@@ -129,7 +129,7 @@ def _unstorable_text(document: Mapping[str, Any]) -> list[str]:
             pending += [(f"{where or 'document'} key {str(name)[:20]!r}", name) for name in value]
         elif isinstance(value, list):
             pending += [(f"{where}[{index}]", item) for index, item in enumerate(value)]
-        elif isinstance(value, str) and _UNSTORABLE.search(value):
+        elif isinstance(value, str) and UNSTORABLE.search(value):
             problems.append(f"{where}: text must not contain NUL or lone surrogate characters")
     return sorted(problems)
 

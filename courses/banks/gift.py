@@ -19,6 +19,9 @@ from courses.banks.questions import (
     BankChoice,
     BankQuestion,
     ParsedBank,
+    category_path,
+    decoded,
+    finite_number,
 )
 
 _ESCAPES = {"\\~": "~", "\\=": "=", "\\#": "#", "\\{": "{", "\\}": "}", "\\:": ":",
@@ -26,7 +29,6 @@ _ESCAPES = {"\\~": "~", "\\=": "=", "\\#": "#", "\\{": "{", "\\}": "}", "\\:": "
 _ESCAPE = re.compile(r"\\[~=#{}:n\\]")
 _FORMAT = re.compile(r"^\[(html|markdown|plain|moodle)\]\s*")
 _CREDIT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
-_TOP = re.compile(r"^\$(course|cat\d*|module|system)\$/(top/?)?")
 _TRUE, _FALSE = {"T", "TRUE"}, {"F", "FALSE"}
 
 
@@ -88,16 +90,13 @@ def _blocks(text: str) -> list[tuple[int, str]]:
 
 def parse_gift(raw: bytes | str) -> ParsedBank:
     bank = ParsedBank()
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            bank.problem(1, "", f"the file is not UTF-8 text (byte {error.start})")
-            return bank
+    text = decoded(raw, bank)
+    if text is None:
+        return bank
     category = ""
-    for index, (line, block) in enumerate(_blocks(raw.replace("\r\n", "\n"))):
+    for index, (line, block) in enumerate(_blocks(text.replace("\r\n", "\n"))):
         if block.startswith("$CATEGORY:"):
-            category = _TOP.sub("", block.removeprefix("$CATEGORY:").strip()).strip("/")
+            category = category_path(block.removeprefix("$CATEGORY:"))
             continue
         question = _question(block, line, index, category, bank)
         if question is not None:
@@ -203,14 +202,6 @@ def _options(question: BankQuestion, answers: str, bank: ParsedBank) -> bool:
     return True
 
 
-def _number(text: str) -> float | None:
-    try:
-        value = float(text.strip())
-    except ValueError:
-        return None
-    return value if value == value and abs(value) != float("inf") else None
-
-
 def _numerical(question: BankQuestion, answers: str, bank: ParsedBank) -> bool:
     question.kind = NUMERIC
     body = answers[1:].strip()
@@ -222,13 +213,13 @@ def _numerical(question: BankQuestion, answers: str, bank: ParsedBank) -> bool:
             continue
         text, _ = _feedback(piece[credit_match.end():] if credit_match else piece)
         if ".." in text:
-            low, high = (_number(part) for part in text.split("..", 1))
+            low, high = (finite_number(part) for part in text.split("..", 1))
             if low is None or high is None or high < low:
                 break
             question.answer, question.tolerance = (low + high) / 2, (high - low) / 2
             return True
         value, _, tolerance = text.partition(":")
-        number, spread = _number(value), _number(tolerance or "0")
+        number, spread = finite_number(value), finite_number(tolerance or "0")
         if number is None or spread is None:
             break
         question.answer, question.tolerance = number, abs(spread)

@@ -29,13 +29,15 @@ from courses.banks.questions import (
     BankImage,
     BankQuestion,
     ParsedBank,
+    category_path,
+    decoded,
     difficulty_of,
+    finite_number,
 )
 
 SUPPORTED = {"multichoice", "truefalse", "shortanswer", "numerical"}
 _QUESTION_TAG = re.compile(r"<question\b")
 _HIDDEN = re.compile(r"<!\[CDATA\[.*?\]\]>|<!--.*?-->", re.S)
-_TOP = re.compile(r"^\$(course|cat\d*|module|system)\$/(top/?)?")
 
 
 def _question_lines(text: str) -> list[int]:
@@ -50,14 +52,6 @@ def _text(element: ET.Element | None, path: str = "text") -> str:
         return ""
     found = element.find(path) if path else element
     return (found.text or "").strip() if found is not None else ""
-
-
-def _number(raw: str) -> float | None:
-    try:
-        value = float(raw.strip().replace(",", "."))
-    except ValueError:
-        return None
-    return value if value == value and abs(value) != float("inf") else None
 
 
 def _images(element: ET.Element, question: BankQuestion, bank: ParsedBank) -> None:
@@ -78,14 +72,9 @@ def _images(element: ET.Element, question: BankQuestion, bank: ParsedBank) -> No
 
 def parse_moodle_xml(raw: bytes | str) -> ParsedBank:
     bank = ParsedBank()
-    if isinstance(raw, bytes):
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            bank.problem(1, "", f"the file is not UTF-8 text (byte {error.start})")
-            return bank
-    else:
-        text = raw
+    text = decoded(raw, bank)
+    if text is None:
+        return bank
     try:
         root = fromstring(text.encode("utf-8"))
     except DefusedXmlException:
@@ -105,7 +94,7 @@ def parse_moodle_xml(raw: bytes | str) -> ParsedBank:
         line = lines[index] if index < len(lines) else 1
         kind = element.get("type", "")
         if kind == "category":
-            category = _TOP.sub("", _text(element.find("category"))).strip("/")
+            category = category_path(_text(element.find("category")))
             continue
         name = _text(element.find("name")) or f"question {index + 1}"
         if kind not in SUPPORTED:
@@ -125,7 +114,8 @@ def parse_moodle_xml(raw: bytes | str) -> ParsedBank:
             bank.problem(line, name, "the question has no text")
             continue
         _images(element, question, bank)
-        answers = [(_number(a.get("fraction", "0")), a) for a in element.findall("answer")]
+        answers = [(finite_number(a.get("fraction", "0"), decimal_comma=True), a)
+                   for a in element.findall("answer")]
         if any(fraction is None for fraction, _ in answers):
             bank.problem(line, name, "an answer's fraction (credit) is not a number")
             continue
@@ -189,7 +179,8 @@ def _numerical(question: BankQuestion, element: ET.Element,
                answers: list[tuple[float, ET.Element]], bank: ParsedBank) -> bool:
     question.kind = NUMERIC
     full = [answer for fraction, answer in answers if fraction >= 100]
-    values = [(_number(_text(a)), _number(_text(a, "tolerance") or "0")) for a in full]
+    values = [(finite_number(_text(a), decimal_comma=True),
+               finite_number(_text(a, "tolerance") or "0", decimal_comma=True)) for a in full]
     usable = [(value, abs(tol)) for value, tol in values if value is not None and tol is not None]
     if not usable:
         bank.problem(question.line, question.name, "no full-credit numeric answer")

@@ -3,6 +3,7 @@ it is (the question's name and the line it starts on)."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from django.utils.text import slugify
@@ -98,3 +99,31 @@ def exercise_key(question: BankQuestion) -> str:
     digest = hashlib.sha256(f"{question.category}/{question.name}".encode()).hexdigest()[:8]
     base = (slugify(question.name)[: MAX_KEY_LENGTH - 9] or "question").strip("-_") or "question"
     return f"{base}-{digest}"
+
+
+_TOP = re.compile(r"^\$(course|cat\d*|module|system)\$/(top/?)?")
+
+
+def category_path(raw: str) -> str:
+    """A Moodle category below its context and ``top``: ``$course$/top/A/B`` -> ``A/B``."""
+    return _TOP.sub("", raw.strip()).strip("/")
+
+
+def finite_number(text: str, *, decimal_comma: bool = False) -> float | None:
+    """The number written, or None when it is not one (or not finite)."""
+    try:
+        value = float(text.strip().replace(",", ".") if decimal_comma else text.strip())
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def decoded(raw: bytes | str, bank: ParsedBank) -> str | None:
+    """The file's text (UTF-8, a byte-order mark allowed); None, with the problem, if not."""
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        bank.problem(1, "", f"the file is not UTF-8 text (byte {error.start})")
+        return None
