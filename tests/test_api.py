@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import timedelta
+from datetime import timezone as dt_timezone
 from typing import Any
 
 import pytest
@@ -241,6 +242,11 @@ def test_attempts_come_a_page_at_a_time_and_filter_by_date(
     assert len(get(alice, "/courses/mini/attempts", since=since).json()["items"]) == 4
     assert len(get(root, "/courses/mini/attempts").json()["items"]) == 7
     assert get(alice, "/courses/mini/attempts", limit=0).status_code == 422
+    # PostgreSQL takes offsets up to ±15:59 only; ISO 8601 times with any offset are read in UTC
+    far = (start + timedelta(days=1)).astimezone(dt_timezone(timedelta(hours=-23, minutes=-6)))
+    assert len(get(alice, "/courses/mini/attempts", since=far.isoformat()).json()["items"]) == 4
+    overflowing = get(alice, "/courses/mini/attempts", until="9999-12-31T23:00:00-05:00")
+    assert overflowing.status_code == 422 and "9999" in overflowing.json()["problems"][0]
 
 
 # ---------------------------------------------------------------- teachers
@@ -297,6 +303,10 @@ def test_export_then_import_round_trips_and_only_admins_import(
     assert refused.status_code == 400 and refused.json()["problems"]
     assert not Course.objects.filter(slug="broken").exists()
     assert post(root, "/courses", ["not", "a", "course"]).status_code == 422
+    not_json = Client().post(f"{API}/courses", b"\xff{", content_type="application/json",
+                             **bearer(root))
+    assert not_json.status_code == 400 and not_json.json()["problems"]
+    assert Course.objects.filter(slug="mini-copy").exists()
 
 
 def test_admins_start_a_retraining_run_once_and_read_its_status(

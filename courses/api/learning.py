@@ -2,13 +2,13 @@
 (idempotent by client id, exactly as the practice page), and their attempts."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from courses import access
 from courses.actions.attempts import record_attempt_on
@@ -26,11 +26,26 @@ from courses.templatetags.content import shown_answer
 router = Router(tags=["learning"])
 
 
+def in_utc(moment: datetime) -> datetime:
+    """Any ISO 8601 offset a client may send (Python allows ±23:59, PostgreSQL only ±15:59),
+    read as the same instant in UTC; a time without an offset is UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("the time is outside the years 1 to 9999 in UTC") from error
+
+
+Moment = Annotated[datetime, AfterValidator(in_utc)]
+
+
 class PageQuery(Schema):
-    after: int = Field(0, ge=0, description="The last attempt id of the previous page.")
+    after: int = Field(0, ge=0, le=2**63 - 1,
+                       description="The last attempt id of the previous page.")
     limit: int = Field(200, ge=1, le=MAX_PAGE)
-    since: datetime | None = Field(None, description="Submitted at or after this time.")
-    until: datetime | None = Field(None, description="Submitted before this time.")
+    since: Moment | None = Field(None, description="Submitted at or after this time.")
+    until: Moment | None = Field(None, description="Submitted before this time.")
 
 
 def chart_out(learner: User, course: Course) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import SessionAuth
 from ninja.throttling import AnonRateThrottle, UserRateThrottle
 
@@ -62,6 +62,16 @@ def unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpRes
     response = _error(request, 401, "Sign in, or send an API token: Authorization: Bearer lp_…")
     response["WWW-Authenticate"] = 'Bearer realm="learnpath"'
     return response
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    """Ninja's own refusals (a body that is not JSON, too many requests). A 400 carries the
+    reason as its one problem, so it has the shape every 400 in the document promises."""
+    if error.status_code == 400:
+        return api.create_response(request, {"detail": "The request body is not valid JSON.",
+                                             "problems": [str(error)]}, status=400)
+    return _error(request, error.status_code, str(error))
 
 
 @api.exception_handler(ValidationError)
