@@ -53,14 +53,17 @@ class ContentImage(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        problems: dict[str, list[str]] = {}
         if not self.alt_text.strip():
-            raise ValidationError({"alt_text": "Describe the image for readers who cannot see "
-                                               "it."})
+            problems["alt_text"] = ["Describe the image for readers who cannot see it."]
         if self.file and not getattr(self.file, "_committed", True):  # a new upload
             upload: Any = self.file.file
             try:
                 facts = inspect_image(upload, self.file.size)
             except ValidationError as error:
-                raise ValidationError({"file": error.messages}) from error
-            self.content_type, self.width, self.height = (facts.content_type, facts.width,
-                                                          facts.height)
+                problems["file"] = error.messages
+            else:
+                self.content_type, self.width, self.height = (facts.content_type, facts.width,
+                                                              facts.height)
+        if problems:
+            raise ValidationError(problems)

@@ -41,8 +41,11 @@ def inspect_image(file: IO[bytes], size: int) -> ImageFacts:
             format_name, (width, height) = str(image.format), image.size
             _check_pixels(width, height)
             image.verify()
-    except (UnidentifiedImageError, Image.DecompressionBombError, SyntaxError, OSError,
-            ValueError) as error:
+    except Image.DecompressionBombError as error:  # far over any limit: Pillow stops reading
+        raise ValidationError(
+            f"The image has far more than {settings.LEARNPATH_IMAGE_MAX_PIXELS:,} pixels, the "
+            "most an image may have.", code="too_many_pixels") from error
+    except (UnidentifiedImageError, SyntaxError, OSError, ValueError) as error:
         raise ValidationError(
             "This file is not a PNG, JPEG, GIF or WebP image (whatever its name says).",
             code="not_an_image") from error

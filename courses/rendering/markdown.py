@@ -12,7 +12,10 @@ sanitising.
   ``static/css/highlight.css``); without a known language it is shown as written.
 - Images: ``![alt](image:name)`` is the course's uploaded image of that name, at its size, with
   its stored alt text when the brackets are empty; an unknown name shows a visible note.
-- A mixed number such as ``2 1/3`` in running text is joined by a no-break space.
+- Tables keep their column alignment as a class (``align-left``, ``align-center``,
+  ``align-right``), so no ``style`` attribute is ever needed.
+- A mixed number such as ``2 1/3`` in running text becomes ``<span class="number">`` (no-wrap,
+  ``static/css/rich.css``) with a no-break space, so it never breaks across lines.
 """
 from __future__ import annotations
 
@@ -36,7 +39,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 IMAGE_SCHEME = "image:"
-MIXED_NUMBER_SPACE = re.compile(r"(?<=\d) (?=\d+/\d)")
+MIXED_NUMBER = re.compile(r"(?<![\d.,/])\d+ \d+/\d+(?![\d/])")
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
@@ -87,11 +90,38 @@ def _image(self: RendererHTML, tokens: Sequence[Token], index: int, options: Opt
             'loading="lazy">')
 
 
-def _join_mixed_numbers(state: StateCore) -> None:
+def _mixed_number(self: RendererHTML, tokens: Sequence[Token], index: int,
+                  options: OptionsDict, env: EnvType) -> str:
+    number = escape(tokens[index].content.replace(" ", "\u00a0"))
+    return f'<span class="number">{number}</span>'
+
+
+def _wrap_mixed_numbers(state: StateCore) -> None:
     for block in state.tokens:
-        for token in block.children or ():
-            if token.type == "text":
-                token.content = MIXED_NUMBER_SPACE.sub("\u00a0", token.content)
+        if block.children:
+            block.children = [piece for token in block.children
+                              for piece in _split_mixed_numbers(token)]
+
+
+def _split_mixed_numbers(token: Token) -> list[Token]:
+    if token.type != "text" or not MIXED_NUMBER.search(token.content):
+        return [token]
+    pieces, position = [], 0
+    for match in MIXED_NUMBER.finditer(token.content):
+        pieces.append(Token("text", "", 0, level=token.level,
+                            content=token.content[position:match.start()]))
+        pieces.append(Token("mixed_number", "span", 0, level=token.level, content=match.group()))
+        position = match.end()
+    pieces.append(Token("text", "", 0, level=token.level, content=token.content[position:]))
+    return [piece for piece in pieces if piece.content]
+
+
+def _alignment_as_class(state: StateCore) -> None:
+    for token in state.tokens:
+        style = token.attrGet("style") if token.type in {"th_open", "td_open"} else None
+        if isinstance(style, str) and style.startswith("text-align:"):
+            del token.attrs["style"]
+            token.attrSet("class", f"align-{style.removeprefix('text-align:')}")
 
 
 def _dollar_at_the_start(rule: Callable[[StateInline, bool], bool]
@@ -117,11 +147,13 @@ def _parser() -> MarkdownIt:
                double_inline=True)
     parser.inline.ruler.at("math_inline", _dollar_at_the_start(
         math_inline_dollar(allow_space=False, allow_digits=False, allow_double=True)))
-    parser.core.ruler.push("join_mixed_numbers", _join_mixed_numbers)
+    parser.core.ruler.push("wrap_mixed_numbers", _wrap_mixed_numbers)
+    parser.core.ruler.push("alignment_as_class", _alignment_as_class)
     parser.add_render_rule("math_inline", _math("span", "0"))
     parser.add_render_rule("math_inline_double", _math("div", "1"))
     parser.add_render_rule("math_block", _math("div", "1"))
     parser.add_render_rule("image", _image)
+    parser.add_render_rule("mixed_number", _mixed_number)
     return parser
 
 
