@@ -60,12 +60,14 @@ import networkx as nx
 
 @dataclass(frozen=True)
 class SkillSpec:
-    """One skill as plain data: prerequisites are keys of other skills."""
+    """One skill as plain data: prerequisites are keys of other skills; ``description`` is the
+    author's text about it (Markdown, shown by the site; the engine never reads it)."""
 
     key: str
     name: str
     prerequisites: tuple[str, ...] = ()
     area: str = ""
+    description: str = ""
 
 
 class ProblemKind(StrEnum):

@@ -202,8 +202,8 @@ def item_stats(cohort: Cohort, predictor: SuccessPredictor = bkt_predicted_succe
     ]
     exercise_stats = [
         ExerciseStat(
-            key=key, skills=", ".join(sorted(skill_names[s] for s in
-                                             history.exercise_skills.get(eid, ()))),
+            key=key, prompt=prompt, skills=", ".join(sorted(skill_names[s] for s in
+                                                           history.exercise_skills.get(eid, ()))),
             difficulty=difficulty, active=status == Exercise.Status.ACTIVE,
             attempts=by_exercise[eid].attempts, correct=by_exercise[eid].correct,
             learners=len(by_exercise[eid].learners),
@@ -211,8 +211,8 @@ def item_stats(cohort: Cohort, predictor: SuccessPredictor = bkt_predicted_succe
             predicted_percent=by_exercise[eid].predicted_percent,
             broken=_looks_broken(by_exercise[eid]),
         )
-        for eid, key, difficulty, status in course.exercises.order_by("key").values_list(
-            "id", "key", "difficulty", "status")
+        for eid, key, prompt, difficulty, status in course.exercises.order_by("key").values_list(
+            "id", "key", "prompt", "difficulty", "status")
         if status == Exercise.Status.ACTIVE or eid in by_exercise
     ]
     exercise_stats.sort(key=lambda e: (not e.broken, e.surprise if e.surprise is not None

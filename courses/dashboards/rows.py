@@ -67,6 +67,7 @@ class SkillStat:
 @dataclass(frozen=True)
 class ExerciseStat:
     key: str
+    prompt: str  # as written (Markdown); the page shows it with the course's rendering
     skills: str
     difficulty: int
     active: bool

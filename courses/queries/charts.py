@@ -114,6 +114,7 @@ def chart_of(learner: User, course: Course) -> dict[str, mastery.SkillMastery]:
 class ChartRow:
     key: str
     name: str
+    description: str  # as written (Markdown); pages show it with the course's rendering
     area: str
     level: str
     level_label: str
@@ -157,6 +158,7 @@ def learner_chart_view(learner: User, course: Course) -> LearnerChart:
             ChartRow(
                 key=key,
                 name=graph.name(key),
+                description=graph.specs[key].description,
                 area=graph.area_of(key),
                 level=level.value,
                 level_label=level_label(level.value, state.attempts if state else 0),

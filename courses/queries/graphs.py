@@ -23,6 +23,7 @@ def skill_specs(course: Course, skills: list[Skill] | None = None) -> list[Skill
             name=skill.name,
             prerequisites=tuple(sorted(prerequisites[skill.pk])),
             area=skill.area,
+            description=skill.description,
         )
         for skill in (skills if skills is not None else course.skills.order_by("key"))
     ]

@@ -1,7 +1,8 @@
 """Template filters for showing course content as the author means it: ``rich`` and
 ``rich_inline`` show an author's text (Markdown with maths and images) as sanitised HTML
-(:func:`courses.rendering.texts.render_text`, one home for the rendering): ``{{
-exercise.prompt|rich:course }}``; ``rich_inline`` leaves out paragraphs, for an option's label.
+(:mod:`courses.rendering.texts`, one home for the rendering): ``{{ exercise.prompt|rich:course
+}}``; ``rich_inline`` leaves out paragraphs, for an option's label; ``as_text`` is the same text
+as one line of plain text with its maths written out, for an ``<option>`` or a ``title``.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from courses.models import Course
-from courses.rendering.texts import render_text
+from courses.rendering.texts import plain_text, render_text
 from learnpath.answers import display_number
 
 register = template.Library()
@@ -48,3 +49,8 @@ def rich(text: str, course: Course) -> SafeString:
 @register.filter
 def rich_inline(text: str, course: Course) -> SafeString:
     return render_text(course, text, inline=True)
+
+
+@register.filter
+def as_text(text: str, course: Course) -> str:
+    return plain_text(course, text)
