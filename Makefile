@@ -1,11 +1,12 @@
 # learnpath: `make demo` sets up and serves the demo; `make test` installs what the tests need
-# (Debian's chromium for the browser tests included) and runs ruff, mypy and the test suite.
+# (Debian's chromium for the browser tests and bubblewrap for the judge's sandbox included) and
+# runs ruff, mypy and the test suite.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install install-bench browser lrs demo serve test lint typecheck bench clean
+.PHONY: install install-bench browser sandbox lrs demo serve test lint typecheck bench clean
 
 # Production mode on this machine: gunicorn + Celery worker + beat against PostgreSQL and Redis.
 SERVE_ENV = DEBUG=0 \
@@ -96,7 +97,15 @@ browser:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: install browser lrs lint typecheck
+# The judge runs programs in Debian's bubblewrap (learnpath.judge), never without it.
+sandbox:
+	@test -x /usr/bin/bwrap || { \
+		echo "Installing Debian's bubblewrap for the judge's sandbox"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq bubblewrap >/dev/null; }
+
+test: install browser sandbox lrs lint typecheck
 	$(PY) -m pytest
 
 clean:
