@@ -120,6 +120,7 @@ def test_a_syntax_error_shows_the_line_and_caret() -> None:
     assert judge("x = 1\x00", SQUARE).outcome is Outcome.SYNTAX_ERROR
 
 
+@pytest.mark.slow
 def test_time_memory_and_output_limits() -> None:
     limits = Limits(cpu_seconds=0.5, wall_seconds=3)
     cases = [Case(visible=True, call="square", args=(10,), expected=100), SQUARE[0]]
@@ -135,6 +136,7 @@ def test_time_memory_and_output_limits() -> None:
     assert output.outcome is Outcome.OUTPUT_LIMIT
 
 
+@pytest.mark.slow
 def test_the_cpu_budget_is_shared_by_all_tests() -> None:
     source = ("import time\ndef square(x):\n    end = time.process_time() + 0.3\n"
               "    while time.process_time() < end:\n        pass\n    return x * x\n")
