@@ -26,13 +26,20 @@ DELIVER_OUTBOX = "courses.outbox.tasks.deliver_outbox"
 DRAIN_OUTBOX = "courses.outbox.tasks.drain_outbox"
 # LTI (courses.lti): a class's roster read from its LMS.
 LTI_SYNC_ROSTER = "courses.lti.tasks.sync_roster"
+# Programs (courses.judging): one submission judged, and the sweep for those left waiting.
+JUDGE_SUBMISSION = "courses.judging.tasks.judge_submission"
+REQUEUE_SUBMISSIONS = "courses.judging.tasks.requeue_waiting_submissions"
 TASK_NAMES = (REBUILD_COURSE_CHARTS, RETRAIN_COURSE_MODEL, RECOVER_LOST_TRAINING_RUNS,
               RETRAIN_DUE_MODELS, REFRESH_LEARNING_PATH, RENDER_HISTORY_AHEAD,
-              DELIVER_OUTBOX, DRAIN_OUTBOX, LTI_SYNC_ROSTER)
+              DELIVER_OUTBOX, DRAIN_OUTBOX, LTI_SYNC_ROSTER, JUDGE_SUBMISSION,
+              REQUEUE_SUBMISSIONS)
 # Path refreshes have a queue of their own, so a long retraining run never holds them up
 # (``rundemo`` starts a worker for it; the main worker takes it too).
 PATHS_QUEUE = "paths"
 PATH_REFRESH_EXPIRES = 300
+# Learners' programs run only on judge workers, which take this queue (and nothing else need):
+# a judge can run on a machine of its own (README, "Scaling the judge").
+JUDGE_QUEUE = "judge"
 
 
 def send_now(task_name: str, *args: object, queue: str | None = None,

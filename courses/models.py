@@ -1,10 +1,8 @@
 """Persistence for courses, people and practice: a thin layer; the rules live in
 :mod:`courses.actions`, :mod:`courses.queries` and :mod:`courses.rules`.
 
-Attempts are the learners' work: they are only ever created (by
-:mod:`courses.actions.attempts`), never edited or deleted by normal use. Study sessions group
-a learner's attempts in a course; the sequence model reads history as a sequence of sessions,
-so they are stored, not recomputed.
+Attempts are only ever created (by :mod:`courses.actions.attempts`), never edited or deleted by
+normal use. Study sessions are stored, not recomputed: the sequence model reads them.
 """
 from __future__ import annotations
 
@@ -127,6 +125,7 @@ class Exercise(models.Model):
         CHOICE = "choice", "Multiple choice"
         NUMERIC = "numeric", "Numeric"
         TEXT = "text", "Short text"
+        CODE = "code", "Python program"
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -144,6 +143,8 @@ class Exercise(models.Model):
     accepted_answers = models.JSONField(
         default=list, blank=True, help_text="Short text: accepted answers (case/spaces ignored)."
     )
+    code = models.JSONField(default=dict, blank=True, help_text="Python program: starter, "
+                            "reference solution, tests, limits (courses.judging.spec).")
     hint = models.TextField(blank=True)
     solution = models.TextField(blank=True, help_text="Worked solution shown after answering.")
     difficulty = models.PositiveSmallIntegerField(
@@ -494,6 +495,6 @@ class PathPin(models.Model):
         return f"{self.exercise} pinned for {who}"
 
 
-# Defined apart to keep this module small; every model is still importable from here.
+# Defined apart to keep this module small; every model is importable from here.
 from courses.cached_path import CachedPath as CachedPath  # noqa: E402
 from courses.content_images import ContentImage as ContentImage  # noqa: E402

@@ -12,8 +12,9 @@ import re
 from collections.abc import Sequence
 from typing import Any, TypeGuard
 
+from courses.judging.spec import code_problems
 from courses.models import Choice, key_validator
-from learnpath.answers import CHOICE, KINDS, NUMERIC
+from learnpath.answers import CHOICE, CODE, KINDS, NUMERIC
 
 # The course document (``learnpath-course``), read by the importer and written by the export.
 FORMAT_NAME = "learnpath-course"
@@ -101,15 +102,19 @@ def accepted_problems(accepted: Any) -> list[str]:
 
 def answer_problems(
     kind: Any, *, choices: Sequence[tuple[Any, Any]] = (), answer: Any = None,
-    tolerance: Any = 0, accepted: Any = None,
+    tolerance: Any = 0, accepted: Any = None, code: Any = None,
 ) -> list[tuple[str, str]]:
     """``(field, message)`` for everything that makes an exercise answerable, by kind; the
     fields are the course document's (``kind``, ``choices``, ``answer``, ``tolerance``,
-    ``accepted``)."""
+    ``accepted``, ``code``). A program's reference solution is run against its tests only
+    where it is saved (:func:`courses.judging.spec.reference_problems`): this is a check of
+    the data alone."""
     if kind not in KINDS:
         return [("kind", f"must be one of {', '.join(KINDS)}")]
     if kind == CHOICE:
         return [("choices", message) for message in choice_problems(choices)]
     if kind == NUMERIC:
         return numeric_problems(answer, tolerance)
+    if kind == CODE:
+        return code_problems(code)
     return [("accepted", message) for message in accepted_problems(accepted)]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.urls import include, path
 
+from courses.judging import views as judging
 from courses.views import learner, media, teacher
 
 urlpatterns = [
@@ -11,6 +12,12 @@ urlpatterns = [
     path("courses/<slug:slug>/enrol/", learner.enrol_view, name="enrol"),
     path("courses/<slug:slug>/practice/", learner.practice_next, name="practice_next"),
     path("courses/<slug:slug>/exercises/<str:key>/", learner.exercise_view, name="exercise"),
+    path("courses/<slug:slug>/exercises/<str:key>/program/", judging.send_program,
+         name="send_program"),
+    path("courses/<slug:slug>/submissions/<int:submission_id>/", judging.submission_page,
+         name="submission"),
+    path("courses/<slug:slug>/submissions/<int:submission_id>/status/",
+         judging.submission_status, name="submission_status"),
     path("courses/<slug:slug>/path/", learner.path_fragment, name="path_fragment"),
     path(
         "courses/<slug:slug>/attempts/<int:attempt_id>/",

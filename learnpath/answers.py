@@ -1,4 +1,5 @@
-"""Answer checking for the three exercise kinds, on plain data.
+"""Answer checking for the three answered exercise kinds, on plain data (the fourth, a Python
+program, is judged by running it: :mod:`learnpath.judge`).
 
 - Multiple choice: the learner selects one or more option ids; the answer is right when the
   selected set equals the set of correct options exactly (so "select all that apply" needs all).
@@ -29,7 +30,8 @@ from fractions import Fraction
 CHOICE = "choice"
 NUMERIC = "numeric"
 TEXT = "text"
-KINDS = (CHOICE, NUMERIC, TEXT)
+CODE = "code"  # a program: judged in a sandbox (learnpath.judge), never checked here
+KINDS = (CHOICE, NUMERIC, TEXT, CODE)
 MAX_ANSWER_LENGTH = 500
 DISPLAY_MAX_DENOMINATOR = 12
 _REPEATING_DECIMALS = 4
@@ -109,6 +111,8 @@ def parse_choice_ids(selected: Iterable[str | int], key: AnswerKey) -> frozenset
 
 def check_answer(key: AnswerKey, given: str | Sequence[str | int]) -> bool:
     """True when ``given`` is right for ``key``; AnswerError when it cannot be checked."""
+    if key.kind == CODE:
+        raise AnswerError("A program is judged, not checked: submit it to the judge.")
     if key.kind == CHOICE:
         if isinstance(given, str):
             given = [given] if given.strip() else []

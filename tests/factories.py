@@ -78,3 +78,54 @@ def answer(learner: Any, course: Any, key: str, right: bool, at: datetime | None
     submitted = at or timezone.now()
     record_attempt(learner=learner, exercise=exercise, given=given, client_id=uuid.uuid4(),
                    started_at=submitted - timedelta(seconds=seconds), submitted_at=submitted)
+
+
+CODE_COURSE: dict[str, Any] = {
+    "format": "learnpath-course",
+    "version": 1,
+    "course": {"slug": "py", "title": "Tiny Python", "description": "Programs, for tests."},
+    "skills": [
+        {"key": "functions", "name": "Functions", "area": "Basics", "prerequisites": []},
+        {"key": "loops", "name": "Loops", "area": "Basics", "prerequisites": ["functions"]},
+    ],
+    "exercises": [
+        {
+            "key": "add", "skills": ["functions"], "kind": "code", "difficulty": 1,
+            "prompt": "Write `add(a, b)` returning the sum.", "hint": "`return a + b`",
+            "solution": "Return the sum.",
+            "code": {
+                "starter": "def add(a, b):\n    pass\n",
+                "reference": "def add(a, b):\n    return a + b\n",
+                "tests": [
+                    {"call": "add", "args": [2, 3], "expected": 5, "visible": True},
+                    {"call": "add", "args": [-1, 1], "expected": 0, "visible": True},
+                    {"call": "add", "args": [10, 20], "expected": 30, "visible": False},
+                    {"call": "add", "args": [0.5, 0.25], "expected": 0.75, "visible": False},
+                ],
+            },
+        },
+        {
+            "key": "echo-sum", "skills": ["loops"], "kind": "code", "difficulty": 2,
+            "prompt": "Read numbers, one per line, and print their sum.", "hint": "",
+            "solution": "Sum the lines.",
+            "code": {
+                "starter": "",
+                "reference": "import sys\nprint(sum(int(line) for line in sys.stdin))\n",
+                "tests": [
+                    {"stdin": "1\n2\n", "stdout": "3\n", "visible": True},
+                    {"stdin": "", "stdout": "0\n", "visible": False},
+                ],
+                "limits": {"cpu_seconds": 2, "memory_mb": 256, "output_kb": 16},
+            },
+        },
+    ],
+}
+
+RIGHT_PROGRAMS = {"add": "def add(a, b):\n    return a + b\n",
+                  "echo-sum": "import sys\nprint(sum(int(x) for x in sys.stdin))\n"}
+
+
+def code_course_document(**course_changes: Any) -> dict[str, Any]:
+    document = copy.deepcopy(CODE_COURSE)
+    document["course"].update(course_changes)
+    return document

@@ -36,6 +36,7 @@ from lti_tool.models import LtiContext, LtiDeployment, LtiRegistration, LtiUser
 from courses.actions.attempts import record_attempt
 from courses.actions.pins import add_pin
 from courses.api.tokens import issue_token
+from courses.judging.models import Submission
 from courses.lti.keys import ensure_current_key
 from courses.lti.models import LinkedClass
 from courses.models import (
@@ -110,6 +111,8 @@ def api(method: str, url: str, *expect: Outcome, data: dict[str, Any] | None = N
 
 T_ONLY = (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK)  # the class's teacher and the admin
 ANSWER = {"choice": "{choice}", "client_id": "{client_id}", "ticket": "{ticket}"}
+PROGRAM = {"source": "def add(a, b):\n    return a + b\n", "client_id": "{client_id}",
+           "ticket": "{program_ticket}"}
 
 #                  anonymous  learner  other learner  class teacher  other teacher  admin
 SITE_MATRIX: dict[str, tuple[Check, ...]] = {
@@ -127,6 +130,18 @@ SITE_MATRIX: dict[str, tuple[Check, ...]] = {
             wrong_method="put"),
         post("/courses/{slug}/exercises/{key}/", ANSWER, LOGIN, redirect("attempt_feedback"),
              redirect("attempt_feedback"), FORBIDDEN, FORBIDDEN, FORBIDDEN, wrong_method="put"),
+    ),
+    "courses/<slug:slug>/exercises/<str:key>/program/": (
+        post("/courses/{slug}/exercises/{program_key}/program/", PROGRAM, LOGIN,
+             redirect("submission"), redirect("submission"), FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ),
+    "courses/<slug:slug>/submissions/<int:submission_id>/": (
+        get("/courses/{slug}/submissions/{submission}/", LOGIN, OK, NOT_FOUND, FORBIDDEN,
+            FORBIDDEN, FORBIDDEN),
+    ),
+    "courses/<slug:slug>/submissions/<int:submission_id>/status/": (
+        get("/courses/{slug}/submissions/{submission}/status/", LOGIN, OK, NOT_FOUND,
+            FORBIDDEN, FORBIDDEN, FORBIDDEN),
     ),
     "courses/<slug:slug>/path/": (  # the learner's own path: no other learner can be named
         get("/courses/{slug}/path/", LOGIN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
@@ -309,6 +324,7 @@ ADMIN_MODELS = {
     "lti_tool.ltiuser": "log",
     "lti.linkedclass": "log",
     "outbox.outboxrow": "read-only",
+    "judging.submission": "read-only",
     "axes.accessattempt": "log",
     "axes.accesslog": "log",
     "axes.accessfailurelog": "log",
@@ -419,6 +435,7 @@ def scene(
         learner=alice, exercise=exercise, given=[str(correct.pk)], client_id=uuid.uuid4()
     ).attempt
     pin = add_pin(tess, cohort, "quarters-text", alice)
+    program = _program_and_submission(course, alice)
     token = issue_token(alice, "scene").token
     _objects_for_every_admin_page(course)
     lti_registration = _lti_objects(cohort, alice)
@@ -431,6 +448,10 @@ def scene(
         "ticket": signing.dumps(
             {"exercise": exercise.pk, "started": timezone.now().isoformat()}, salt=TICKET_SALT
         ),
+        "program_key": program.exercise.key, "submission": program.pk,
+        "program_ticket": signing.dumps(
+            {"exercise": program.exercise_id, "started": timezone.now().isoformat()},
+            salt=TICKET_SALT),
     }
     for label in ADMIN_MODELS:
         model = _admin_model(label)
@@ -466,6 +487,17 @@ def _objects_for_every_admin_page(course: Course) -> None:
     AccessLog.objects.create(**sign_in)
     OutboxRow.objects.create(channel="xapi", key="answered:0", payload={})
     make_image(course)
+
+
+def _program_and_submission(course: Course, learner: Any) -> Submission:
+    """A code exercise in the course, and a program the learner sent for it."""
+    exercise = Exercise.objects.create(
+        course=course, key="add-program", kind=Exercise.Kind.CODE, prompt="Write `add`.",
+        code={"starter": "", "reference": "def add(a, b):\n    return a + b\n",
+              "tests": [{"call": "add", "args": [1, 2], "expected": 3, "visible": True}]})
+    exercise.skills.set(course.skills.filter(key="halves"))
+    return Submission.objects.create(learner=learner, course=course, exercise=exercise,
+                                     source="def add(a, b): pass", started_at=timezone.now())
 
 
 def _lti_objects(cohort: Cohort, learner: Any) -> LtiRegistration:

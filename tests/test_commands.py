@@ -32,10 +32,19 @@ def test_load_demo_twice_creates_everything_once(db: Any) -> None:
     users = get_user_model().objects
     assert users.get(username="admin").is_superuser
     assert users.get(username="ada").check_password("demo")
-    cohort = Cohort.objects.get(teacher__username="tess")
+    cohort = Cohort.objects.get(teacher__username="tess", course__slug="fractions")
     assert set(cohort.learners.values_list("username", flat=True)) == {
         "ada", "sim-001", "sim-002", "sim-003"
     }
+    # The second demo course: programs, with ada and simulated learners in tess's club.
+    club = Cohort.objects.get(teacher__username="tess", course__slug="python-basics")
+    assert set(club.learners.values_list("username", flat=True)) == {
+        "ada", "py-sim-001", "py-sim-002", "py-sim-003"
+    }
+    python = Course.objects.get(slug="python-basics")
+    assert python.exercises.filter(kind="code").count() >= 30
+    assert python.skills.count() >= 10
+    assert Attempt.objects.filter(course=python, learner__username="py-sim-001").exists()
 
 
 def test_export_then_import_command_round_trip(course: Course, tmp_path: Path) -> None:

@@ -112,6 +112,28 @@ def record_attempt_on(
         if stored is not None:  # a resubmission, checked when it was first stored
             return AttemptOutcome(stored, created=False)
         raise
+    return record_checked_attempt(
+        learner=learner, course=course, exercise=exercise, answer=_stored_answer(given),
+        correct=correct, client_id=client_id, started_at=started_at, submitted_at=submitted_at,
+        hint_used=hint_used, follow_up=follow_up,
+    )
+
+
+def record_checked_attempt(
+    *,
+    learner: User,
+    course: Course,
+    exercise: ExerciseContent,
+    answer: str | list[int],
+    correct: bool,
+    client_id: uuid.UUID,
+    started_at: datetime | None = None,
+    submitted_at: datetime | None = None,
+    hint_used: bool = False,
+    follow_up: bool = True,
+) -> AttemptOutcome:
+    """Stores an attempt already checked (here, or by the judge for a program) in its study
+    session, with its chart update and messages: see :func:`record_attempt_on`."""
     submitted_at = submitted_at or timezone.now()
     started_at = _clamped_start(started_at, submitted_at)
     try:
@@ -126,7 +148,7 @@ def record_attempt_on(
                 exercise_id=exercise.id,
                 session_id=session_id,
                 client_id=client_id,
-                answer=_stored_answer(given),
+                answer=answer,
                 correct=correct,
                 started_at=started_at,
                 submitted_at=submitted_at,

@@ -10,14 +10,20 @@ Format ``learnpath-course`` version 1::
                     "hint", "solution", "status" ("active" | "retired"),
                     "choices": [{"text", "correct"}]        # kind "choice", 2 to 50
                     "answer": number, "tolerance": number   # kind "numeric"
-                    "accepted": [strings]}]}                # kind "text"
+                    "accepted": [strings]                   # kind "text"
+                    "code": {"starter", "reference",        # kind "code" (a Python program):
+                             "tests": [{"call", "args", "expected", "visible"}
+                                       | {"stdin", "stdout", "visible"}],
+                             "limits": {"cpu_seconds", "memory_mb", "output_kb", ...}}}]}
 
 Import validates the whole document first and reports every problem with where it is
 (``exercises[4] (frac-add-02).choices: ...``); nothing is written unless all is well. Text must
 fit its column and hold no NUL or lone surrogate anywhere (no database can store them); numbers
-must be finite. Importing over an existing course (same slug) updates skills and exercises by key
-in one transaction: exercises that are missing from the document and have attempts are retired,
-not deleted, so learners' history is kept.
+must be finite. A code exercise's reference solution must pass its tests, run in the judge's
+sandbox (a machine without the sandbox cannot import programs). Importing over an existing
+course (same slug) updates skills and exercises by key in one transaction: exercises that are
+missing from the document and have attempts are retired, not deleted, so learners' history is
+kept.
 """
 from __future__ import annotations
 
@@ -31,6 +37,7 @@ from django.db import transaction
 
 from courses.errors import InvalidInput
 from courses.jobs import schedule_chart_rebuild
+from courses.judging.spec import reference_problems
 from courses.models import Attempt, Choice, Course, Exercise, Prerequisite, Skill
 from courses.rules import (
     FORMAT_NAME,
@@ -227,6 +234,7 @@ def _answer_problems(exercise: dict[str, Any], where: str) -> list[str]:
     problems = answer_problems(
         exercise.get("kind"), choices=options, answer=exercise.get("answer"),
         tolerance=exercise.get("tolerance", 0), accepted=exercise.get("accepted"),
+        code=exercise.get("code"),
     )
     return [f"{where}.{field}: {message}" for field, message in problems]
 
@@ -234,6 +242,7 @@ def _answer_problems(exercise: dict[str, Any], where: str) -> list[str]:
 def import_course(document: Mapping[str, Any]) -> ImportSummary:
     """Validates, then creates or updates the course in one transaction."""
     problems = validate_course_document(document)
+    problems = problems or _program_problems(document["exercises"])
     if problems:
         raise CourseDocumentError(problems)
     meta = document["course"]
@@ -252,6 +261,14 @@ def import_course(document: Mapping[str, Any]) -> ImportSummary:
         if not created:
             schedule_chart_rebuild(course.pk)
     return summary
+
+
+def _program_problems(exercises: list[dict[str, Any]]) -> list[str]:
+    """Every code exercise's reference solution, run against its tests in the sandbox (as the
+    admin does when one is saved)."""
+    return [f"exercises[{index}] ({item['key']}).code: {problem}"
+            for index, item in enumerate(exercises) if item["kind"] == "code"
+            for problem in reference_problems(item["code"])]
 
 
 def _import_skills(course: Course, skills: list[dict[str, Any]]) -> dict[str, Skill]:
@@ -315,6 +332,7 @@ def apply_exercise_item(course: Course, exercise: Exercise | None, item: Mapping
     exercise.numeric_answer = item.get("answer") if item["kind"] == "numeric" else None
     exercise.tolerance = item.get("tolerance", 0) if item["kind"] == "numeric" else 0
     exercise.accepted_answers = item.get("accepted", []) if item["kind"] == "text" else []
+    exercise.code = item.get("code", {}) if item["kind"] == "code" else {}
     exercise.save()
     exercise.skills.set([skills_by_key[key] for key in item["skills"]])
     _replace_choices(exercise, item.get("choices", []) if item["kind"] == "choice" else [])

@@ -1,6 +1,8 @@
 """Simulated learners in the site: histories from :mod:`learnpath.sim`, stored through
 the same ``record_attempt`` service as real answers (so sessions and charts are kept the same
 way). The answer stored for a simulated attempt is the exercise's right answer or a wrong one.
+A simulated program is not run: its attempt is stored as the judge's would be, with the
+reference solution (accepted) or the starter code (not), and the simulated outcome.
 """
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from courses.actions.attempts import record_attempt
+from courses.actions.attempts import record_attempt, record_checked_attempt
 from courses.actions.enrolment import add_to_cohort, enrol
 from courses.models import Attempt, Cohort, Course, Exercise
+from courses.queries.content import course_content
 from courses.queries.exercises import answer_for, sim_course_for
 from learnpath.sim import SimHistory, simulate_population
 
@@ -90,15 +93,21 @@ def _store_history(
             if attempt.submitted_at + shift > now:
                 break
             exercise = exercises[attempt.exercise_key]
-            record_attempt(
-                learner=learner,
-                exercise=exercise,
-                given=answer_for(exercise, attempt.correct),
-                client_id=uuid.uuid5(_SIMULATION_NAMESPACE, f"{learner.pk}:{index}"),
-                started_at=attempt.started_at + shift,
-                submitted_at=attempt.submitted_at + shift,
-                hint_used=attempt.hint_used,
-            )
+            client_id = uuid.uuid5(_SIMULATION_NAMESPACE, f"{learner.pk}:{index}")
+            started_at = attempt.started_at + shift
+            submitted_at = attempt.submitted_at + shift
+            if exercise.kind == Exercise.Kind.CODE:
+                record_checked_attempt(
+                    learner=learner, course=exercise.course,
+                    exercise=course_content(exercise.course).by_id[exercise.pk],
+                    answer=str(answer_for(exercise, attempt.correct)), correct=attempt.correct,
+                    client_id=client_id, started_at=started_at, submitted_at=submitted_at,
+                    hint_used=attempt.hint_used)
+            else:
+                record_attempt(learner=learner, exercise=exercise,
+                               given=answer_for(exercise, attempt.correct), client_id=client_id,
+                               started_at=started_at, submitted_at=submitted_at,
+                               hint_used=attempt.hint_used)
             count += 1
     return count
 

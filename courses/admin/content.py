@@ -14,6 +14,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from courses.jobs import schedule_chart_rebuild
+from courses.judging.spec import code_problems, reference_problems
 from courses.models import (
     Choice,
     Exercise,
@@ -140,7 +141,7 @@ class ExerciseForm(forms.ModelForm):
         model = Exercise
         fields = [
             "course", "key", "skills", "prompt", "kind", "numeric_answer", "tolerance",
-            "accepted_answers", "hint", "solution", "difficulty", "status",
+            "accepted_answers", "code", "hint", "solution", "difficulty", "status",
         ]
 
     def clean(self) -> dict[str, Any]:
@@ -154,6 +155,12 @@ class ExerciseForm(forms.ModelForm):
         if kind == Exercise.Kind.TEXT:
             for problem in accepted_problems(cleaned.get("accepted_answers")):
                 self.add_error("accepted_answers", sentence(problem))
+        if kind == Exercise.Kind.CODE and "code" not in self.errors:
+            # The reference solution runs against every test (in the sandbox) before saving.
+            code = cleaned.get("code")
+            problems = [message for _, message in code_problems(code)]
+            for problem in problems or reference_problems(code):
+                self.add_error("code", sentence(problem))
         skills = cleaned.get("skills")
         if course and skills and any(skill.course_id != course.pk for skill in skills):
             self.add_error("skills", "Choose skills of the exercise's own course.")

@@ -9,7 +9,9 @@ Retired exercises are kept too: their attempts still have feedback pages.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from courses.models import Choice, Course, Exercise
 from courses.queries.charts import params_for
@@ -50,6 +52,11 @@ class ExerciseContent:
     status: str
     skills: tuple[SkillTag, ...]
     choices: tuple[Option, ...]
+    code: Mapping[str, Any]  # a program's starter, reference, tests and limits; {} otherwise
+
+    @property
+    def is_code(self) -> bool:
+        return self.kind == Exercise.Kind.CODE
 
     @property
     def is_active(self) -> bool:
@@ -119,10 +126,11 @@ class CourseContent:
                 tolerance=row.tolerance, accepted_answers=tuple(row.accepted_answers or ()),
                 difficulty=row.difficulty, status=row.status,
                 skills=tuple(skills.get(row.pk, ())), choices=tuple(choices.get(row.pk, ())),
+                code=row.code if row.kind == Exercise.Kind.CODE else {},
             )
             for row in Exercise.objects.filter(course=course).only(
                 "id", "key", "kind", "prompt", "hint", "solution", "numeric_answer",
-                "tolerance", "accepted_answers", "difficulty", "status",
+                "tolerance", "accepted_answers", "difficulty", "status", "code",
             )
         ]
         return cls({exercise.key: exercise for exercise in exercises},

@@ -48,6 +48,8 @@ def _export_exercise(exercise: Exercise) -> dict[str, Any]:
     elif exercise.kind == Exercise.Kind.NUMERIC:
         data["answer"] = exercise.numeric_answer
         data["tolerance"] = exercise.tolerance
+    elif exercise.kind == Exercise.Kind.CODE:
+        data["code"] = exercise.code
     else:
         data["accepted"] = list(exercise.accepted_answers)
     return data

@@ -48,4 +48,6 @@ def answer_for(exercise: Exercise, correct: bool) -> str | list[int]:
     if exercise.kind == Exercise.Kind.NUMERIC:
         answer = exercise.numeric_answer or 0.0
         return f"{answer if correct else answer + max(1.0, 10 * exercise.tolerance):g}"
+    if exercise.kind == Exercise.Kind.CODE:  # what a simulated learner "submits"
+        return str(exercise.code.get("reference" if correct else "starter", ""))
     return exercise.accepted_answers[0] if correct else "not sure"

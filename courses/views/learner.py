@@ -17,6 +17,7 @@ from courses import access
 from courses.actions.attempts import check_exercise_active, record_attempt_on
 from courses.actions.enrolment import enrol
 from courses.errors import InvalidInput, ServiceError
+from courses.judging.queries import attempt_verdict, program_page
 from courses.models import Attempt, Course
 from courses.queries.charts import learner_chart_view
 from courses.queries.content import ExerciseContent, course_content
@@ -105,8 +106,8 @@ def exercise_view(request: AuthenticatedHttpRequest, slug: str, key: str) -> Htt
             course=course,
             exercise=exercise,
             given=_given_answer(request, exercise),
-            client_id=_client_id(request),
-            started_at=_ticket_start(request, exercise),
+            client_id=client_id_of(request),
+            started_at=ticket_start(request, exercise),
             hint_used=request.POST.get("hint_used") == "1",
         )
     except ServiceError as error:
@@ -134,6 +135,7 @@ def attempt_feedback(request: AuthenticatedHttpRequest, slug: str, attempt_id: i
             "exercise": exercise,
             "correct_choices": [choice for choice in exercise.choices if choice.is_correct],
             "given_choices": _given_choice_texts(attempt, exercise),
+            "program_verdict": attempt_verdict(attempt) if exercise.is_code else None,
             "path": path_or_pending(request.user, course),
         },
     )
@@ -177,6 +179,7 @@ def _render_exercise(
             "previous_answer": request.POST.get("answer", ""),
             "previous_choices": request.POST.getlist("choice"),
             "path": learning_path(request.user, course),
+            "program": program_page(request.user, exercise) if exercise.is_code else None,
         },
         status=status,
     )
@@ -188,14 +191,14 @@ def _given_answer(request: HttpRequest, exercise: ExerciseContent) -> str | list
     return request.POST.get("answer", "")
 
 
-def _client_id(request: HttpRequest) -> uuid.UUID:
+def client_id_of(request: HttpRequest) -> uuid.UUID:
     try:
         return uuid.UUID(request.POST.get("client_id", ""))
     except ValueError:
         raise InvalidInput("The form is incomplete; please reload the exercise.") from None
 
 
-def _ticket_start(request: HttpRequest, exercise: ExerciseContent) -> datetime:
+def ticket_start(request: HttpRequest, exercise: ExerciseContent) -> datetime:
     try:
         ticket = signing.loads(
             request.POST.get("ticket", ""), salt=TICKET_SALT, max_age=TICKET_MAX_AGE_SECONDS

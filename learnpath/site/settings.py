@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "courses.xapi",
     "lti_tool",  # django-lti: LTI 1.3 registrations, deployments, LMS users, contexts, keys
     "courses.lti",
+    "courses.judging",
 ]
 # Benchmarks, load and fault drills (manage.py bench_*, load_test, fault_test, evaluate_paths):
 # a development app that production (DEBUG=0) does not install unless asked to.

@@ -20,6 +20,10 @@ from courses.ml.training import open_run, run_training
 from courses.models import Cohort, Course, TrainingRun
 
 DEMO_COURSE = Path(__file__).resolve().parents[2] / "demo" / "fractions_course.json"
+# The second demo course: programs judged in the sandbox (ada is enrolled in both).
+PYTHON_COURSE = DEMO_COURSE.parent / "python_course.json"
+PYTHON_CLASS = "Python club"
+PYTHON_LEARNERS = 20
 DEMO_IMAGES = DEMO_COURSE.parent / "images"  # images.json names them, with their alt text
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo accounts
 DEMO_CLASS = "Class 6A"
@@ -75,6 +79,7 @@ class Command(BaseCommand):
         simulate_learners(course, ["ada"], seed=seed + 1, sessions=(2, 3), days=7, cohort=cohort)
         self._fit_charts(course)
         self._first_model(course, history_learners)
+        self._python_course(tess, ada, seed, min(learners, PYTHON_LEARNERS), history_learners)
         self.stdout.write(
             f"{summary.learners} simulated learners in {DEMO_CLASS} "
             f"({summary.attempts} new attempts).\n"
@@ -84,6 +89,21 @@ class Command(BaseCommand):
             f"  {admin.username}  admin    http://127.0.0.1:8000/admin/"
         )
 
+
+    def _python_course(self, tess: Any, ada: Any, seed: int, learners: int,
+                       history_learners: int) -> None:
+        course = Course.objects.filter(slug="python-basics").first()
+        if course is None:
+            course = import_course(parse_course_json(PYTHON_COURSE.read_bytes())).course
+            self.stdout.write(f"Imported the demo course {course.title!r} (every reference "
+                              "solution judged in the sandbox).")
+        cohort, _ = Cohort.objects.get_or_create(name=PYTHON_CLASS, teacher=tess,
+                                                 defaults={"course": course})
+        add_to_cohort(cohort, ada)
+        simulate_learners(course, [f"py-sim-{n:03d}" for n in range(1, learners + 1)],
+                          seed=seed, cohort=cohort)
+        self._fit_charts(course)
+        self._first_model(course, history_learners // 2)
 
     def _fit_charts(self, course: Course) -> None:
         if course.skills.exclude(bkt_params=None).exists():
