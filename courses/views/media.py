@@ -4,7 +4,7 @@ Whitenoise serves only static files, so media comes through here. A file is serv
 is a stored image, with the type read from its bytes at upload, never guessed from the name;
 ``nosniff``, an inline disposition and a sandboxing Content-Security-Policy keep a browser from
 treating it as anything that could run script. A web server in front may serve ``/media/``
-itself with the same headers (docs/drafts/rendering.md says which).
+itself with the same headers (docs/content.md, "Images", says which).
 """
 from __future__ import annotations
 

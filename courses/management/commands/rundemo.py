@@ -21,7 +21,7 @@ RESTART_WINDOW = 300.0
 class Command(BaseCommand):
     help = (
         "Serve the site with real Celery workers (one also for path planning, one for path "
-        "planning only) and beat, restarting any that exits; Ctrl-C stops them all. "
+        "planning only, one judging programs) and beat, restarting any that exits; Ctrl-C stops them all. "
         "--production serves with gunicorn (WEB_CONCURRENCY workers) instead of runserver."
     )
 
@@ -45,6 +45,11 @@ class Command(BaseCommand):
             "paths-worker": [python, "-m", "celery", "-A", "learnpath.site", "worker", "-l",
                              "info", "--concurrency", "1", "-n", "demo-paths@%h",
                              "-Q", jobs.PATHS_QUEUE],
+            # Judges learners' programs in the sandbox, and nothing else: a judge worker can
+            # run on a machine of its own, with this queue only (README, "Scaling the judge").
+            "judge-worker": [python, "-m", "celery", "-A", "learnpath.site", "worker", "-l",
+                             "info", "--concurrency", "2", "-n", "demo-judge@%h",
+                             "-Q", jobs.JUDGE_QUEUE],
             "beat": [python, "-m", "celery", "-A", "learnpath.site", "beat", "-l", "info",
                      "--schedule", str(settings.DATA_DIR / "celerybeat-schedule")],
         }
