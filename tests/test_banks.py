@@ -54,8 +54,9 @@ def test_both_formats_read_the_same_questions(raw: bytes, reader: Any) -> None:
     assert set(questions) >= IMPORTED
     half = questions["Which is one half?"]
     assert half.kind == "choice" and half.category == "Fractions/Halves"
-    assert [(c.text.replace("<p>", "").replace("</p>", ""), c.correct) for c in half.choices] \
-        == [("1/2", True), ("1/3", False), ("2/3", False)]
+    assert [(c.text, c.correct) for c in half.choices] == [
+        ("1/2", True), ("1/3", False), ("2/3", False)]
+    assert half.prompt.startswith("Which of these is **one half**?")
     assert "One of two equal parts" in half.solution
     several = questions["Equal to one half"]
     assert [c.correct for c in several.choices] == [True, True, False]
@@ -79,8 +80,9 @@ def test_moodle_xml_keeps_lines_tags_hints_idnumbers_and_images() -> None:
     assert text.splitlines()[half.line - 1].strip() == '<question type="multichoice">'
     assert half.tags == ["halves"] and half.hint == "Two equal parts."
     assert half.source_id == "half-1" and exercise_key(half) == "half-1"
-    assert [image.name for image in half.images] == ["half.png"]
+    assert [(image.name, image.filename) for image in half.images] == [("half", "half.png")]
     assert half.images[0].data.startswith(b"\x89PNG")
+    assert half.prompt.endswith("![a circle, half shaded](image:half)")
     essay = next(p for p in parse_moodle_xml(XML).problems if p.question == "Explain fractions")
     assert text.splitlines()[essay.line - 1].strip() == '<question type="essay">'
     assert "essay" in essay.message
@@ -99,12 +101,14 @@ def test_gift_reports_where_its_problems_are() -> None:
     (b"<quiz><question type='multichoice'>", "not well-formed"),
     (b'<?xml version="1.0"?><!DOCTYPE quiz [<!ENTITY big "x">]><quiz>&big;</quiz>', "DTD"),
     (b"<questions/>", "starts with <quiz>"),
-    (b"\xff\xfe<quiz/>", "UTF-8"),
+    (b"<quiz>\n<question>\xff</question></quiz>", "line 2"),
+    (b'<?xml version="1.0" encoding="klingon"?><quiz/>', "encoding"),
+    (b"<quiz>\n</quiz>", "no questions"),
 ])
 def test_a_broken_moodle_file_is_one_clear_problem(raw: bytes, message: str) -> None:
     bank = parse_moodle_xml(raw)
     assert bank.questions == [] and len(bank.problems) == 1
-    assert message in bank.problems[0].message
+    assert message in str(bank.problems[0])
 
 
 @settings(max_examples=150, deadline=None)

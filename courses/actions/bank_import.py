@@ -7,11 +7,14 @@ exercises instead of adding copies. Skills come from a mapping — a category pa
 Adding``) or a tag (``tag:fractions``) to a skill key — and, for what the mapping leaves out,
 from a category or tag that names a skill (its key, or its name in any case), then from the
 default skill if one is given. A question with no skill is reported and left out, like every
-unsupported or malformed one; the rest can be imported. The write is one transaction.
+unsupported or malformed one, or one whose image would be refused (:mod:`.bank_images`); the
+rest can be imported. The write is one transaction: the images, then new exercises in bulk,
+then changed ones.
 """
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,17 +22,19 @@ from typing import Any
 from django.db import transaction
 from django.utils.text import slugify
 
+from courses.actions.bank_images import PlannedImage, add_bank_images, read_image_plan
 from courses.actions.course_import import UNSTORABLE, apply_exercise_item, validate_exercises
 from courses.banks.gift import parse_gift
 from courses.banks.moodle_xml import parse_moodle_xml
 from courses.banks.questions import BankProblem, BankQuestion, ParsedBank, exercise_key
 from courses.errors import InvalidInput
 from courses.jobs import schedule_chart_rebuild
-from courses.models import Attempt, Choice, Course, Exercise
+from courses.models import Attempt, Choice, ContentImage, Course, Exercise
 from courses.signals import bump_content_version
 
 FORMATS = {"moodle-xml": parse_moodle_xml, "gift": parse_gift}
 TAG_PREFIX = "tag:"
+_TEXT_FIELDS = ("prompt", "hint", "solution")
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class BankPlan:
     items: list[PlannedExercise] = field(default_factory=list)
     problems: list[BankProblem] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # category or tag -> skill it maps to
+    images: list[PlannedImage] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(1 for item in self.items if item.action == action)
@@ -57,12 +63,24 @@ class BankPlan:
         return [problem for problem in self.problems if problem.skipped]
 
 
+class UnreadableBank(InvalidInput):
+    """A file with no question that could be read at all; ``problems`` say why."""
+
+    def __init__(self, problems: list[BankProblem]) -> None:
+        super().__init__("No question could be read from this file.")
+        self.problems = problems
+
+
 def parse_bank(raw: bytes | str, bank_format: str) -> ParsedBank:
-    """The questions and problems of a bank in ``bank_format`` (``moodle-xml`` or ``gift``)."""
+    """The questions and problems of a bank in ``bank_format`` (``moodle-xml`` or ``gift``);
+    :class:`UnreadableBank` when not one question could be read."""
     reader = FORMATS.get(bank_format)
     if reader is None:
         raise InvalidInput(f"Unknown bank format {bank_format!r}: use moodle-xml or gift.")
-    return reader(raw)
+    bank = reader(raw)
+    if not bank.questions:
+        raise UnreadableBank(bank.problems)
+    return bank
 
 
 def read_format(filename: str, raw: bytes) -> str:
@@ -155,15 +173,64 @@ def _same(exercise: Exercise, item: Mapping[str, Any], skills: list[str],
 
 def read_bank_plan(course: Course, bank: ParsedBank, mapping: Mapping[str, str] | None = None,
                    default_skill: str = "") -> BankPlan:
-    """The dry run: every question mapped and checked; what would be created or updated."""
+    """The dry run: every question mapped and checked, its images too; what would be created
+    or updated."""
     finder = _SkillFinder(course, mapping or {}, default_skill.strip())
     unknown = finder.unknown_targets()
     if unknown:
         raise InvalidInput(f"The mapping names skills this course does not have: {unknown}.")
     plan = BankPlan(course=course, problems=list(bank.problems))
+    checked = _checked_items(bank.questions, finder, plan)
+    images, renamed = read_image_plan(course, (question for question, _, _ in checked))
     existing = {e.key: e for e in course.exercises.prefetch_related("skills", "choices")}
+    kept: list[BankQuestion] = []
+    for question, key, item in checked:
+        reasons = images.refused.get(id(question))
+        if reasons:
+            plan.problems += [BankProblem(question.line, question.name, r) for r in reasons]
+            continue
+        named = _with_image_names(item, renamed)
+        if named != item and _reported(question, named, finder.keys, plan):
+            continue  # a longer image name made a text too long
+        item = named
+        stored = existing.get(key)
+        if stored is None:
+            action = "create"
+        else:
+            same = _same(stored, item, sorted(s.key for s in stored.skills.all()),
+                         [(c.text, c.is_correct) for c in stored.choices.all()])
+            action = "unchanged" if same else "update"
+        plan.items.append(PlannedExercise(key, question, action, item))
+        kept.append(question)
+    shown = {image.digest for question in kept for image in question.images}
+    plan.images = [image for image in images.images if image.digest in shown]
+    plan.problems.sort(key=lambda problem: problem.line)
+    return plan
+
+
+def _with_image_names(item: dict[str, Any], renamed: Mapping[str, str]) -> dict[str, Any]:
+    """The exercise item with its image references following the course's names."""
+    if not renamed:
+        return item
+    pattern = re.compile(r"\]\(image:(" + "|".join(map(re.escape, renamed)) + r")\)")
+
+    def rename(text: str) -> str:
+        return pattern.sub(lambda match: f"](image:{renamed[match.group(1)]})", text)
+
+    changed = {**item, **{name: rename(item[name]) for name in _TEXT_FIELDS}}
+    if "choices" in item:
+        changed["choices"] = [{**choice, "text": rename(choice["text"])}
+                              for choice in item["choices"]]
+    return changed
+
+
+def _checked_items(questions: list[BankQuestion], finder: _SkillFinder, plan: BankPlan
+                   ) -> list[tuple[BankQuestion, str, dict[str, Any]]]:
+    """Each question with a skill and a key of its own, as a checked exercise item; the rest
+    reported in the plan's problems."""
+    checked: list[tuple[BankQuestion, str, dict[str, Any]]] = []
     seen: set[str] = set()
-    for question in bank.questions:
+    for question in questions:
         skills = finder.skills_for(question, plan.sources)
         if not skills:
             labels = ", ".join(_source_labels(question)) or "no category or tag"
@@ -177,55 +244,62 @@ def read_bank_plan(course: Course, bank: ParsedBank, mapping: Mapping[str, str] 
             continue
         seen.add(key)
         item = _item(question, key, skills)
-        problems: list[str] = []
-        validate_exercises([item], finder.keys, problems)
-        if UNSTORABLE.search(json.dumps(item, ensure_ascii=False)):
-            problems.append("the text holds a character that cannot be stored")
-        if problems:
-            prefix = f"exercises[0] ({key})."
-            plan.problems += [BankProblem(question.line, question.name, p.removeprefix(prefix))
-                              for p in problems]
+        if _reported(question, item, finder.keys, plan):
             continue
-        stored = existing.get(key)
-        if stored is None:
-            action = "create"
-        else:
-            same = _same(stored, item, sorted(s.key for s in stored.skills.all()),
-                         [(c.text, c.is_correct) for c in stored.choices.all()])
-            action = "unchanged" if same else "update"
-        plan.items.append(PlannedExercise(key, question, action, item))
-    plan.problems.sort(key=lambda problem: problem.line)
-    return plan
+        checked.append((question, key, item))
+    return checked
+
+
+def _reported(question: BankQuestion, item: dict[str, Any], skill_keys: set[str],
+              plan: BankPlan) -> bool:
+    """Whether the exercise item cannot be stored, each reason in the plan's problems."""
+    problems: list[str] = []
+    validate_exercises([item], skill_keys, problems)
+    if UNSTORABLE.search(json.dumps(item, ensure_ascii=False)):
+        problems.append("the text holds a character that cannot be stored")
+    prefix = f"exercises[0] ({item['key']})."
+    plan.problems += [BankProblem(question.line, question.name, p.removeprefix(prefix))
+                      for p in problems]
+    return bool(problems)
 
 
 def import_bank(plan: BankPlan, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Writes what the plan says (the author has seen the dry run), in one transaction: new
-    exercises in bulk (a 2,000-question bank is a handful of queries), changed ones one by
-    one, keeping their option ids when the options did not change."""
+    """Writes what the plan says (the author has seen the dry run), in one transaction: the
+    new images, new exercises in bulk (a 2,000-question bank is a handful of queries), changed
+    ones one by one, keeping their option ids when the options did not change. When the
+    transaction fails, the image files it stored are removed again."""
+    stored: list[ContentImage] = []
+    try:
+        with transaction.atomic():
+            list(Course.objects.select_for_update().filter(pk=plan.course.pk))
+            stored = add_bank_images(plan.course, plan.images)
+            _write_exercises(plan, progress)
+    except BaseException:
+        for image in stored:
+            image.file.delete(save=False)
+        raise
+    return {action: plan.count(action) for action in ("create", "update", "unchanged")}
+
+
+def _write_exercises(plan: BankPlan, progress: Callable[[int], None] | None) -> None:
     course = plan.course
-    with transaction.atomic():
-        list(Course.objects.select_for_update().filter(pk=course.pk))
-        skills = {skill.key: skill for skill in course.skills.all()}
-        existing = {e.key: e for e in course.exercises.all()}
-        new = [p for p in plan.items if p.action == "create" and p.key not in existing]
-        _create_all(course, new, skills)
-        done = len(new)
+    skills = {skill.key: skill for skill in course.skills.all()}
+    existing = {e.key: e for e in course.exercises.all()}
+    new = [p for p in plan.items if p.action == "create" and p.key not in existing]
+    _create_all(course, new, skills)
+    done = len(new)
+    if progress is not None:
+        progress(done)
+    created = {p.key for p in new}
+    changed = [p for p in plan.items if p.key not in created and p.action != "unchanged"]
+    if Attempt.objects.filter(exercise__in=[existing[p.key] for p in changed
+                                            if p.key in existing]).exists():
+        schedule_chart_rebuild(course.pk)  # answered exercises change: the charts replay
+    for planned in changed:  # one by one, as the course import updates an exercise
+        apply_exercise_item(course, existing.get(planned.key), planned.item, skills)
+        done += 1
         if progress is not None:
             progress(done)
-        attempted = False
-        for planned in plan.items:
-            if planned in new or planned.action == "unchanged":
-                continue
-            stored = existing.get(planned.key)
-            apply_exercise_item(course, stored, planned.item, skills)
-            attempted = attempted or (stored is not None and Attempt.objects.filter(
-                exercise=stored).exists())
-            done += 1
-            if progress is not None:
-                progress(done)
-        if attempted:  # an answered exercise changed its skills or answer: charts replay
-            schedule_chart_rebuild(course.pk)
-    return {action: plan.count(action) for action in ("create", "update", "unchanged")}
 
 
 def _create_all(course: Course, planned: list[PlannedExercise],

@@ -1,6 +1,8 @@
 """Question banks in the admin: upload a Moodle XML or GIFT file, see what the import would do
 (every category and tag found, each with the skill it maps to and a menu to change it; every
-question left out, with its line), then confirm; and download a course as Moodle XML.
+image that would be stored; every question left out, with its line), then confirm; and
+download a course as Moodle XML. A file from which not one question can be read is refused
+with a 400 and its problems, and is not kept.
 
 Between the preview and the confirmation the upload waits in a private folder under the data
 directory, named by a random id that only a signed, course-bound, one-day token reveals; it is
@@ -22,20 +24,21 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from courses.actions.bank_images import STORE
 from courses.actions.bank_import import (
     FORMATS,
     TAG_PREFIX,
     BankPlan,
+    UnreadableBank,
     import_bank,
     parse_bank,
     parse_mapping,
     read_bank_plan,
     read_format,
 )
-from courses.banks.moodle_export import moodle_xml_of
 from courses.errors import ServiceError
 from courses.models import Course
-from courses.queries.course_export import export_course
+from courses.queries.bank_export import course_as_moodle_xml
 
 TOKEN_SALT = "learnpath.bank-upload"  # noqa: S105 (a signing salt, not a secret)
 TOKEN_MAX_AGE = 24 * 3600
@@ -150,8 +153,10 @@ def bank_import_view(model_admin: admin.ModelAdmin, request: HttpRequest,
                 status = 400
     except ServiceError as error:
         context["error"], status, plan = error.message, 400, None
+        context["problems"] = error.problems if isinstance(error, UnreadableBank) else []
     if plan is not None:
-        context.update(plan=plan, token=token, name=name, counts={
+        context.update(plan=plan, token=token, name=name, new_images=[
+            image for image in plan.images if image.action == STORE], counts={
             action: plan.count(action) for action in ("create", "update", "unchanged")}, labels=[
             (label, plan.sources.get(label, "")) for label in _labels(plan)],
             rows=plan.items[:PREVIEW_ROWS], more=max(0, len(plan.items) - PREVIEW_ROWS))
@@ -165,7 +170,7 @@ def bank_export_view(model_admin: admin.ModelAdmin, request: HttpRequest,
     if not model_admin.has_view_permission(request):
         return HttpResponse("Not allowed.", status=403)
     course = get_object_or_404(Course, pk=course_id)
-    response = HttpResponse(moodle_xml_of(export_course(course)),
+    response = HttpResponse(course_as_moodle_xml(course),
                             content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{course.slug}-moodle.xml"'
     return response

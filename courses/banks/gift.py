@@ -1,9 +1,11 @@
 """GIFT question banks (Moodle's text format): multiple choice (``{=right ~wrong}``, several
 right ones with ``~%50%``), true/false (``{T}``, ``{FALSE}``), short answer (``{=a =b}``) and
 numerical (``{#3.14:0.01}``, ``{#1..2}``) questions, with titles, categories (``$CATEGORY:``),
-per-answer feedback (``#…``), general feedback (``####…``) and the ``[html]``/``[markdown]``
-text formats. Matching, essay, description and missing-word-with-several-gaps questions are
-reported as not supported. Credits map to right/wrong options as in :mod:`.moodle_xml`.
+per-answer feedback (``#…``), general feedback (``####…``) and the ``[html]``, ``[markdown]``,
+``[plain]`` and ``[moodle]`` text formats (:mod:`.moodle_text` turns each into Markdown; GIFT
+has no embedded files, so an ``<img>`` is reported and left out). Matching, essay,
+description and missing-word-with-several-gaps questions are reported as not supported.
+Credits map to right/wrong options as in :mod:`.moodle_xml`.
 
 There is no maintained GIFT library on PyPI (``pygiftparser`` was last released in 2016 for
 Python 2-era code), so this is a small parser of the documented syntax.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from courses.banks.moodle_text import AUTO, HTML, MARKDOWN, PLAIN, TextTooLong, markdown_of
 from courses.banks.questions import (
     CHOICE,
     NUMERIC,
@@ -28,6 +31,7 @@ _ESCAPES = {"\\~": "~", "\\=": "=", "\\#": "#", "\\{": "{", "\\}": "}", "\\:": "
             "\\n": "\n", "\\\\": "\\"}
 _ESCAPE = re.compile(r"\\[~=#{}:n\\]")
 _FORMAT = re.compile(r"^\[(html|markdown|plain|moodle)\]\s*")
+_FORMATS = {"html": HTML, "markdown": MARKDOWN, "plain": PLAIN, "moodle": AUTO}
 _CREDIT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 _TRUE, _FALSE = {"T", "TRUE"}, {"F", "FALSE"}
 
@@ -72,7 +76,7 @@ def _blocks(text: str) -> list[tuple[int, str]]:
     """(first line, text) of each blank-line-separated block, comments removed."""
     blocks: list[tuple[int, str]] = []
     start, lines = 0, list[str]()
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if line.lstrip().startswith("//"):
             continue
         if not line.strip():
@@ -94,14 +98,33 @@ def parse_gift(raw: bytes | str) -> ParsedBank:
     if text is None:
         return bank
     category = ""
-    for index, (line, block) in enumerate(_blocks(text.replace("\r\n", "\n"))):
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")  # as editors count lines
+    for index, (line, block) in enumerate(_blocks(lines)):
         if block.startswith("$CATEGORY:"):
             category = category_path(block.removeprefix("$CATEGORY:"))
             continue
         question = _question(block, line, index, category, bank)
         if question is not None:
             bank.questions.append(question)
-    return bank
+    return bank.finish()
+
+
+def _as_markdown(question: BankQuestion, text_format: str, bank: ParsedBank) -> None:
+    """The question's texts, read in the GIFT format they were written in, as Markdown."""
+    notes: list[str] = []
+
+    def no_image(source: str, alt: str) -> str:
+        notes.append(f"GIFT has no embedded files: the image {source[:80]!r} was left out")
+        return ""
+
+    def convert(text: str) -> str:
+        return markdown_of(text, text_format, no_image, notes)
+
+    question.prompt, question.solution = convert(question.prompt), convert(question.solution)
+    question.choices = [BankChoice(convert(c.text), c.correct, convert(c.feedback))
+                        for c in question.choices]
+    for note in dict.fromkeys(notes):
+        bank.note(question, note)
 
 
 def _question(block: str, line: int, index: int, category: str,
@@ -115,7 +138,9 @@ def _question(block: str, line: int, index: int, category: str,
             return None
         name = _unescape(body[2:end]) or name
         body = body[end + 2:].strip()
-    body = _FORMAT.sub("", body)
+    written = _FORMAT.match(body)
+    text_format = _FORMATS[written.group(1)] if written else AUTO
+    body = body[written.end():] if written else body
     opening = _unescaped(body, "{")
     if opening < 0:
         bank.problem(line, name, "a description (no answer in braces) is not an exercise")
@@ -147,7 +172,18 @@ def _question(block: str, line: int, index: int, category: str,
         return None
     read = _numerical if answers.startswith("#") else _true_false if _feedback(
         answers)[0].upper() in _TRUE | _FALSE else _options
-    return question if read(question, answers, bank) else None
+    if not read(question, answers, bank):
+        return None
+    try:
+        _as_markdown(question, text_format, bank)
+    except TextTooLong as error:
+        bank.problem(line, name, str(error))
+        return None
+    if not question.prompt or any(not choice.text for choice in question.choices):
+        bank.problem(line, name, "the question or an answer has no text once read as "
+                     f"{text_format}")
+        return None
+    return question
 
 
 def _feedback(piece: str) -> tuple[str, str]:
@@ -216,7 +252,7 @@ def _numerical(question: BankQuestion, answers: str, bank: ParsedBank) -> bool:
             low, high = (finite_number(part) for part in text.split("..", 1))
             if low is None or high is None or high < low:
                 break
-            question.answer, question.tolerance = (low + high) / 2, (high - low) / 2
+            question.answer, question.tolerance = low / 2 + high / 2, high / 2 - low / 2
             return True
         value, _, tolerance = text.partition(":")
         number, spread = finite_number(value), finite_number(tolerance or "0")

@@ -30,10 +30,38 @@ class BankChoice:
     feedback: str = ""
 
 
+IMAGE_NAME_LENGTH = 80  # ContentImage.name's
+_DIGEST_LENGTH = 8
+
+
 @dataclass(frozen=True)
 class BankImage:
+    """An image a question's text shows: ``name`` is the course image it becomes (it may
+    change when the course already has a different image of that name), ``filename`` the file
+    as the bank names it, ``alt`` the alt text the first text showing it gives."""
+
     name: str
+    filename: str
     data: bytes
+    alt: str
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def image_name(filename: str) -> str:
+    """The course image name a file's name suggests: ``Number line (1).png`` ->
+    ``number-line-1``."""
+    stem = filename.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    name = slugify(stem).replace("_", "-").strip("-")[: IMAGE_NAME_LENGTH - _DIGEST_LENGTH - 1]
+    return name.strip("-") or "image"
+
+
+def with_digest(name: str, digest: str) -> str:
+    """``name`` made unique by the content it names."""
+    suffix = f"-{digest[:_DIGEST_LENGTH]}"
+    return name if name.endswith(suffix) else name[: IMAGE_NAME_LENGTH - len(suffix)] + suffix
 
 
 @dataclass
@@ -90,6 +118,12 @@ class ParsedBank:
     def skipped(self) -> list[BankProblem]:
         return [problem for problem in self.problems if problem.skipped]
 
+    def finish(self) -> ParsedBank:
+        """The bank, with a problem saying so when it holds nothing at all."""
+        if not self.questions and not self.problems:
+            self.problem(1, "", "the file holds no questions")
+        return self
+
 
 def exercise_key(question: BankQuestion) -> str:
     """A stable key for the question: its idnumber, else its name and a digest of its place."""
@@ -122,8 +156,15 @@ def decoded(raw: bytes | str, bank: ParsedBank) -> str | None:
     """The file's text (UTF-8, a byte-order mark allowed); None, with the problem, if not."""
     if isinstance(raw, str):
         return raw
+    return decoded_as(raw, "utf-8-sig", bank)
+
+
+def decoded_as(raw: bytes, encoding: str, bank: ParsedBank) -> str | None:
+    """``raw`` decoded; None, with the problem and the line where it is, if it cannot be."""
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode(encoding)
     except UnicodeDecodeError as error:
-        bank.problem(1, "", f"the file is not UTF-8 text (byte {error.start})")
+        line = raw[: error.start].count(b"\n") + 1
+        bank.problem(line, "", f"the file is not {encoding.removesuffix('-sig').upper()} text "
+                     f"(byte {error.start + 1} cannot be read)")
         return None

@@ -1,5 +1,5 @@
 """``manage.py export_bank COURSE FILE``: a course's exercises as a Moodle XML question bank
-(``-`` writes to standard output)."""
+with the images its texts show embedded (``-`` writes to standard output)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,9 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from courses.banks.moodle_export import moodle_xml_of
 from courses.management.lookup import course_or_error
-from courses.queries.course_export import export_course
+from courses.queries.bank_export import course_as_moodle_xml
 
 
 class Command(BaseCommand):
@@ -20,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("path", help="output file, or - for standard output")
 
     def handle(self, *args: Any, course: str, path: str, **options: Any) -> None:
-        data = moodle_xml_of(export_course(course_or_error(course)))
+        data = course_as_moodle_xml(course_or_error(course))
         if path == "-":
             self.stdout.write(data.decode())
             return

@@ -1,6 +1,7 @@
 """``manage.py import_bank COURSE FILE``: a Moodle XML or GIFT question bank into a course's
 exercises. Without ``--confirm`` it is a dry run: it prints what would be created, updated or
-left as it is, and every question it would leave out, with its line; nothing is written."""
+left as it is, the images it would store, and every question it would leave out, with its
+line; nothing is written. A file from which not one question can be read is an error."""
 from __future__ import annotations
 
 import time
@@ -10,8 +11,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from courses.actions.bank_images import STORE
 from courses.actions.bank_import import (
     FORMATS,
+    UnreadableBank,
     import_bank,
     parse_bank,
     parse_mapping,
@@ -50,6 +53,9 @@ class Command(BaseCommand):
         try:
             bank = parse_bank(raw, format or read_format(path.name, raw))
             plan = read_bank_plan(target, bank, mapped, default_skill)
+        except UnreadableBank as error:
+            raise CommandError("\n  - ".join([f"{path}: {error.message} Nothing was written.",
+                                                *map(str, error.problems)])) from error
         except ServiceError as error:
             raise CommandError(error.message) from error
         self.stdout.write(f"{path}: {len(bank.questions)} question(s) read; would create "
@@ -57,16 +63,28 @@ class Command(BaseCommand):
                           f"{plan.count('unchanged')} unchanged; {len(plan.skipped)} left out.")
         for source, skill in sorted(plan.sources.items()):
             self.stdout.write(f"  {source} -> {skill}")
+        for image in plan.images:
+            action = (f"store ({image.width} × {image.height})" if image.action == STORE
+                      else "already in the course")
+            self.stdout.write(f"  image {image.filename} -> image:{image.name}: {action}")
         for problem in plan.problems:
             self.stdout.write(f"  - {problem}")
         if not confirm:
             self.stdout.write("Dry run: nothing was written. Run again with --confirm to import.")
             return
+        if not plan.items:
+            raise CommandError("No question in this file can be imported (see above); nothing "
+                               "was written.")
         with tqdm(total=len(plan.items), unit="question", disable=None) as bar:
             def advance(done: int) -> None:
                 bar.update(done - bar.n)
 
-            counts = import_bank(plan, progress=advance)
+            try:
+                counts = import_bank(plan, progress=advance)
+            except ServiceError as error:
+                raise CommandError(error.message) from error
         self.stdout.write(self.style.SUCCESS(
             f"Imported into {target.slug}: {counts['create']} created, {counts['update']} "
-            f"updated, {counts['unchanged']} unchanged ({time.monotonic() - started:.1f} s)."))
+            f"updated, {counts['unchanged']} unchanged, "
+            f"{sum(1 for image in plan.images if image.action == STORE)} image(s) stored "
+            f"({time.monotonic() - started:.1f} s)."))
