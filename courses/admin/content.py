@@ -2,6 +2,7 @@
 learner's-eye preview (linked from the exercise list)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -159,7 +160,9 @@ class ExerciseForm(forms.ModelForm):
             # The reference solution runs against every test (in the sandbox) before saving.
             code = cleaned.get("code")
             problems = [message for _, message in code_problems(code)]
-            for problem in problems or reference_problems(code):
+            if not problems and isinstance(code, Mapping):
+                problems = reference_problems(code)
+            for problem in problems:
                 self.add_error("code", sentence(problem))
         skills = cleaned.get("skills")
         if course and skills and any(skill.course_id != course.pk for skill in skills):

@@ -21,7 +21,8 @@ RESTART_WINDOW = 300.0
 class Command(BaseCommand):
     help = (
         "Serve the site with real Celery workers (one also for path planning, one for path "
-        "planning only, one judging programs) and beat, restarting any that exits; Ctrl-C stops them all. "
+        "planning only, one judging programs) and beat, restarting any that exits; "
+        "Ctrl-C stops them all. "
         "--production serves with gunicorn (WEB_CONCURRENCY workers) instead of runserver."
     )
 
