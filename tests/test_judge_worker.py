@@ -4,12 +4,6 @@ attempt. Needs PostgreSQL and a broker another process can reach, like the train
 runs it; skipped on the in-memory defaults)."""
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -27,33 +21,9 @@ from courses.models import Attempt, Course
 from courses.queries.content import course_content
 from learnpath.site.celery import app
 from tests.factories import RIGHT_PROGRAMS, code_course_document
-from tests.test_worker_kill import ROOT, _wait, shared_services  # noqa: F401 - a fixture
+from tests.test_worker_kill import Worker, _wait, shared_services  # noqa: F401 - a fixture
 
 SLOW_ADD = "import time\n\ndef add(a, b):\n    time.sleep(30)\n    return a + b\n"
-
-
-class JudgeWorker:
-    """``celery worker -Q judge`` in a process group of its own, logging to a file."""
-
-    def __init__(self, services: dict[str, str], data_dir: Path, log: Path) -> None:
-        environment = os.environ | services | {
-            "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
-            "LEARNPATH_DATA_DIR": str(data_dir), "DEBUG": "1",
-        }
-        self.log = log.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "learnpath.site", "worker", "--pool",
-             "prefork", "--concurrency", "1", "-l", "info", "-Q", "judge,celery",
-             "-n", f"judgetest-{time.monotonic_ns()}@%h", "--without-mingle",
-             "--without-gossip"],
-            cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-
-    def kill_all(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(30)
-        self.log.close()
 
 
 def _submission(pk: int) -> Submission:
@@ -77,7 +47,7 @@ def test_a_judge_worker_killed_mid_run_leaves_the_program_to_the_next_one(
     enrol(alice, course)
     app.control.purge()
     log = tmp_path / "judge.log"
-    worker = JudgeWorker(shared_services, tmp_path, log)
+    worker = Worker(shared_services, tmp_path, log, queues="judge,celery")
     try:
         quick = _send(alice, course, RIGHT_PROGRAMS["add"])
         _wait(lambda: _submission(quick.pk).status == Submission.Status.JUDGED, 120,
@@ -91,7 +61,7 @@ def test_a_judge_worker_killed_mid_run_leaves_the_program_to_the_next_one(
     # Its lease runs out (the limits' wall clock plus a margin): as if that time had passed.
     Submission.objects.filter(pk=slow.pk).update(
         claimed_until=timezone.now() - timedelta(seconds=1))
-    again = JudgeWorker(shared_services, tmp_path, log)
+    again = Worker(shared_services, tmp_path, log, queues="judge,celery")
     try:  # a starting worker queues what was left waiting
         _wait(lambda: _submission(slow.pk).status == Submission.Status.JUDGED, 120,
               "the slow program judged by the next worker", log)

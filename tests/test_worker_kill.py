@@ -50,7 +50,8 @@ def shared_services(transactional_db: Any) -> dict[str, str]:
 class Worker:
     """``celery worker`` in a process group of its own, logging to a file."""
 
-    def __init__(self, services: dict[str, str], data_dir: Path, log: Path) -> None:
+    def __init__(self, services: dict[str, str], data_dir: Path, log: Path,
+                 queues: str = "celery") -> None:
         environment = os.environ | services | {
             "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
             "LEARNPATH_DATA_DIR": str(data_dir), "DEBUG": "1",
@@ -58,7 +59,8 @@ class Worker:
         self.log = log.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "learnpath.site", "worker", "--pool", "prefork",
-             "--concurrency", "1", "-l", "info", "-n", f"killtest-{time.monotonic_ns()}@%h",
+             "--concurrency", "1", "-l", "info", "-Q", queues,
+             "-n", f"killtest-{time.monotonic_ns()}@%h",
              "--without-mingle", "--without-gossip"],
             cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,
