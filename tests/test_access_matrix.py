@@ -207,6 +207,11 @@ SITE_MATRIX: dict[str, tuple[Check, ...]] = {
         post("/account/api-tokens/new/", {"name": "script"}, LOGIN,
              *[redirect("api_tokens")] * 5),
     ),
+    "account/language/": (  # anyone: a signed-in person's choice is stored, else a cookie
+        get("/account/language/", *[OK] * 6, wrong_method="delete"),
+        post("/account/language/", {"language": "es"}, *[redirect("language")] * 6,
+             wrong_method="delete"),
+    ),
     "account/api-tokens/<int:token_id>/revoke/": (  # only one's own: alice's token
         post("/account/api-tokens/{token}/revoke/", {}, LOGIN, redirect("api_tokens"),
              *[NOT_FOUND] * 4),

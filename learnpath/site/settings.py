@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "lti_tool",  # django-lti: LTI 1.3 registrations, deployments, LMS users, contexts, keys
     "courses.lti",
     "courses.judging",
+    "courses.languages",
 ]
 # Benchmarks, load and fault drills (manage.py bench_*, load_test, fault_test, evaluate_paths):
 # a development app that production (DEBUG=0) does not install unless asked to.
@@ -62,9 +63,14 @@ MIDDLEWARE = [
     # Before the session middleware: it sees the cookies set inside (courses.lti.framing).
     "courses.lti.framing.LmsFrameMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the sessions, before CommonMiddleware: the browser's language (Accept-Language) or
+    # the language cookie.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's stored language choice overrides the browser's.
+    "courses.languages.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns locked-out sign-ins into a 429 page.
@@ -94,6 +100,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "courses.context_processors.top_bar",
@@ -138,7 +145,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Pages in the learner's language: their choice (courses.languages), else the browser's; the
+# site's own texts are translated (courses/locale/), course content stays as authored.
 LANGUAGE_CODE = "en-us"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "courses" / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from courses.api.main import api
+from courses.languages.views import language_page
 
 admin.site.site_header = "learnpath authoring"
 admin.site.site_title = "learnpath"
@@ -14,5 +15,6 @@ urlpatterns = [
     path("lti/", include("courses.lti.urls")),
     path("api/v1/", api.urls),
     path("account/api-tokens/", include("courses.api.urls")),
+    path("account/language/", language_page, name="language"),
     path("", include("courses.urls")),
 ]

@@ -1,0 +1,1 @@
+"""The learner's language: their stored choice, else the browser's (Accept-Language)."""
