@@ -18,6 +18,10 @@ class CachedPath(models.Model):
     path = models.JSONField(help_text="The serialised path: items, source, note, model version.")
     last_attempt_id = models.BigIntegerField(default=0, help_text="The learner's newest attempt.")
     pins = models.CharField(max_length=80, help_text="The pins that applied: count:ids:latest.")
+    assignments = models.CharField(
+        max_length=120, default="",
+        help_text="The assignments that applied, and extensions: count:ids:latest/count:latest.",
+    )
     model_version_id = models.BigIntegerField(null=True, help_text="The active model's id.")
     content_version = models.PositiveIntegerField(help_text="The course's content version.")
     settings_at = models.DateTimeField(help_text="When the course's settings last changed.")

@@ -496,5 +496,7 @@ class PathPin(models.Model):
 
 
 # Defined apart to keep this module small; every model is importable from here.
+from courses.assignments import Assignment as Assignment  # noqa: E402
+from courses.assignments import AssignmentExtension as AssignmentExtension  # noqa: E402
 from courses.cached_path import CachedPath as CachedPath  # noqa: E402
 from courses.content_images import ContentImage as ContentImage  # noqa: E402

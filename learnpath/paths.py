@@ -32,6 +32,14 @@ The plan is made one step at a time:
    to both the chart (BKT update) and the model state, so the next step is planned for the
    learner as they will probably be after it: a skill reaching proficiency opens its dependents.
 
+**Assigned work.** ``priorities`` (exercise key -> :class:`Priority`) favour the exercises of a
+learner's open assignments: each one's weight (:mod:`learnpath.urgency`, growing as the due
+date nears) times its band fit is added to its score; a prioritised exercise is a candidate even
+off the frontier (say a mastered skill's exercise assigned to answer) when it is unseen or
+spaced and its skills' prerequisites are all familiar; the lookahead re-ranks only candidates
+of the best one's weight (so it never undoes the priority); the step's reason starts with the
+priority's own ("Assigned: Fractions, due Friday.").
+
 Teacher pins come first, in their order, and the model is rolled through them too. With
 ``targets`` (the skills the learner works towards), candidates are limited to the targets and
 the skills they build on; when none of those is eligible, the targets' own exercises are.
@@ -68,7 +76,7 @@ from learnpath.success import p_mastery_of as _p_mastery
 
 __all__ = [
     "LEARN", "PINNED", "REVIEW", "ChartSuccessModel", "PlanConfig", "PlanExercise",
-    "PlannedStep", "SequenceSuccessModel", "SuccessModel", "TargetOutlook", "plan_path",
+    "PlannedStep", "Priority", "SequenceSuccessModel", "SuccessModel", "TargetOutlook", "plan_path",
     "rule_next_exercise",
 ]
 
@@ -96,6 +104,15 @@ class PlanConfig:
     # model's expected rise of P(right) on the targets' exercises (0: off).
     lookahead: int = 12
     max_target_exercises: int = 300
+
+
+@dataclass(frozen=True)
+class Priority:
+    """Assigned work: a weight added to the exercise's planning score (times its band fit) and
+    the words that start its step's reason."""
+
+    weight: float
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -136,6 +153,24 @@ class _Planner:
         chosen = [e for group in groups for e in self.fresh(group)]
         # Everything that fits was answered lately: the least recently answered come back.
         return chosen or self.least_recent([e for group in groups for e in group]), focus
+
+    def prioritised_extras(
+        self, chart: Mapping[str, mastery.SkillMastery], chosen: Sequence[PlanExercise],
+        excluded: set[str], priorities: Mapping[str, Priority],
+    ) -> list[PlanExercise]:
+        """Prioritised exercises the usual rule left out: active, unseen or spaced, with every
+        prerequisite of their skills familiar."""
+        known = {e.key for e in chosen} | excluded
+        extras = []
+        for key in priorities:
+            exercise = self.exercises.get(key)
+            if exercise is None or not exercise.active or key in known:
+                continue
+            skills = {s for s in exercise.skills if s in self.graph}
+            prerequisites = {p for s in skills for p in self.graph.prerequisites(s)} - skills
+            if skills and all(_level(chart, p).rank >= _FAMILIAR for p in prerequisites):
+                extras.extend(self.fresh([exercise]))
+        return extras
 
     def least_recent(self, exercises: Sequence[PlanExercise]) -> list[PlanExercise]:
         if not exercises:
@@ -328,11 +363,13 @@ def plan_path(
     names: Mapping[str, str] | None = None,
     last_seen: Mapping[str, datetime] | None = None,
     last_answer: tuple[str, bool] | None = None,
+    priorities: Mapping[str, Priority] | None = None,
 ) -> list[PlannedStep]:
     """The next ``config.length`` exercises for this learner, pins first (see module doc).
     ``last_seen`` gives when each exercise was last answered; ``last_answer`` is the learner's
-    latest (exercise key, right?)."""
+    latest (exercise key, right?); ``priorities`` favour assigned exercises."""
     config = config or PlanConfig()
+    priorities = priorities or {}
     planner = _Planner(graph, {e.key: e for e in exercises}, config, params or {}, now,
                        names or {}, dict(last_seen or {}))
     chart = dict(chart)
@@ -355,6 +392,8 @@ def plan_path(
             candidates, focus = remedial[0], dict.fromkeys(remedial[1], "")
         else:
             candidates, focus = planner.candidates(chart, excluded)
+            candidates = candidates + planner.prioritised_extras(chart, candidates, excluded,
+                                                                 priorities)
         fallback = not candidates and planner.towards is not None
         if fallback:
             candidates = planner.target_fallback(excluded)
@@ -365,26 +404,39 @@ def plan_path(
         scored = []
         for exercise in candidates:
             p = predicted[exercise.key]
-            main = min((s for s in exercise.skills if s in focus), key=order.__getitem__)
+            main = min([s for s in exercise.skills if s in focus]
+                       or [s for s in exercise.skills if s in order], key=order.__getitem__)
             gain = planner.expected_gain(chart, exercise, p)
             bonus = _ORDER_BONUS * (len(order) - order[main]) / len(order)
-            scored.append((-(gain * planner.band_fit(p) + bonus), exercise.key, main, p, gain))
+            weight = _weight(priorities, exercise.key)
+            fit = planner.band_fit(p)
+            scored.append((-(gain * fit + bonus + weight * fit), exercise.key, main, p, gain))
         scored.sort()
-        _, best_key, main, p, gain = _looked_ahead(planner, model, scored)
+        top_weight = _weight(priorities, scored[0][1])
+        _, best_key, main, p, gain = _looked_ahead(
+            planner, model, [row for row in scored if _weight(priorities, row[1]) == top_weight])
         best = planner.exercises[best_key]
-        kind = REVIEW if focus[main] else LEARN
-        if remedial[0]:
+        kind = REVIEW if focus.get(main) else LEARN
+        if main not in focus:  # a prioritised exercise off the frontier
+            why = f"Predicted chance of success: {p:.0%}."
+        elif remedial[0]:
             why = f"{remedial[2]} Predicted chance of success: {p:.0%}."
         elif fallback:
             why = (f"Trains {planner._name(main)}, a skill you are working towards. "
                    f"Predicted chance of success: {p:.0%}.")
         else:
             why = planner.reason(kind, main, p, focus_now)
+        if best.key in priorities:
+            why = f"{priorities[best.key].reason} {why}"
         remedial = ([], (), "")
         steps.append(PlannedStep(best.key, main, kind, p, gain, why))
         excluded.add(best.key)
         chart, model = _roll(planner, chart, model, best, p)
     return steps
+
+
+def _weight(priorities: Mapping[str, Priority], key: str) -> float:
+    return priorities[key].weight if key in priorities else 0.0
 
 
 def _looked_ahead(

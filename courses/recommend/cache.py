@@ -7,6 +7,9 @@ use. A stored path (:class:`courses.models.CachedPath`) carries the *stamp* it w
   which pins are done);
 - the pins that apply to the learner (count, sum of ids and the newest pin time: a pin added,
   renewed or removed, and a class joined or left, each change one of them);
+- the assignments that apply to the learner and their extensions (count, sum of ids and the
+  newest change of each: an assignment set, edited or deleted, an extension given or taken
+  back, a class joined or left);
 - the course's active model version (a new model activated, or none any more);
 - the course's ``content_version`` (skills, prerequisites, exercises, options, fitted BKT
   parameters: :mod:`courses.signals`) and its ``updated_at`` (path length, difficulty band);
@@ -14,8 +17,10 @@ use. A stored path (:class:`courses.models.CachedPath`) carries the *stamp* it w
 
 Showing the path is one query (:func:`_lookup`) that reads the current stamp and the stored row
 together, and a page reads even that with its course (:func:`read_course`). The stored path is
-used only when its stamp is the current one and it is younger than :data:`EXPIRES_AFTER`
-(spacing rules and reviews depend on the clock). Otherwise the page plans it inline and stores
+used only when its stamp is the current one, it is younger than :data:`EXPIRES_AFTER`
+(spacing rules and reviews depend on the clock) and the clock has not reached the path's own
+``valid_until`` (the planner's word for when its plan changes with time alone: an assignment's
+urgency band changing, for one). Otherwise the page plans it inline and stores
 it (read-through): a path is never shown for a state it was not planned for, only later. No
 code has to remember to invalidate: every cause changes the stamp.
 
@@ -42,10 +47,10 @@ from courses.recommend.paths import LearningPath, PathItem, recommend_path
 
 EXPIRES_AFTER = timedelta(hours=1)
 REFRESH_GRACE = timedelta(seconds=1)
-FORMAT = 1  # of the stored path; another number is read as stale
+FORMAT = 2  # of the stored path; another number is read as stale
 
-_STAMP_FIELDS = ("last_attempt_id", "pins", "model_version_id", "content_version",
-                 "settings_at", "chart_at")
+_STAMP_FIELDS = ("last_attempt_id", "pins", "assignments", "model_version_id",
+                 "content_version", "settings_at", "chart_at")
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class Stamp:
 
     last_attempt_id: int
     pins: str
+    assignments: str
     model_version_id: int | None
     content_version: int
     settings_at: datetime
@@ -70,9 +76,10 @@ class _Lookup:
 
     def current_path(self, now: datetime) -> LearningPath | None:
         """The stored path if it was planned for the current stamp, less than
-        :data:`EXPIRES_AFTER` ago; else ``None``."""
+        :data:`EXPIRES_AFTER` ago, and ``now`` is before its ``valid_until``; else ``None``."""
         if (self.stored == self.current and self.computed_at is not None
-                and now - self.computed_at < EXPIRES_AFTER):
+                and now - self.computed_at < EXPIRES_AFTER and self.path is not None
+                and (self.path.valid_until is None or now < self.path.valid_until)):
             return self.path
         return None
 
@@ -164,12 +171,32 @@ _LOOKUP_COLUMNS = (
            AND (pin.learner_id = %(learner)s
                 OR pin.cohort_id IN (SELECT member.cohort_id FROM courses_cohort_learners member
                                       WHERE member.user_id = %(learner)s)))""",
+    """(SELECT CAST(COUNT(assignment.id) AS TEXT) || ':' || COALESCE(SUM(assignment.id), 0)
+               || ':' || COALESCE(CAST(MAX(assignment.updated_at) AS TEXT), '-')
+          FROM courses_assignment assignment
+          JOIN courses_cohort_learners member
+            ON member.cohort_id = assignment.cohort_id AND member.user_id = %(learner)s
+          JOIN courses_cohort cohort ON cohort.id = assignment.cohort_id
+         WHERE cohort.course_id = course.id
+           AND (NOT EXISTS (SELECT 1 FROM courses_assignment_learners chosen
+                             WHERE chosen.assignment_id = assignment.id)
+                OR EXISTS (SELECT 1 FROM courses_assignment_learners chosen
+                            WHERE chosen.assignment_id = assignment.id
+                              AND chosen.user_id = %(learner)s)))
+       || '/' ||
+       (SELECT CAST(COUNT(extension.id) AS TEXT) || ':'
+               || COALESCE(CAST(MAX(extension.updated_at) AS TEXT), '-')
+          FROM courses_assignmentextension extension
+          JOIN courses_assignment assignment ON assignment.id = extension.assignment_id
+          JOIN courses_cohort cohort ON cohort.id = assignment.cohort_id
+         WHERE extension.learner_id = %(learner)s AND cohort.course_id = course.id)""",
     """(SELECT version.id FROM courses_modelversion version
          WHERE version.course_id = course.id AND version.status = 'active')""",
     """(SELECT MAX(state.updated_at) FROM courses_skillstate state
          WHERE state.course_id = course.id AND state.learner_id = %(learner)s)""",
     "cached.path", "cached.computed_at", "cached.last_attempt_id", "cached.pins",
-    "cached.model_version_id", "cached.content_version", "cached.settings_at", "cached.chart_at",
+    "cached.assignments", "cached.model_version_id", "cached.content_version",
+    "cached.settings_at", "cached.chart_at",
 )
 _LOOKUP_FROM = """
   FROM courses_course course
@@ -218,14 +245,14 @@ def _lookup(learner_id: int, course_id: int) -> _Lookup | None:
 
 
 def _parsed(row: tuple[Any, ...]) -> _Lookup:
-    (content_version, settings_at, attempt_id, answered_at, pins, model_id, chart_at,
-     path, computed_at, *stored) = row
-    current = Stamp(attempt_id or 0, pins, model_id, content_version,
+    (content_version, settings_at, attempt_id, answered_at, pins, assignments, model_id,
+     chart_at, path, computed_at, *stored) = row
+    current = Stamp(attempt_id or 0, pins, assignments, model_id, content_version,
                     _moment(settings_at), _at_or_none(chart_at))
     if computed_at is None:
         return _Lookup(current, None, None, None, _at_or_none(answered_at))
-    stored_stamp = Stamp(stored[0], stored[1], stored[2], stored[3], _moment(stored[4]),
-                         _at_or_none(stored[5]))
+    stored_stamp = Stamp(stored[0], stored[1], stored[2], stored[3], stored[4],
+                         _moment(stored[5]), _at_or_none(stored[6]))
     return _Lookup(current, stored_stamp, _decoded(path), _moment(computed_at),
                    _at_or_none(answered_at))
 
@@ -243,7 +270,8 @@ def _moment(value: datetime | str) -> datetime:
 
 
 def _encoded(path: LearningPath) -> dict[str, Any]:
-    return {"format": FORMAT, **asdict(path)}
+    valid_until = path.valid_until.isoformat() if path.valid_until else None
+    return {"format": FORMAT, **asdict(path), "valid_until": valid_until}
 
 
 def _decoded(stored: Any) -> LearningPath | None:
@@ -261,6 +289,7 @@ def _decoded(stored: Any) -> LearningPath | None:
     try:
         items = [PathItem(**{**item, "other_skill_names": tuple(item["other_skill_names"])})
                  for item in stored["items"]]
-        return LearningPath(**{**stored, "items": items})
-    except TypeError:
+        valid_until = _at_or_none(stored["valid_until"])
+        return LearningPath(**{**stored, "items": items, "valid_until": valid_until})
+    except (TypeError, ValueError):
         return None

@@ -22,6 +22,7 @@ from courses.ml.registry import serving_model
 from courses.models import Attempt, Course, PathPin
 from courses.queries.charts import chart_of
 from courses.queries.pins import pinned_exercises
+from courses.recommend.assigned import assignment_priorities
 from courses.recommend.course_view import CourseView, course_view
 from learnpath import paths
 from learnpath.mastery import SkillMastery
@@ -77,6 +78,8 @@ class LearningPath:
     source: str
     note: str
     model_version: int | None = None
+    # Plan again by then at the latest, even if nothing else changes (an assignment's urgency).
+    valid_until: datetime | None = None
 
 
 def recommend_path(
@@ -99,6 +102,7 @@ def recommend_path(
     model, source, note, version_number, unseen = _success_model(
         learner, course, view, chart, now
     )
+    priorities, valid_until = assignment_priorities(learner, course, view, chart, now)
     steps = paths.plan_path(
         chart, view.graph, view.exercises, model, now=now, params=view.params,
         config=paths.PlanConfig(
@@ -110,6 +114,7 @@ def recommend_path(
         names=view.names,
         last_seen=last_seen,
         last_answer=latest[-1] if latest else None,
+        priorities=priorities,
     )
     ids = {key: exercise_id for exercise_id, (key, _) in view.catalog.items()}
     pins_by_key = {pin.exercise.key: pin for pin in pins}
@@ -130,7 +135,7 @@ def recommend_path(
         )
         for step in steps
     ]
-    return LearningPath(items, source, note, version_number)
+    return LearningPath(items, source, note, version_number, valid_until)
 
 
 def _pin_reason(pin: PathPin, p_success: float) -> str:
