@@ -322,3 +322,24 @@ def ability_chart(chart: Mapping[str, SkillMastery], graph: SkillGraph) -> dict[
         ]
         result[area] = sum(values) / len(values)
     return result
+
+
+def evidence_between(p_before: float, p_after: float, params: BKTParams = DEFAULT_PARAMS
+                     ) -> float:
+    """How many answers' worth of evidence moved P(knows the skill) from ``p_before`` to
+    ``p_after``: the change of log-odds over that of one right answer, ``log((1-slip)/guess)``
+    (a placement check's inference, :mod:`learnpath.placement`, counted like answers)."""
+    def logit(p: float) -> float:
+        p = min(max(p, 1e-9), 1 - 1e-9)
+        return math.log(p / (1 - p))
+
+    one_answer = math.log((1.0 - params.p_slip) / params.p_guess) if params.p_guess > 0 else 1.0
+    return abs(logit(p_after) - logit(p_before)) / max(one_answer, 1e-9)
+
+
+def placed_mastery(p_known: float, evidence: float) -> SkillMastery:
+    """A skill's state after a placement check: P(knows it) kept within
+    [1 - MASTERED_P, MASTERED_P], so that practice can still revise it, with the check's
+    evidence (:func:`evidence_between`) and no attempts."""
+    p = min(max(p_known, 1.0 - MASTERED_P), MASTERED_P)
+    return SkillMastery(p_mastery=p, evidence=evidence, peak_p_mastery=p)
