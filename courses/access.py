@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
 from courses.models import Cohort, Course, Enrollment
 from courses.queries.per_content import read_now
@@ -49,7 +50,7 @@ def course_with_enrolment(user: User, slug: str) -> tuple[Course, bool]:
     content costs the page no further query either."""
     found = read_course(user, slug)
     if found is None:
-        raise Http404("There is no such course.")
+        raise Http404(gettext("There is no such course."))
     course, enrolled = found
     return read_now(course), enrolled
 
@@ -58,7 +59,7 @@ def enrolled_course(user: User, slug: str) -> Course:
     """The course (as :func:`course_with_enrolment` reads it); 403 unless the user is enrolled."""
     course, enrolled = course_with_enrolment(user, slug)
     if not enrolled:
-        raise PermissionDenied("You are not enrolled in this course.")
+        raise PermissionDenied(gettext("You are not enrolled in this course."))
     return course
 
 
@@ -71,21 +72,21 @@ def cohorts_taught(user: User) -> QuerySet[Cohort]:
 def taught_cohort(user: User, cohort_id: int) -> Cohort:
     cohort = get_object_or_404(Cohort.objects.select_related("course", "teacher"), pk=cohort_id)
     if cohort.teacher_id != user.pk and not user.is_superuser:
-        raise PermissionDenied("This is not one of your classes.")
+        raise PermissionDenied(gettext("This is not one of your classes."))
     return cohort
 
 
 def learner_in_cohort(cohort: Cohort, learner_id: int) -> User:
     learner = cohort.learners.filter(pk=learner_id).first()
     if learner is None:
-        raise PermissionDenied("This learner is not in this class.")
+        raise PermissionDenied(gettext("This learner is not in this class."))
     return learner
 
 
 def course_or_404(slug: str) -> Course:
     course = Course.objects.filter(slug=slug).first()
     if course is None:
-        raise Http404("There is no such course.")
+        raise Http404(gettext("There is no such course."))
     return course
 
 
@@ -101,11 +102,11 @@ def course_readable(user: User, slug: str) -> tuple[Course, bool]:
     if teaches_course(user, course):
         return course, True
     if not is_enrolled(user, course):
-        raise PermissionDenied("You are not enrolled in this course.")
+        raise PermissionDenied(gettext("You are not enrolled in this course."))
     return course, False
 
 
 def check_admin(user: User) -> None:
     """Site-wide operations (importing a course, retraining): superusers only."""
     if not user.is_superuser:
-        raise PermissionDenied("Only an administrator may do this.")
+        raise PermissionDenied(gettext("Only an administrator may do this."))

@@ -27,6 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from learnpath.phrases import Phrase, gettext_noop
+
 CHOICE = "choice"
 NUMERIC = "numeric"
 TEXT = "text"
@@ -36,6 +38,8 @@ MAX_ANSWER_LENGTH = 500
 DISPLAY_MAX_DENOMINATOR = 12
 _REPEATING_DECIMALS = 4
 _FLOAT_SLACK = 1e-9
+_TYPE_AN_ANSWER = gettext_noop("Please type your answer.")
+_NOT_AN_OPTION = gettext_noop("That option is not one of this exercise's options.")
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
 _MIXED = re.compile(r"^(?P<sign>[+-]?)(?P<whole>\d+)\s+(?P<num>\d+)\s*/\s*(?P<den>\d+)$")
@@ -44,7 +48,12 @@ _DECIMAL = re.compile(rf"^{_NUMBER}(?:[eE][+-]?\d+)?$")
 
 
 class AnswerError(ValueError):
-    """The answer cannot be checked (empty, malformed, or not one of the options)."""
+    """The answer cannot be checked (empty, malformed, or not one of the options); ``phrase``
+    says why to the learner (``str(error)`` in English)."""
+
+    def __init__(self, template: str, **values: str) -> None:
+        self.phrase = Phrase.of(template, **values)
+        super().__init__(str(self.phrase))
 
 
 @dataclass(frozen=True)
@@ -67,9 +76,9 @@ def parse_number(raw: str) -> float:
     """Reads a number as a learner types it; raises AnswerError with a readable message."""
     text = raw.strip().replace("\u2212", "-").rstrip("%").strip()
     if not text:
-        raise AnswerError("Please type a number.")
+        raise AnswerError(gettext_noop("Please type a number."))
     if len(text) > 64:
-        raise AnswerError("That number is too long.")
+        raise AnswerError(gettext_noop("That number is too long."))
     if "," in text and "." not in text and text.count(",") == 1:
         text = text.replace(",", ".")
     value: float | Fraction
@@ -81,17 +90,18 @@ def parse_number(raw: str) -> float:
     elif _DECIMAL.match(text):
         value = float(text)
     else:
-        raise AnswerError(f"“{raw.strip()}” is not a number. Try 0.75, 3/4 or 1 1/2.")
+        raise AnswerError(gettext_noop("“%(given)s” is not a number. Try 0.75, 3/4 or 1 1/2."),
+                          given=raw.strip())
     result = float(value)
     if not math.isfinite(result):
-        raise AnswerError("That number is too large.")
+        raise AnswerError(gettext_noop("That number is too large."))
     return result
 
 
 def _fraction(numerator: str, denominator: str) -> Fraction:
     top, bottom = Fraction(numerator), Fraction(denominator)
     if bottom == 0:
-        raise AnswerError("A fraction cannot have 0 as its denominator.")
+        raise AnswerError(gettext_noop("A fraction cannot have 0 as its denominator."))
     return top / bottom
 
 
@@ -101,40 +111,41 @@ def parse_choice_ids(selected: Iterable[str | int], key: AnswerKey) -> frozenset
         try:
             ids.add(int(item))
         except (TypeError, ValueError):
-            raise AnswerError("That option is not one of this exercise's options.") from None
+            raise AnswerError(_NOT_AN_OPTION) from None
     if not ids:
-        raise AnswerError("Please select an answer.")
+        raise AnswerError(gettext_noop("Please select an answer."))
     if not ids <= key.choice_ids:
-        raise AnswerError("That option is not one of this exercise's options.")
+        raise AnswerError(_NOT_AN_OPTION)
     return frozenset(ids)
 
 
 def check_answer(key: AnswerKey, given: str | Sequence[str | int]) -> bool:
     """True when ``given`` is right for ``key``; AnswerError when it cannot be checked."""
     if key.kind == CODE:
-        raise AnswerError("A program is judged, not checked: submit it to the judge.")
+        raise AnswerError(gettext_noop("A program is judged, not checked: submit it to the judge."))
     if key.kind == CHOICE:
         if isinstance(given, str):
             given = [given] if given.strip() else []
         return parse_choice_ids(given, key) == key.correct_choice_ids
     if not isinstance(given, str):
-        raise AnswerError("Please type your answer.")
+        raise AnswerError(_TYPE_AN_ANSWER)
     if len(given) > MAX_ANSWER_LENGTH:
-        raise AnswerError(f"Answers are at most {MAX_ANSWER_LENGTH} characters.")
+        raise AnswerError(gettext_noop("Answers are at most %(count)s characters."),
+                          count=str(MAX_ANSWER_LENGTH))
     if any(unicodedata.category(char) == "Cc" and char not in "\t\n\r" for char in given):
         # Control characters (NUL above all, which PostgreSQL cannot store) are never typed.
-        raise AnswerError("The answer contains a character that is not allowed.")
+        raise AnswerError(gettext_noop("The answer contains a character that is not allowed."))
     if key.kind == NUMERIC:
         if key.numeric_answer is None:
-            raise AnswerError("This exercise has no answer set yet.")
+            raise AnswerError(gettext_noop("This exercise has no answer set yet."))
         value = parse_number(given)
         return abs(value - key.numeric_answer) <= key.tolerance + _FLOAT_SLACK
     if key.kind == TEXT:
         normalised = normalise_text(given)
         if not normalised:
-            raise AnswerError("Please type your answer.")
+            raise AnswerError(_TYPE_AN_ANSWER)
         return normalised in {normalise_text(accepted) for accepted in key.accepted_answers}
-    raise AnswerError(f"Unknown exercise kind {key.kind!r}.")
+    raise AnswerError(gettext_noop("Unknown exercise kind “%(kind)s”."), kind=key.kind)
 
 
 def display_number(value: float, tolerance: float = 0.0) -> str:

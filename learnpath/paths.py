@@ -13,7 +13,10 @@ The plan is made one step at a time:
    already in the plan, whose skills are each on the ready-to-learn frontier, due for review, or
    already proficient — with at least one frontier or review skill — and whose skills'
    prerequisites are all at least *familiar* (never an exercise whose prerequisites are far from
-   mastered). Retired exercises are never candidates.
+   mastered). Retired exercises are never candidates. What is due for review is
+   :func:`learnpath.review.due_reviews`: FSRS's schedule when ``review_schedule`` is given (a
+   skill reviewed in the plan is not due again in it, and while reviews are due the steps are
+   chosen among them), else the rule before it (scored like any other candidate).
 2. **Score.** ``expected_gain × band_fit + order_bonus``: ``expected_gain`` is the expected rise
    of P(mastery) of the exercise's skills under BKT, averaging the right and wrong outcomes by the
    model's predicted success ``p``; ``band_fit`` is 1 inside the desirable-difficulty band
@@ -63,7 +66,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from learnpath import mastery
+from learnpath import mastery, review
 from learnpath.skillgraph import SkillGraph
 from learnpath.success import (
     ChartSuccessModel,
@@ -139,6 +142,7 @@ class _Planner:
     now: datetime
     names: Mapping[str, str]
     last_seen: Mapping[str, datetime] = field(default_factory=dict)
+    review_schedule: dict[str, datetime] | None = None
     _outcome_cache: dict[tuple[str, ...], tuple[list[float], list[float], list[float]]] = (
         field(default_factory=dict)
     )
@@ -190,8 +194,17 @@ class _Planner:
     def focus(self, chart: Mapping[str, mastery.SkillMastery]) -> dict[str, str]:
         """Skill -> "" on the ready-to-learn frontier, or the reason it is due for review."""
         focus = {key: "" for key in mastery.ready_to_learn(chart, self.graph)}
-        focus.update(mastery.review_candidates(chart, self.now))
+        focus.update(review.due_reviews(chart, self.now, self.review_schedule))
         return focus
+
+    def due_first(
+        self, candidates: list[PlanExercise], focus: Mapping[str, str]
+    ) -> list[PlanExercise]:
+        """With a review schedule, due reviews come first: the candidates on a skill due for
+        review, while there are any."""
+        if self.review_schedule is None:
+            return candidates
+        return [e for e in candidates if any(focus.get(s) for s in e.skills)] or candidates
 
     def _eligible(
         self, chart: Mapping[str, mastery.SkillMastery], skills: tuple[str, ...],
@@ -364,6 +377,7 @@ def plan_path(
     last_seen: Mapping[str, datetime] | None = None,
     last_answer: tuple[str, bool] | None = None,
     priorities: Mapping[str, Priority] | None = None,
+    review_schedule: Mapping[str, datetime] | None = None,
 ) -> list[PlannedStep]:
     """The next ``config.length`` exercises for this learner, pins first (see module doc).
     ``last_seen`` gives when each exercise was last answered; ``last_answer`` is the learner's
@@ -371,7 +385,8 @@ def plan_path(
     config = config or PlanConfig()
     priorities = priorities or {}
     planner = _Planner(graph, {e.key: e for e in exercises}, config, params or {}, now,
-                       names or {}, dict(last_seen or {}))
+                       names or {}, dict(last_seen or {}),
+                       None if review_schedule is None else dict(review_schedule))
     chart = dict(chart)
     focus_now = planner.focus(chart)
     steps: list[PlannedStep] = []
@@ -394,6 +409,7 @@ def plan_path(
             candidates, focus = planner.candidates(chart, excluded)
             candidates = candidates + planner.prioritised_extras(chart, candidates, excluded,
                                                                  priorities)
+            candidates = planner.due_first(candidates, focus)
         fallback = not candidates and planner.towards is not None
         if fallback:
             candidates = planner.target_fallback(excluded)
@@ -472,6 +488,9 @@ def _roll(
     outcome = p >= 0.5
     planner._outcome_cache.clear()
     skills = [s for s in exercise.skills if s in planner.graph]
+    if planner.review_schedule is not None:
+        for key in skills:
+            planner.review_schedule.pop(key, None)  # reviewed in the plan: not due again in it
     changed = mastery.apply_attempt(chart, skills, outcome, planner.now, planner.graph,
                                     planner.params)
     return {**chart, **changed}, model.after(exercise.key, outcome)
@@ -484,12 +503,14 @@ def rule_next_exercise(
     last_seen: Mapping[str, float],
     now: datetime,
     targets: Sequence[str] = (),
+    review_schedule: Mapping[str, datetime] | None = None,
 ) -> str | None:
     """The simple skill-graph rule (the app's choice before a model is trained).
 
     1. The first skill in topological order on the ready-to-learn frontier; if none, the first
-       skill due for review; if none either (all mastered), the weakest skill. With
-       ``targets``, only the targets and the skills they build on count.
+       skill due for review (:func:`learnpath.review.due_reviews`); if none either (all
+       mastered), the weakest skill. With ``targets``, only the targets and the skills they
+       build on count.
     2. Of that skill's active exercises: the least recently seen (never seen first), ties broken
        by the difficulty nearest the learner's level on the skill (``1 + 4·p_mastery``), then key.
     """
@@ -502,7 +523,8 @@ def rule_next_exercise(
     skill = next((k for k in mastery.ready_to_learn(chart, graph) if k in practisable), None)
     if skill is None:
         skill = next(
-            (k for k, _ in mastery.review_candidates(chart, now) if k in practisable), None
+            (k for k, _ in review.due_reviews(chart, now, review_schedule) if k in practisable),
+            None,
         )
     if skill is None:
         ranked = sorted((_p_mastery(chart, k, {}), i, k) for i, k in enumerate(order)

@@ -49,8 +49,9 @@ PAGE_QUERIES = {
 }
 # course; then the transaction: the enrolment lock with the latest session, the attempt, the
 # session's update, the chart's states, their upsert, their history events, the learner's LMS
-# links (courses.lti: their scores are queued only for a learner who came from an LMS)
-ANSWER_QUERIES = SIGNED_IN + 1 + 2 + 6 + 1
+# links (courses.lti: their scores are queued only for a learner who came from an LMS), the
+# review cards of the exercise's skills and their upsert
+ANSWER_QUERIES = SIGNED_IN + 1 + 2 + 6 + 1 + 2
 
 
 def _client_for(user: Any) -> Client:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from courses import jobs
 from courses.actions.charts import apply_attempt_to_chart
+from courses.actions.reviews import apply_attempt_to_cards
 from courses.errors import Conflict, InvalidInput, NotEnrolled
 from courses.lti import grades as lti_grades
 from courses.ml.training import start_run_if_due
@@ -169,10 +170,11 @@ def record_checked_attempt(
 
 
 def _after_attempt(attempt: Attempt, exercise: ExerciseContent, follow_up: bool) -> None:
-    """Keeps the skill chart current and writes the attempt's xAPI statements into the outbox,
-    in the attempt's transaction; the rest follows after commit, where a failure cannot cost the
-    attempt."""
+    """Keeps the skill chart and the review cards current and writes the attempt's xAPI
+    statements into the outbox, in the attempt's transaction; the rest follows after commit,
+    where a failure cannot cost the attempt."""
     newly_mastered = apply_attempt_to_chart(attempt, exercise)
+    apply_attempt_to_cards(attempt, exercise)  # two queries
     xapi_events.attempt_recorded(attempt, exercise, newly_mastered)  # no query while xAPI is off
     lti_grades.queue_scores(attempt)  # one query; scores only for learners who came from an LMS
     if follow_up:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 
 from django.db import transaction
 
+from courses.actions.reviews import rebuild_course_cards
 from courses.models import Attempt, Course, Enrollment, MasteryEvent, Skill, SkillState
 from courses.queries.charts import params_for, to_mastery
 from courses.queries.content import ExerciseContent, course_content
@@ -97,7 +98,8 @@ def _store(
 def rebuild_course_charts(
     course: Course, progress: Callable[[int, int], None] | None = None
 ) -> int:
-    """Replays every learner's attempts; returns the number of learners rebuilt."""
+    """Replays every learner's attempts (into their review cards too); returns the number of
+    learners rebuilt."""
     graph = skill_graph_for(course)
     skills = {skill.key: skill for skill in course.skills.all()}
     params = params_for(skills.values())
@@ -114,6 +116,7 @@ def rebuild_course_charts(
         _rebuild_learner(course, learner_id, graph, skills, params, exercise_skills)
         if progress:
             progress(done, len(learner_ids))
+    rebuild_course_cards(course)
     return len(learner_ids)
 
 

@@ -19,7 +19,7 @@ def check_language(code: str) -> str:
 
 
 @transaction.atomic
-def set_language_preference(user: User, code: str) -> str:
+def record_language_preference(user: User, code: str) -> str:
     """Stores the user's choice, or removes it for "" (the browser's language is used)."""
     code = check_language(code)
     if code:

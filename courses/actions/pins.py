@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.errors import InvalidInput, NotFound
 from courses.models import Cohort, Exercise, PathPin
@@ -23,16 +24,18 @@ def add_pin(
     """Pins an active exercise of the class's course, for one learner of it or for all, until
     answered or until its skills are mastered. Pinning it again renews the pin from now."""
     if until not in PathPin.Until.values:
-        raise InvalidInput("Choose how long the pin holds: until answered or until mastered.")
+        raise InvalidInput(_("Choose how long the pin holds: until answered or until mastered."))
     if not is_key(exercise_key):  # Garbage (a NUL above all) never reaches the database.
-        raise NotFound(f"There is no such exercise in {cohort.course.title}.")
+        raise NotFound(_("There is no such exercise in %(course)s.")
+                       % {"course": cohort.course.title})
     exercise = Exercise.objects.filter(course=cohort.course, key=exercise_key).first()
     if exercise is None:
-        raise NotFound(f"There is no exercise {exercise_key!r} in {cohort.course.title}.")
+        raise NotFound(_("There is no exercise “%(key)s” in %(course)s.")
+                       % {"key": exercise_key, "course": cohort.course.title})
     if not exercise.is_active:
-        raise InvalidInput("A retired exercise cannot be pinned.")
+        raise InvalidInput(_("A retired exercise cannot be pinned."))
     if learner is not None and not cohort.learners.filter(pk=learner.pk).exists():
-        raise InvalidInput("This learner is not in the class.")
+        raise InvalidInput(_("This learner is not in the class."))
     existing = PathPin.objects.filter(exercise=exercise, cohort=None if learner else cohort,
                                       learner=learner).first()
     if existing is not None:
@@ -54,5 +57,5 @@ def remove_pin(cohort: Cohort, pin_id: int) -> None:
     if pin is None or not (pin.cohort_id == cohort.pk or (
         pin.learner_id is not None and cohort.learners.filter(pk=pin.learner_id).exists()
     )):
-        raise NotFound("There is no such pin in this class.")
+        raise NotFound(_("There is no such pin in this class."))
     pin.delete()

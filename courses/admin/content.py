@@ -22,6 +22,7 @@ from courses.models import (
     Prerequisite,
     Skill,
 )
+from courses.phrases import shown
 from courses.queries.graphs import check_prerequisites_of
 from courses.rules import (
     accepted_problems,
@@ -127,7 +128,7 @@ class WrittenNumberField(forms.FloatField):
         try:
             return parse_number(str(value))
         except AnswerError as error:
-            raise ValidationError(str(error), code="invalid") from None
+            raise ValidationError(shown(error.phrase), code="invalid") from None
 
     def prepare_value(self, value: Any) -> Any:
         return display_number(value) if isinstance(value, float) else value

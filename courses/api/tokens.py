@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from courses.api.models import ApiToken
@@ -41,15 +42,16 @@ def digest_of(secret: str) -> str:
 def issue_token(user: User, name: str, expires_at: datetime | None = None) -> NewToken:
     name = name.strip()
     if not name or len(name) > 100:
-        raise InvalidInput("Give the token a name of 1 to 100 characters.")
+        raise InvalidInput(_("Give the token a name of 1 to 100 characters."))
     if expires_at is not None and expires_at <= timezone.now():
-        raise InvalidInput("The expiry date must be in the future.")
+        raise InvalidInput(_("The expiry date must be in the future."))
     with transaction.atomic():
         # Serialises one user's token making, so the cap holds under concurrent requests.
         list(User.objects.select_for_update().filter(pk=user.pk))
         live = ApiToken.objects.filter(user=user, revoked_at__isnull=True).count()
         if live >= MAX_TOKENS_PER_USER:
-            raise InvalidInput(f"You have {live} tokens; revoke one before making another.")
+            raise InvalidInput(_("You have %(count)s tokens; revoke one before making another.")
+                               % {"count": live})
         secret = TOKEN_PREFIX + secrets.token_urlsafe(30)
         token = ApiToken.objects.create(user=user, name=name, prefix=secret[:SHOWN_CHARACTERS],
                                         digest=digest_of(secret), expires_at=expires_at)
@@ -60,7 +62,7 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     """Revokes one of the user's own tokens (a second revoke changes nothing)."""
     token = ApiToken.objects.filter(user=user, pk=token_id).first()
     if token is None:
-        raise NotFound("You have no such token.")
+        raise NotFound(_("You have no such token."))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

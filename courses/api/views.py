@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from courses.api.models import ApiToken
@@ -41,14 +42,14 @@ def token_add(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ValueError:
             day = None
         if raw_date and day is None:
-            raise InvalidInput("Give the expiry date as YYYY-MM-DD.")
+            raise InvalidInput(_("Give the expiry date as YYYY-MM-DD."))
         expires = timezone.make_aware(datetime.combine(day, time.max)) if day else None
         made = issue_token(request.user, request.POST.get("name", ""), expires)
     except ServiceError as error:
         return _page(request, error.message, error.status)
     # Shown on the next page once, then gone (the session entry is popped when shown).
     request.session["new_api_token"] = made.secret
-    messages.success(request, f"Made the token {made.token.name!r}.")
+    messages.success(request, _("Made the token “%(name)s”.") % {"name": made.token.name})
     return redirect("api_tokens")
 
 
@@ -59,5 +60,5 @@ def token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpRespon
         token = revoke_token(request.user, token_id)
     except ServiceError as error:
         return error_page(request, error)
-    messages.success(request, f"Revoked the token {token.name!r}.")
+    messages.success(request, _("Revoked the token “%(name)s”.") % {"name": token.name})
     return redirect("api_tokens")

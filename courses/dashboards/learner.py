@@ -34,6 +34,7 @@ from courses.dashboards.figures.learner import (
     skill_graph_figure,
     timeline_figure,
 )
+from courses.dashboards.reviews import ReviewOutlook, review_outlook
 from courses.dashboards.rows import DayActivity, RecentAttempt, TimelineSkill
 from courses.models import Attempt, Cohort, Course, MasteryEvent, SkillState
 from courses.queries.charts import LearnerChart, learner_chart_view, percent
@@ -88,6 +89,8 @@ class LearnerDashboard:
     # reads none of the history (``read`` is called when it is first asked for).
     history_key: str
     read: Callable[[], LearnerHistory] = field(repr=False, compare=False)
+    # The reviews due today and in the week after (:mod:`courses.dashboards.reviews`).
+    reviews: ReviewOutlook = field(default_factory=lambda: ReviewOutlook([], []))
 
     @cached_property
     def history(self) -> LearnerHistory:
@@ -278,6 +281,7 @@ def learner_dashboard(
         graph_figure=graph_figure,
         history_key=history_key(learner, course, stamp, day, chosen_skills),
         read=lambda: read_history(learner, course, chosen_skills, day),
+        reviews=review_outlook(chart, day),
     )
 
 

@@ -8,6 +8,9 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.http import Http404
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from courses.judging import spec
 from courses.judging.models import Submission
@@ -16,13 +19,13 @@ from courses.queries.content import ExerciseContent
 from learnpath.judge.engine import shown_expected, shown_input
 
 OUTCOME_TEXT = {
-    "accepted": "Accepted: every test passed.",
-    "wrong_answer": "Wrong answer.",
-    "runtime_error": "Runtime error: the program stopped with an exception.",
-    "syntax_error": "Syntax error: Python could not read the program.",
-    "time_limit": "Time limit exceeded: the program ran too long.",
-    "memory_limit": "Memory limit exceeded: the program used too much memory.",
-    "output_limit": "Output limit exceeded: the program printed too much.",
+    "accepted": _("Accepted: every test passed."),
+    "wrong_answer": _("Wrong answer."),
+    "runtime_error": _("Runtime error: the program stopped with an exception."),
+    "syntax_error": _("Syntax error: Python could not read the program."),
+    "time_limit": _("Time limit exceeded: the program ran too long."),
+    "memory_limit": _("Memory limit exceeded: the program used too much memory."),
+    "output_limit": _("Output limit exceeded: the program printed too much."),
 }
 
 
@@ -52,15 +55,16 @@ def program_page(learner: User, exercise: ExerciseContent) -> ProgramPage:
     return ProgramPage(
         source=latest if latest is not None else str(exercise.code.get("starter", "")),
         examples=examples, hidden_tests=sum(not case.visible for case in cases),
-        limits=f"{limits.cpu_seconds:g} s of CPU time, {limits.memory_mb} MB of memory, "
-               f"{limits.output_kb} KB of output")
+        limits=gettext("%(cpu)s s of CPU time, %(memory)s MB of memory, %(output)s KB of output")
+        % {"cpu": number_format(limits.cpu_seconds), "memory": limits.memory_mb,
+           "output": limits.output_kb})
 
 
 def learners_submission(learner: User, course: Course, submission_id: int) -> Submission:
     submission = (Submission.objects.filter(pk=submission_id, learner=learner, course=course)
                   .select_related("course").first())
     if submission is None:
-        raise Http404("There is no such submission.")
+        raise Http404(gettext("There is no such submission."))
     return submission
 
 
@@ -73,7 +77,7 @@ def shown_verdict(verdict: dict[str, Any] | None) -> dict[str, Any] | None:
     return {
         "outcome": outcome,
         "accepted": outcome == "accepted",
-        "text": OUTCOME_TEXT.get(outcome, outcome),
+        "text": str(OUTCOME_TEXT.get(outcome, outcome)),
         "passed": verdict.get("passed", 0),
         "total": verdict.get("total", 0),
         "first_failure": verdict.get("first_failure"),

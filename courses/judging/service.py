@@ -25,6 +25,8 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from courses import jobs
 from courses.actions.attempts import (
@@ -68,7 +70,7 @@ def submit_program(
         return stored, False
     check_program(exercise, source)
     if not Enrollment.objects.filter(learner=learner, course=course).exists():
-        raise NotEnrolled(NOT_ENROLLED)
+        raise NotEnrolled(str(NOT_ENROLLED))
     submitted_at = timezone.now()
     try:
         with transaction.atomic():
@@ -89,13 +91,14 @@ def submit_program(
 def check_program(exercise: ExerciseContent, source: object) -> None:
     check_exercise_active(exercise)
     if not exercise.is_code:
-        raise InvalidInput("This exercise is not answered with a program.")
+        raise InvalidInput(_("This exercise is not answered with a program."))
     if not isinstance(source, str) or not source.strip():
-        raise InvalidInput("Write your program first.")
+        raise InvalidInput(_("Write your program first."))
     if len(source) > MAX_SOURCE_CHARS:
-        raise InvalidInput(f"Programs are at most {MAX_SOURCE_CHARS:,} characters.")
+        raise InvalidInput(_("Programs are at most %(count)s characters.")
+                           % {"count": number_format(MAX_SOURCE_CHARS, force_grouping=True)})
     if "\x00" in source or any("\ud800" <= char <= "\udfff" for char in source):
-        raise InvalidInput("The program contains a character that is not allowed.")
+        raise InvalidInput(_("The program contains a character that is not allowed."))
 
 
 def queue_judging(submission_id: int) -> None:
@@ -110,7 +113,7 @@ def _queue_all(submission_ids: list[int]) -> None:
 def _stored(learner: User, client_id: uuid.UUID, exercise_id: int) -> Submission | None:
     stored = Submission.objects.filter(learner=learner, client_id=client_id).first()
     if stored is not None and stored.exercise_id != exercise_id:
-        raise Conflict("This submission id was already used for another exercise.")
+        raise Conflict(_("This submission id was already used for another exercise."))
     return stored
 
 

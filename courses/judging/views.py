@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from courses import access
@@ -30,7 +31,7 @@ def send_program(request: AuthenticatedHttpRequest, slug: str, key: str) -> Http
     course = access.enrolled_course(request.user, slug)
     exercise = course_content(course).by_key.get(key)
     if exercise is None:
-        raise Http404("There is no such exercise.")
+        raise Http404(gettext("There is no such exercise."))
     purpose = (Submission.Purpose.EXAMPLES if request.POST.get("purpose") == "examples"
                else Submission.Purpose.SUBMIT)
     try:

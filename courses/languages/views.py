@@ -8,7 +8,7 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from courses.actions.languages import check_language, set_language_preference
+from courses.actions.languages import check_language, record_language_preference
 from courses.errors import ServiceError
 from courses.languages.chosen import remember, stored_language
 
@@ -20,7 +20,7 @@ def language_page(request: HttpRequest) -> HttpResponse:
                      else request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""))
     try:
         if request.user.is_authenticated:
-            code = set_language_preference(request.user, request.POST.get("language", ""))
+            code = record_language_preference(request.user, request.POST.get("language", ""))
             remember(request, code)
         else:
             code = check_language(request.POST.get("language", ""))

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.base import SessionBase
+from django.utils.translation import gettext
 from lti_tool.models import LtiLaunch, LtiRegistration
 from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
@@ -83,12 +84,12 @@ def _target(value: str) -> tuple[Course, Skill | None]:
     slug, _, key = rest.partition(":")
     course = Course.objects.filter(slug=slug).first() if kind in {"course", "skill"} else None
     if course is None:
-        raise BadChoice("Pick a course or a skill from the list.")
+        raise BadChoice(gettext("Pick a course or a skill from the list."))
     if kind == "course":
         return course, None
     skill = Skill.objects.filter(course=course, key=key).first()
     if skill is None:
-        raise BadChoice("Pick a course or a skill from the list.")
+        raise BadChoice(gettext("Pick a course or a skill from the list."))
     return course, skill
 
 

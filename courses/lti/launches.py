@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext
 from lti_tool.models import LtiLaunch
 from lti_tool.utils import sync_data_from_launch
 
@@ -43,27 +44,29 @@ def read_target(lti_launch: LtiLaunch) -> tuple[Course, Skill | None]:
     """The course (and skill) a resource link points at, from its custom parameters."""
     slug = lti_launch.get_custom_claim(COURSE_PARAMETER)
     if not slug or not isinstance(slug, str):
-        raise LaunchRefused(
+        raise LaunchRefused(gettext(
             "This link does not say which learnpath course it opens. The teacher can place it "
             "again with the LMS's content selection (deep linking), or give it the custom "
-            f"parameter {COURSE_PARAMETER}=<course slug>."
-        )
+            "parameter %(parameter)s=<course slug>.") % {"parameter": COURSE_PARAMETER})
     course = Course.objects.filter(slug=slug).first()
     if course is None:
-        raise LaunchRefused(f"There is no learnpath course “{slug}”.", status=404)
+        raise LaunchRefused(gettext("There is no learnpath course “%(slug)s”.") % {"slug": slug},
+                            status=404)
     key = lti_launch.get_custom_claim(SKILL_PARAMETER)
     if not key or not isinstance(key, str):
         return course, None
     skill = Skill.objects.filter(course=course, key=key).first()
     if skill is None:
-        raise LaunchRefused(f"The course “{course}” has no skill “{key}”.", status=404)
+        raise LaunchRefused(gettext("The course “%(course)s” has no skill “%(key)s”.")
+                            % {"course": course, "key": key}, status=404)
     return course, skill
 
 
 def carry_out_resource_launch(lti_launch: LtiLaunch) -> Landing:
     roles = people.read_roles(lti_launch.roles_claim or [])
     if not (roles.teaches or roles.learns):
-        raise LaunchRefused("Your role in this LMS course gives no access to learnpath.", 403)
+        raise LaunchRefused(
+            gettext("Your role in this LMS course gives no access to learnpath."), 403)
     course, skill = read_target(lti_launch)
     with transaction.atomic():
         sync_data_from_launch(lti_launch)
@@ -81,8 +84,8 @@ def carry_out_resource_launch(lti_launch: LtiLaunch) -> Landing:
 
 def carry_out_deep_linking_launch(lti_launch: LtiLaunch) -> User:
     if not people.read_roles(lti_launch.roles_claim or []).teaches:
-        raise LaunchRefused("Only an instructor of this LMS course can place learnpath links.",
-                            403)
+        raise LaunchRefused(
+            gettext("Only an instructor of this LMS course can place learnpath links."), 403)
     with transaction.atomic():
         sync_data_from_launch(lti_launch)
         user = people.account_for(lti_launch.user, _identity(lti_launch))
@@ -115,8 +118,8 @@ def _teacher_landing(link: LinkedClass, teacher: User) -> Landing:
     taught_by = link.cohort.teacher if link.cohort else None
     return Landing(
         teacher, reverse("course_detail", args=[link.course.slug]),
-        f"This LMS course's class is taught in learnpath by {taught_by}; an administrator can "
-        "make you its teacher.",
+        gettext("This LMS course's class is taught in learnpath by %(teacher)s; an administrator "
+                "can make you its teacher.") % {"teacher": taught_by},
     )
 
 

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -33,8 +34,8 @@ from courses.views.common import AuthenticatedHttpRequest
 
 logger = logging.getLogger(__name__)
 BACKEND = "courses.accounts.UserBackend"
-COOKIES_BLOCKED = ("Your browser does not let learnpath keep cookies inside the LMS page. "
-                   "Open it in a window of its own to go on.")
+COOKIES_BLOCKED = gettext_lazy("Your browser does not let learnpath keep cookies inside the LMS "
+                               "page. Open it in a window of its own to go on.")
 
 
 @xframe_options_exempt
@@ -51,15 +52,16 @@ def oidc_login(request: HttpRequest, registration_uuid: str | None = None) -> Ht
     own), then sends the browser to the platform's sign-in with a state and a nonce."""
     params = request.POST if request.method == "POST" else request.GET
     if not params.get("target_link_uri"):
-        return refused(request, "The LMS started a launch without a target_link_uri.")
+        return refused(request, gettext("The LMS started a launch without a target_link_uri."))
     login = protocol.oidc_login(request, str(registration_uuid) if registration_uuid else None)
     try:
         login.validate_oidc_login()  # before the cookie check's page: a known platform only
         response = login.enable_check_cookies(
-            COOKIES_BLOCKED, "Open learnpath in a new window", "Loading…"
+            str(COOKIES_BLOCKED), gettext("Open learnpath in a new window"), gettext("Loading…")
         ).redirect(request.build_absolute_uri(reverse("lti_launch")))
     except (OIDCException, LtiException) as error:
-        return refused(request, f"This LMS is not registered with learnpath ({error}).")
+        return refused(request, gettext("This LMS is not registered with learnpath (%(error)s).")
+                       % {"error": error})
     registration = login._tool_config.registration
     if registration is not None:
         framing.allow_frame(request, framing.registered_origins(registration))
@@ -74,26 +76,30 @@ def launch(request: HttpRequest) -> HttpResponse:
     try:
         message = protocol.verified_launch(request)
     except LtiException as error:
-        return refused(request, f"This launch could not be verified: {error}", 403)
+        return refused(request, gettext("This launch could not be verified: %(error)s")
+                       % {"error": error}, 403)
     except (AttributeError, TypeError, ValueError, KeyError) as error:
         # pylti1p3 reads some claims as it finds them (a resource link that is no object).
         logger.warning("A malformed launch: %s: %s", type(error).__name__, error)
-        return refused(request, "The LMS sent a malformed launch.", 400)
+        return refused(request, gettext("The LMS sent a malformed launch."), 400)
     try:
         check_launch_claims(message.get_launch_data())
     except MalformedClaims as error:
-        return refused(request, f"The LMS sent a malformed launch: {error}", 400)
+        return refused(request, gettext("The LMS sent a malformed launch: %(error)s")
+                       % {"error": error}, 400)
     lti_launch = LtiLaunch(message)
     deployment = lti_launch.deployment
     if not deployment.is_active:
-        return refused(request, f"The LMS deployment “{deployment.deployment_id}” is not "
-                       "active in learnpath: an administrator can activate it under LTI "
-                       "registrations.", 403)
+        return refused(request, gettext(
+            "The LMS deployment “%(deployment)s” is not active in learnpath: an administrator "
+            "can activate it under LTI registrations.") % {"deployment": deployment.deployment_id},
+            403)
     try:
         if lti_launch.is_deep_link_launch:
             return _deep_linking_started(request, lti_launch)
         if not lti_launch.is_resource_launch:
-            return refused(request, "learnpath takes resource links and deep linking only.")
+            return refused(request,
+                           gettext("learnpath takes resource links and deep linking only."))
         landing = carry_out_resource_launch(lti_launch)
     except LaunchRefused as error:
         return refused(request, str(error), error.status)
@@ -133,8 +139,8 @@ def deep_link(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
     (an auto-submitted form) with the link."""
     request_data = deep_linking.recalled(request.session, token, request.user)
     if request_data is None:
-        return refused(request, "This content selection has expired or is not yours: start it "
-                       "again from the LMS.", 403)
+        return refused(request, gettext("This content selection has expired or is not yours: "
+                                        "start it again from the LMS."), 403)
     if request.method == "GET":
         return render(request, "lti/deep_link.html",
                       {"token": token, "choices": deep_linking.choices()})

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from courses import access, jobs
@@ -19,11 +20,11 @@ def roster(request: AuthenticatedHttpRequest, cohort_id: int) -> HttpResponse:
     cohort = access.taught_cohort(request.user, cohort_id)
     link = LinkedClass.objects.filter(cohort=cohort).select_related("context").first()
     if link is None:
-        raise Http404("This class was not made from an LMS course.")
+        raise Http404(_("This class was not made from an LMS course."))
     if request.method == "POST":
         jobs.send_after_commit(jobs.LTI_SYNC_ROSTER, link.pk)
-        messages.info(request, "The roster is being read from the LMS; this page shows the "
-                      "result when it is done.")
+        messages.info(request, _("The roster is being read from the LMS; this page shows the "
+                                 "result when it is done."))
         return redirect("lti_roster", cohort_id=cohort.pk)
     return render(request, "lti/roster.html", {"cohort": cohort, "link": link,
                                                "report": link.roster_report})

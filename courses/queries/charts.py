@@ -12,18 +12,18 @@ level its estimate reaches, and its grid cell shows the per cent as ``~45``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import Count, Max
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 
-from courses.models import Attempt, Cohort, Course, Skill, SkillState
+from courses.models import Attempt, Cohort, Course, ReviewCard, Skill, SkillState
 from courses.queries.graphs import skill_graph_for
-from learnpath import mastery
+from learnpath import mastery, review
 
 LEVEL_LABELS = {
     mastery.MasteryLevel.NOT_STARTED: "Not started",
@@ -98,6 +98,26 @@ def to_mastery(state: SkillState) -> mastery.SkillMastery:
     )
 
 
+def chart_and_schedule(
+    learner: User, course: Course
+) -> tuple[dict[str, mastery.SkillMastery], dict[str, datetime]]:
+    """:func:`chart_of` with the review due time of each skill of the chart that has a card,
+    in the same query (a skill without a chart row is not mastered, so is never scheduled)."""
+    chart, schedule = {}, {}
+    due = ReviewCard.objects.filter(learner_id=OuterRef("learner_id"),
+                                    skill_id=OuterRef("skill_id")).values("due")[:1]
+    for key, p, evidence, attempts, correct, last_at, peak, due_at in SkillState.objects.filter(
+        learner=learner, course=course
+    ).values_list("skill__key", "p_mastery", "evidence", "attempts", "correct",
+                  "last_attempt_at", "peak_p_mastery", Subquery(due)):
+        chart[key] = mastery.SkillMastery(p_mastery=p, evidence=evidence, attempts=attempts,
+                                          correct=correct, last_attempt_at=last_at,
+                                          peak_p_mastery=peak)
+        if due_at is not None:
+            schedule[key] = due_at
+    return chart, schedule
+
+
 def chart_of(learner: User, course: Course) -> dict[str, mastery.SkillMastery]:
     """The learner's chart by skill key, read as plain values (one query)."""
     return {
@@ -138,6 +158,8 @@ class LearnerChart:
     ready_to_learn: list[str]
     review: list[tuple[str, str]]
     legend: list[tuple[str, str, str]]
+    # (due, skill) of every mastered skill with a review scheduled, soonest first.
+    scheduled: list[tuple[datetime, str]] = field(default_factory=list)
 
     @property
     def evidence_note(self) -> str:
@@ -146,10 +168,10 @@ class LearnerChart:
 
 def learner_chart_view(learner: User, course: Course) -> LearnerChart:
     graph = skill_graph_for(course)
-    chart = chart_of(learner, course)
+    chart, schedule = chart_and_schedule(learner, course)
     ready = mastery.ready_to_learn(chart, graph)
-    review = mastery.review_candidates(chart, timezone.now())
-    review_reasons = dict(review)
+    review_due = review.due_reviews(chart, timezone.now(), schedule)
+    review_reasons = dict(review_due)
     rows = []
     for key in graph.topological_order():
         state = chart.get(key)
@@ -174,7 +196,8 @@ def learner_chart_view(learner: User, course: Course) -> LearnerChart:
         rows=rows,
         ability=mastery.ability_chart(chart, graph),
         ready_to_learn=ready,
-        review=review,
+        review=review_due,
+        scheduled=review.scheduled(chart, schedule),
         legend=[
             *((level.value, LEVEL_LABELS[level], LEVEL_RULES[level]) for level in LEVEL_LABELS),
             ("estimated", ESTIMATED_LABEL, ESTIMATED_RULE),

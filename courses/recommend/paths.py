@@ -20,11 +20,11 @@ from django.utils import timezone
 from courses.ml.learner_state import current_state
 from courses.ml.registry import serving_model
 from courses.models import Attempt, Course, PathPin
-from courses.queries.charts import chart_of
+from courses.queries.charts import chart_and_schedule
 from courses.queries.pins import pinned_exercises
 from courses.recommend.assigned import assignment_priorities
 from courses.recommend.course_view import CourseView, course_view
-from learnpath import paths
+from learnpath import paths, review
 from learnpath.mastery import SkillMastery
 from learnpath.success import sequence_model_earns_paths
 
@@ -78,7 +78,8 @@ class LearningPath:
     source: str
     note: str
     model_version: int | None = None
-    # Plan again by then at the latest, even if nothing else changes (an assignment's urgency).
+    # Plan again by then at the latest, even if nothing else changes (an assignment's urgency,
+    # a review falling due).
     valid_until: datetime | None = None
 
 
@@ -86,7 +87,7 @@ def recommend_path(
     learner: User, course: Course, length: int | None = None
 ) -> LearningPath:
     view = course_view(course)
-    chart = chart_of(learner, course)
+    chart, schedule = chart_and_schedule(learner, course)
     now = timezone.now()
     pins = pinned_exercises(learner, course)
     latest = list(
@@ -115,6 +116,7 @@ def recommend_path(
         last_seen=last_seen,
         last_answer=latest[-1] if latest else None,
         priorities=priorities,
+        review_schedule=schedule,
     )
     ids = {key: exercise_id for exercise_id, (key, _) in view.catalog.items()}
     pins_by_key = {pin.exercise.key: pin for pin in pins}
@@ -135,6 +137,9 @@ def recommend_path(
         )
         for step in steps
     ]
+    next_review = review.next_review_at(chart, schedule, now)  # a review falls due: replan
+    if next_review is not None and (valid_until is None or next_review < valid_until):
+        valid_until = next_review
     return LearningPath(items, source, note, version_number, valid_until)
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from courses.models import Attempt, Course, Exercise
 from courses.queries.charts import chart_of
 from courses.queries.graphs import skill_graph_for
+from courses.queries.reviews import review_schedule
 from learnpath.paths import PlanExercise, rule_next_exercise
 
 
@@ -33,6 +34,6 @@ def next_exercise(learner: User, course: Course) -> Exercise | None:
     }
     key = rule_next_exercise(
         chart_of(learner, course), skill_graph_for(course), plan_exercises, last_seen,
-        timezone.now(),
+        timezone.now(), review_schedule=review_schedule(learner.pk, course),
     )
     return exercises.get(key) if key else None

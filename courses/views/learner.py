@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses import access
@@ -19,6 +20,7 @@ from courses.actions.enrolment import enrol
 from courses.errors import InvalidInput, ServiceError
 from courses.judging.queries import attempt_verdict, program_page
 from courses.models import Attempt, Course
+from courses.queries.assignments import learner_assignments
 from courses.queries.charts import learner_chart_view
 from courses.queries.content import ExerciseContent, course_content
 from courses.recommend import practice
@@ -52,7 +54,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 def enrol_view(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = get_object_or_404(Course, slug=slug)
     enrol(request.user, course)
-    messages.success(request, f"You are enrolled in {course.title}.")
+    messages.success(request, _("You are enrolled in %(course)s.") % {"course": course.title})
     return redirect("course_detail", slug=course.slug)
 
 
@@ -69,6 +71,7 @@ def course_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "course": course,
             "chart": learner_chart_view(request.user, course),
             "path": learning_path(request.user, course),
+            "assignments": learner_assignments(request.user, course),
         },
     )
 
@@ -82,7 +85,7 @@ def practice_next(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         return redirect("exercise", slug=course.slug, key=path.items[0].exercise_key)
     exercise = practice.next_exercise(request.user, course)
     if exercise is None:
-        messages.info(request, "This course has no exercises to practise yet.")
+        messages.info(request, _("This course has no exercises to practise yet."))
         return redirect("course_detail", slug=course.slug)
     return redirect("exercise", slug=course.slug, key=exercise.key)
 
@@ -93,7 +96,7 @@ def exercise_view(request: AuthenticatedHttpRequest, slug: str, key: str) -> Htt
     course = access.enrolled_course(request.user, slug)
     exercise = course_content(course).by_key.get(key)
     if exercise is None:
-        raise Http404("There is no such exercise.")
+        raise Http404(_("There is no such exercise."))
     try:
         check_exercise_active(exercise)  # enrolled_course has checked the enrolment
     except ServiceError as error:
@@ -195,7 +198,7 @@ def client_id_of(request: HttpRequest) -> uuid.UUID:
     try:
         return uuid.UUID(request.POST.get("client_id", ""))
     except ValueError:
-        raise InvalidInput("The form is incomplete; please reload the exercise.") from None
+        raise InvalidInput(_("The form is incomplete; please reload the exercise.")) from None
 
 
 def ticket_start(request: HttpRequest, exercise: ExerciseContent) -> datetime:
@@ -204,9 +207,9 @@ def ticket_start(request: HttpRequest, exercise: ExerciseContent) -> datetime:
             request.POST.get("ticket", ""), salt=TICKET_SALT, max_age=TICKET_MAX_AGE_SECONDS
         )
     except signing.BadSignature:
-        raise InvalidInput("This exercise page has expired; please reload it.") from None
+        raise InvalidInput(_("This exercise page has expired; please reload it.")) from None
     if ticket.get("exercise") != exercise.id:
-        raise InvalidInput("This answer was meant for another exercise; please reload.")
+        raise InvalidInput(_("This answer was meant for another exercise; please reload."))
     return datetime.fromisoformat(ticket["started"])
 
 

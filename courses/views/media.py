@@ -13,6 +13,7 @@ import re
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from courses.models import ContentImage
@@ -32,10 +33,10 @@ STORED_NAME = re.compile(r"[\w-]+(?:/[\w-]+)*\.[a-z]+")
 @login_required
 def content_image(request: HttpRequest, name: str) -> FileResponse:
     if not _could_be_stored(name):
-        raise Http404("No such image.")
+        raise Http404(_("No such image."))
     image = ContentImage.objects.filter(file=name).only("name", "file", "content_type").first()
     if image is None or not default_storage.exists(name):
-        raise Http404("No such image.")
+        raise Http404(_("No such image."))
     response = FileResponse(default_storage.open(name, "rb"), content_type=image.content_type)
     response["Content-Disposition"] = f'inline; filename="{image.name}.{image.extension}"'
     for header, value in IMAGE_HEADERS.items():

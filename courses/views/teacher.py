@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from courses import access
@@ -26,7 +27,7 @@ RECENT_ATTEMPTS = 20
 @require_GET
 def teacher_classes(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not (access.is_teacher(request.user) or request.user.is_superuser):
-        raise PermissionDenied("Only teachers have classes.")
+        raise PermissionDenied(_("Only teachers have classes."))
     return render(
         request, "teacher/classes.html", {"cohorts": access.cohorts_taught(request.user)}
     )
@@ -84,15 +85,19 @@ def pin_add(request: AuthenticatedHttpRequest, cohort_id: int) -> HttpResponse:
         try:
             learner = access.learner_in_cohort(cohort, int(request.POST["learner"]))
         except ValueError:
-            raise PermissionDenied("This learner is not in this class.") from None
+            raise PermissionDenied(_("This learner is not in this class.")) from None
     try:
         pin = add_pin(request.user, cohort, request.POST.get("exercise", ""), learner,
                       until=request.POST.get("until", PathPin.Until.ANSWERED))
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        who = learner.get_username() if learner else "the whole class"
-        messages.success(request, f"Pinned {pin.exercise.key} for {who}.")
+        if learner:
+            messages.success(request, _("Pinned %(exercise)s for %(learner)s.")
+                             % {"exercise": pin.exercise.key, "learner": learner.get_username()})
+        else:
+            messages.success(request, _("Pinned %(exercise)s for the whole class.")
+                             % {"exercise": pin.exercise.key})
     return _back(request, cohort.pk, learner)
 
 
@@ -105,7 +110,7 @@ def pin_remove(request: AuthenticatedHttpRequest, cohort_id: int, pin_id: int) -
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Pin removed.")
+        messages.success(request, _("Pin removed."))
     return redirect("teacher_class", cohort_id=cohort.pk)
 
 
