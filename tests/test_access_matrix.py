@@ -53,6 +53,7 @@ from courses.models import (
 )
 from courses.outbox.models import OutboxRow
 from courses.views.learner import TICKET_SALT
+from tests.conftest import PASSWORD
 from tests.content_support import make_image
 
 ROLES = ("anonymous", "learner", "other_learner", "class_teacher", "other_teacher", "admin")
@@ -180,6 +181,10 @@ SITE_MATRIX: dict[str, tuple[Check, ...]] = {
     "teach/classes/<int:cohort_id>/mastery.csv": (
         get("/teach/classes/{cohort}/mastery.csv", *T_ONLY),
     ),
+    "teach/courses/<slug:slug>/research-export/": (  # teachers of a class on it, and admins
+        get("/teach/courses/{slug}/research-export/", LOGIN, FORBIDDEN, FORBIDDEN,
+            OK, OK, OK),
+    ),
     "media/<path:name>": (get("/media/{image_file}", LOGIN, *[OK] * 5),),  # a course's image
     "dev/bare.json": (get("/dev/bare.json", *[OK] * 6),),  # development app: the yardstick
     "accounts/login/": (get("/accounts/login/", *[OK] * 6, wrong_method="delete"),),
@@ -215,6 +220,15 @@ SITE_MATRIX: dict[str, tuple[Check, ...]] = {
     "account/api-tokens/<int:token_id>/revoke/": (  # only one's own: alice's token
         post("/account/api-tokens/{token}/revoke/", {}, LOGIN, redirect("api_tokens"),
              *[NOT_FOUND] * 4),
+    ),
+    # One's own data; deleting the account needs the password, and is refused (409) to a
+    # teacher of a class until the class has another teacher.
+    "account/data/": (get("/account/data/", LOGIN, *[OK] * 5),),
+    "account/data/download.json": (get("/account/data/download.json", LOGIN, *[OK] * 5),),
+    "account/data/delete/": (
+        get("/account/data/delete/", LOGIN, *[OK] * 5, wrong_method="put"),
+        post("/account/data/delete/", {"password": PASSWORD}, LOGIN, OK, OK, Outcome(409),
+             Outcome(409), OK, wrong_method="put"),
     ),
     # LTI: the platform's endpoints answer everyone alike (a launch without a signed token is
     # refused); the deep-linking picker needs the session's own selection; the roster is the

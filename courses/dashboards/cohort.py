@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from courses.dashboards.figures import LEVEL_COLOURS, LEVELS, Figure
 from courses.dashboards.figures.cohort import heatmap_figure
@@ -27,10 +28,10 @@ from courses.models import Cohort
 from courses.queries.charts import ESTIMATED_CELL_NOTE, SkillColumn, class_grid, level_label
 
 HEATMAP_SORTS = {
-    "name": "name",
-    "mastery": "mastery, lowest first",
-    "activity": "last active, longest ago first",
-    "help": "needs help first",
+    "name": gettext_lazy("name"),
+    "mastery": gettext_lazy("mastery, lowest first"),
+    "activity": gettext_lazy("last active, longest ago first"),
+    "help": gettext_lazy("needs help first"),
 }
 
 

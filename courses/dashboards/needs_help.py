@@ -34,6 +34,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.formats import get_format
+from django.utils.translation import gettext
+
 from courses.queries.charts import GridRow, SkillColumn, percent
 from learnpath import mastery
 
@@ -57,15 +60,17 @@ class HelpRule:
     def notes(self) -> list[str]:
         """The rule in words, for the dashboard's "Why flagged" note."""
         return [
-            f"Inactive: no answer for {self.inactive_days} days or more, or none yet while "
-            "classmates have started.",
-            f"Stuck on a skill most of the class gets through: still below proficient, with "
-            f"{self.stuck_min_wrong}+ wrong answers and at least {self.stuck_times_peers:g}× "
-            f"the median wrong answers of the classmates who got it (reached proficient). A "
-            f"skill counts once {self.min_peers}+ learners, and {self.peers_share:.0%} of "
-            "those who answered it, got it.",
-            f"Behind the class: mean mastery under {self.behind_share:.0%} of the median of "
-            f"the classmates who have started ({self.min_classmates}+ of them).",
+            gettext("Inactive: no answer for %(days)s days or more, or none yet while "
+                    "classmates have started.") % {"days": self.inactive_days},
+            gettext("Stuck on a skill most of the class gets through: still below proficient, "
+                    "with %(wrong)s+ wrong answers and at least %(times)s× the median wrong "
+                    "answers of the classmates who got it (reached proficient). A skill counts "
+                    "once %(peers)s+ learners, and %(share)s%% of those who answered it, got it.")
+            % {"wrong": self.stuck_min_wrong, "times": _g(self.stuck_times_peers),
+               "peers": self.min_peers, "share": round(100 * self.peers_share)},
+            gettext("Behind the class: mean mastery under %(share)s%% of the median of the "
+                    "classmates who have started (%(classmates)s+ of them).")
+            % {"share": round(100 * self.behind_share), "classmates": self.min_classmates},
         ]
 
 
@@ -105,11 +110,18 @@ def _peer_bars(rows: Sequence[GridRow], rule: HelpRule) -> dict[int, _PeerBar]:
     return bars
 
 
-def _summary(what: str, details: list[str]) -> str:
-    """One reason line naming the worst :data:`REASON_EXAMPLES` skills and counting the rest."""
+def _g(value: float) -> str:
+    """A number as ``:g`` writes it, with the language's decimal separator."""
+    return f"{value:g}".replace(".", str(get_format("DECIMAL_SEPARATOR")))
+
+
+def _summary(details: list[str]) -> str:
+    """One stuck line naming the worst :data:`REASON_EXAMPLES` skills and counting the rest."""
     shown = ", ".join(details[:REASON_EXAMPLES])
     rest = len(details) - REASON_EXAMPLES
-    return f"{what} {len(details)} skills: {shown}" + (f" and {rest} more" if rest > 0 else "")
+    line = gettext("stuck on %(count)s skills: %(skills)s") % {"count": len(details),
+                                                               "skills": shown}
+    return line + (gettext(" and %(count)s more") % {"count": rest} if rest > 0 else "")
 
 
 def _stuck(row: GridRow, skills: Sequence[SkillColumn], bars: Mapping[int, _PeerBar]
@@ -124,23 +136,24 @@ def _stuck(row: GridRow, skills: Sequence[SkillColumn], bars: Mapping[int, _Peer
         return None
 
     def why(index: int) -> str:
-        return (f"{row.cells[index].wrong} wrong; classmates who got it needed "
-                f"{bars[index].median_wrong:g} on median")
+        return (gettext("%(wrong)s wrong; classmates who got it needed %(median)s on median")
+                % {"wrong": row.cells[index].wrong, "median": _g(bars[index].median_wrong)})
 
     if len(stuck) == 1:
-        text = f"stuck on {skills[stuck[0]].name}: {why(stuck[0])}"
+        text = gettext("stuck on %(skill)s: %(why)s") % {"skill": skills[stuck[0]].name,
+                                                          "why": why(stuck[0])}
     else:
-        text = _summary("stuck on", [f"{skills[index].name} ({why(index)})" for index in stuck])
+        text = _summary([f"{skills[index].name} ({why(index)})" for index in stuck])
     return Flag("stuck", text, tuple(stuck))
 
 
 def _inactive(row: GridRow, now: datetime, anyone_started: bool, rule: HelpRule) -> Flag | None:
     if row.last_active is None:
-        return Flag("inactive", "no attempts yet") if anyone_started else None
+        return Flag("inactive", gettext("no attempts yet")) if anyone_started else None
     idle_days = (now - row.last_active).days
     if idle_days < rule.inactive_days:
         return None
-    return Flag("inactive", f"no activity for {idle_days} days")
+    return Flag("inactive", gettext("no activity for %(days)s days") % {"days": idle_days})
 
 
 def _median_without(ordered: Sequence[float], value: float) -> float:
@@ -162,8 +175,9 @@ def _behind(row: GridRow, started_means: Sequence[float], rule: HelpRule) -> Fla
     median = _median_without(started_means, row.mean_mastery)
     if row.mean_mastery >= rule.behind_share * median:
         return None
-    return Flag("behind", f"behind the class: mean mastery {percent(row.mean_mastery)}%, "
-                          f"classmates' median {percent(median)}%")
+    return Flag("behind", gettext("behind the class: mean mastery %(own)s%%, classmates' median "
+                                  "%(median)s%%") % {"own": percent(row.mean_mastery),
+                                                      "median": percent(median)})
 
 
 def flags(skills: Sequence[SkillColumn], rows: Sequence[GridRow], now: datetime,

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from courses import access
@@ -47,7 +48,7 @@ def _render_learner(
 ) -> HttpResponse:
     dashboard = learner_dashboard(
         learner, course, cohort=cohort, chosen_skills=request.GET.getlist("skill"),
-        own_label="You" if learner == request.user else learner.get_username(),
+        own_label=gettext("You") if learner == request.user else learner.get_username(),
     )
     return render(
         request,

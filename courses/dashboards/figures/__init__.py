@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from django.utils.formats import get_format
+
 from learnpath import mastery
 
 Figure = dict[str, Any]
@@ -34,6 +36,9 @@ def layout(title: str, **extra: Any) -> dict[str, Any]:
         "title": {"text": title, "x": 0.01, "xanchor": "left", "y": 1, "yref": "container",
                   "yanchor": "top", "pad": {"t": 14}, "font": {"size": 17}},
         "font": FONT,
+        # Decimal and thousands separators of the page's language (Plotly's own date words
+        # stay English: it is served without its locale files).
+        "separators": f"{get_format('DECIMAL_SEPARATOR')}{get_format('THOUSAND_SEPARATOR')}",
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "margin": {"l": 60, "r": 30, "t": 60, "b": 60},

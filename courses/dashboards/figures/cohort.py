@@ -5,6 +5,8 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext
+
 from courses.dashboards.figures import LEVEL_COLOURS, LEVEL_RANKS, LEVELS, Figure, layout, plain
 from courses.dashboards.rows import HeatmapRow
 from courses.queries.charts import SkillColumn, level_label
@@ -43,22 +45,23 @@ def heatmap_figure(skills: Sequence[SkillColumn], rows: Sequence[HeatmapRow]) ->
             "texttemplate": "%{text}" if show_text else "",
             "textfont": {"size": 11},
             "hovertemplate": "<b>%{y}</b> · %{x}<br>%{customdata} %{text}%<br>"
-                             "Click to open the learner's dashboard<extra></extra>",
+                             + gettext("Click to open the learner's dashboard") + "<extra></extra>",
             "colorscale": _level_colourscale(),
             "zmin": -0.5, "zmax": len(LEVELS) - 0.5,
             "xgap": 1, "ygap": 1,
-            "colorbar": {"title": {"text": "Mastery level"},
+            "colorbar": {"title": {"text": gettext("Mastery level")},
                          "tickvals": list(range(len(LEVELS))),
                          "ticktext": [labels[level.value] for level in LEVELS], "len": 0.9,
                          "lenmode": "fraction", "thickness": 14},
         }],
         "layout": layout(
-            "Mastery by learner and skill",
+            gettext("Mastery by learner and skill"),
             height=125 + label_room + row_height * len(rows),
-            xaxis={"title": {"text": "Skill (prerequisites first)"}, "side": "top",
+            xaxis={"title": {"text": gettext("Skill (prerequisites first)")}, "side": "top",
                    "tickangle": -40, "tickfont": {"size": 11}, "tickvals": names,
                    "ticktext": [plain(name) for name in short]},
-            yaxis={"title": {"text": "Learner"}, "autorange": "reversed", "type": "category",
+            yaxis={"title": {"text": gettext("Learner")}, "autorange": "reversed",
+                   "type": "category",
                    "tickfont": {"size": 11}},
             margin={"l": 110, "r": 20, "t": 85 + label_room, "b": 20},
         ),

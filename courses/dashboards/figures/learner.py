@@ -6,6 +6,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import Any
 
+from django.utils.translation import gettext, ngettext
+
 from courses.dashboards.figures import (
     CLASS_COLOUR,
     LEVEL_COLOURS,
@@ -107,23 +109,23 @@ def skill_graph_figure(
     for number, key in enumerate(path, start=1):
         steps.setdefault(key, []).append(str(number))
     if ready:
-        traces.append(_ring("Ready to learn", {key: [] for key in ready}, at, READY_COLOUR, 38,
-                            numbered=False))
+        traces.append(_ring(gettext("Ready to learn"), {key: [] for key in ready}, at,
+                            READY_COLOUR, 38, numbered=False))
     if steps:
-        traces.append(_ring("Recommended path", steps, at, PATH_COLOUR, 31, numbered=True))
+        traces.append(_ring(gettext("Recommended path"), steps, at, PATH_COLOUR, 31, numbered=True))
     widest = max(Counter(x for x, _ in at.values()).values(), default=1)
     right = max((x for x, _ in at.values()), default=0.0)
     top = max((y for _, y in at.values()), default=0.0)
     return {
         "data": traces,
         "layout": layout(
-            "Skill graph",
+            gettext("Skill graph"),
             height=220 + 95 * widest,
             showlegend=True,
             legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
             annotations=_edge_arrows(graph, at),
-            xaxis={"title": {"text": "← learnt first · prerequisites point to the skills "
-                                     "they open →"},
+            xaxis={"title": {"text": gettext("← learnt first · prerequisites point to the "
+                                             "skills they open →")},
                    "showgrid": False, "zeroline": False, "showticklabels": False,
                    "range": [-0.45, right + 0.45], "fixedrange": True},
             yaxis={"visible": False, "range": [-top - 0.85, top + 0.4], "fixedrange": True},
@@ -137,7 +139,7 @@ def ability_figure(
     ability: Mapping[str, float],
     class_ability: Mapping[str, float] | None,
     class_name: str,
-    own_label: str = "You",
+    own_label: str = "",
 ) -> Figure:
     """Radar of mean mastery per area (%); the class average as a second, grey outline."""
     areas = list(ability)
@@ -152,14 +154,15 @@ def ability_figure(
             "hovertemplate": "%{theta}: %{r}%<extra>" + name + "</extra>",
         }
 
-    traces = [outline(plain(own_label), ability, YOU_COLOUR, "toself")]
+    traces = [outline(plain(own_label or gettext("You")), ability, YOU_COLOUR, "toself")]
     if class_ability is not None:
-        traces.insert(0, outline(f"Class average ({plain(class_name)})", class_ability,
+        traces.insert(0, outline(gettext("Class average (%(name)s)") % {"name": plain(class_name)},
+                                 class_ability,
                                  CLASS_COLOUR, "none"))
     return {
         "data": traces,
         "layout": layout(
-            "Ability by area (mean mastery, %)",
+            gettext("Ability by area (mean mastery, %)"),
             height=420,
             polar={"radialaxis": {"range": [0, 100], "ticksuffix": "%", "angle": 45,
                                   "tickfont": {"size": 10}, "gridcolor": "#d9dee5"},
@@ -171,8 +174,9 @@ def ability_figure(
 
 
 def _threshold_lines() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    thresholds = [("Familiar", mastery.FAMILIAR_P), ("Proficient", mastery.PROFICIENT_P),
-                  ("Mastered", mastery.MASTERED_P)]
+    thresholds = [(gettext("Familiar"), mastery.FAMILIAR_P),
+                  (gettext("Proficient"), mastery.PROFICIENT_P),
+                  (gettext("Mastered"), mastery.MASTERED_P)]
     shapes = [
         {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": 100 * p,
          "y1": 100 * p, "line": {"color": "#b8c0cc", "width": 1, "dash": "dot"}}
@@ -208,12 +212,13 @@ def timeline_figure(
     return {
         "data": traces,
         "layout": layout(
-            "Mastery over time",
+            gettext("Mastery over time"),
             shapes=shapes,
             annotations=notes,
-            xaxis={"title": {"text": "Date"}, "type": "date"},
-            yaxis={"title": {"text": "Mastery (%)"}, "range": [0, 102], "ticksuffix": "%"},
-            legend={"title": {"text": "Skills (click to show or hide):"}, "orientation": "h",
+            xaxis={"title": {"text": gettext("Date")}, "type": "date"},
+            yaxis={"title": {"text": gettext("Mastery (%)")}, "range": [0, 102], "ticksuffix": "%"},
+            legend={"title": {"text": gettext("Skills (click to show or hide):")},
+                    "orientation": "h",
                     "x": 0, "y": -0.2, "yanchor": "top"},
             hovermode="closest",
             height=420 + 22 * ((len(traces) + 2) // 3),
@@ -227,23 +232,25 @@ def activity_figure(days: Sequence[DayActivity]) -> Figure:
     x = [day.day.isoformat() for day in days]
     return {
         "data": [
-            {"type": "bar", "name": "Right answers", "x": x, "y": [d.correct for d in days],
-             "marker": {"color": RIGHT_COLOUR}, "hovertemplate": "%{x}: %{y} right<extra></extra>"},
-            {"type": "bar", "name": "Wrong answers", "x": x,
+            {"type": "bar", "name": gettext("Right answers"), "x": x,
+             "y": [d.correct for d in days], "marker": {"color": RIGHT_COLOUR},
+             "hovertemplate": gettext("%{x}: %{y} right") + "<extra></extra>"},
+            {"type": "bar", "name": gettext("Wrong answers"), "x": x,
              "y": [d.attempts - d.correct for d in days], "marker": {"color": WRONG_COLOUR},
-             "hovertemplate": "%{x}: %{y} wrong<extra></extra>"},
-            {"type": "scatter", "name": "Minutes practised", "x": x,
+             "hovertemplate": gettext("%{x}: %{y} wrong") + "<extra></extra>"},
+            {"type": "scatter", "name": gettext("Minutes practised"), "x": x,
              "y": [d.minutes for d in days], "yaxis": "y2", "mode": "lines+markers",
              "line": {"color": "#1d2530", "width": 2},
-             "hovertemplate": "%{x}: %{y} min<extra></extra>"},
+             "hovertemplate": gettext("%{x}: %{y} min") + "<extra></extra>"},
         ],
         "layout": layout(
-            f"Practice per day (last {len(days)} days)",
+            ngettext("Practice per day (last %(count)s day)",
+                     "Practice per day (last %(count)s days)", len(days)) % {"count": len(days)},
             height=360,
             barmode="stack",
-            xaxis={"title": {"text": "Day"}, "type": "date"},
-            yaxis={"title": {"text": "Answers"}, "rangemode": "tozero"},
-            yaxis2={"title": {"text": "Minutes"}, "overlaying": "y", "side": "right",
+            xaxis={"title": {"text": gettext("Day")}, "type": "date"},
+            yaxis={"title": {"text": gettext("Answers")}, "rangemode": "tozero"},
+            yaxis2={"title": {"text": gettext("Minutes")}, "overlaying": "y", "side": "right",
                     "rangemode": "tozero", "showgrid": False, "tickmode": "auto"},
             legend={"orientation": "h", "x": 0, "y": -0.25},
             margin={"l": 60, "r": 60, "t": 60, "b": 80},
