@@ -1,14 +1,16 @@
 // A code exercise's page: the editor over the program's textarea, and "Run examples" and
 // "Submit" sent in the background, the verdict shown here when the judge has it (the server
 // is asked until then). An accepted submission goes on to its feedback page; any other verdict
-// stays here with the program, to be fixed. Without JavaScript the form posts as it is.
+// stays here with the program, to be fixed. Without JavaScript the form posts as it is. The
+// words it shows come translated from the form's data attributes (judging/_program_form.html).
 (function () {
   "use strict";
   var form = document.getElementById("program-form");
   if (!form) { return; }
+  var words = form.dataset;
   var textarea = document.getElementById("id_source");
   if (window.LearnpathEditor && textarea) {
-    window.LearnpathEditor.fromTextarea(textarea, "Your program (Python 3)");
+    window.LearnpathEditor.fromTextarea(textarea, words.editorLabel);
   }
   if (!window.fetch || !window.FormData) { return; }
   var result = document.getElementById("program-result");
@@ -43,7 +45,7 @@
       return;
     }
     if (tries > 150) {
-      said("The judge is slow right now; your program is stored and will be judged.");
+      said(words.slow);
       busy(false);
       return;
     }
@@ -63,7 +65,7 @@
     busy(true);
     result.replaceChildren();
     var waiting = document.createElement("p");
-    waiting.textContent = purpose === "examples" ? "Running the examples…" : "Judging your program…";
+    waiting.textContent = purpose === "examples" ? words.running : words.judging;
     result.appendChild(waiting);
     fetch(form.action, {
       method: "POST", body: data, credentials: "same-origin",
@@ -71,11 +73,14 @@
     })
       .then(function (response) {
         return response.json().then(function (answer) {
-          if (!response.ok) { throw new Error(answer.error || ("HTTP " + response.status)); }
+          if (!response.ok) { throw new Error(answer.error || words.failed); }
           return answer;
         });
       })
       .then(function (answer) { follow(answer, 0); })
-      .catch(function (error) { said(error.message); busy(false); });
+      .catch(function (error) {
+        said(error instanceof SyntaxError || error instanceof TypeError ? words.failed : error.message);
+        busy(false);
+      });
   });
 })();
