@@ -500,4 +500,6 @@ from courses.assignments import Assignment as Assignment  # noqa: E402
 from courses.assignments import AssignmentExtension as AssignmentExtension  # noqa: E402
 from courses.cached_path import CachedPath as CachedPath  # noqa: E402
 from courses.content_images import ContentImage as ContentImage  # noqa: E402
+from courses.placement_check import PlacementAnswer as PlacementAnswer  # noqa: E402
+from courses.placement_check import PlacementCheck as PlacementCheck  # noqa: E402
 from courses.review_card import ReviewCard as ReviewCard  # noqa: E402

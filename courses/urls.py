@@ -4,7 +4,7 @@ from django.apps import apps
 from django.urls import include, path
 
 from courses.judging import views as judging
-from courses.views import learner, media, teacher
+from courses.views import learner, media, placement, teacher
 
 urlpatterns = [
     path("", learner.home, name="home"),
@@ -19,6 +19,12 @@ urlpatterns = [
     path("courses/<slug:slug>/submissions/<int:submission_id>/status/",
          judging.submission_status, name="submission_status"),
     path("courses/<slug:slug>/path/", learner.path_fragment, name="path_fragment"),
+    path("courses/<slug:slug>/placement/", placement.placement_page, name="placement"),
+    path("courses/<slug:slug>/placement/start/", placement.placement_start,
+         name="placement_start"),
+    path("courses/<slug:slug>/placement/skip/", placement.placement_skip, name="placement_skip"),
+    path("courses/<slug:slug>/placement/answer/", placement.placement_answer,
+         name="placement_answer"),
     path(
         "courses/<slug:slug>/attempts/<int:attempt_id>/",
         learner.attempt_feedback,

@@ -82,7 +82,7 @@ class PlacementConfig:
 
 
 @dataclass(frozen=True)
-class PlacementAnswer:
+class CheckedAnswer:
     exercise_key: str
     correct: bool
 
@@ -219,12 +219,12 @@ class Placement:
         p0 = ChartSuccessModel(not_knowing, by_key, self.params).p_correct(keys)
         return np.array([p1[k] for k in keys]), np.array([p0[k] for k in keys])
 
-    def _check(self, answers: Sequence[PlacementAnswer]) -> None:
+    def _check(self, answers: Sequence[CheckedAnswer]) -> None:
         unknown = [a.exercise_key for a in answers if a.exercise_key not in self.position]
         if unknown:
             raise ValueError(f"answers on exercises the check does not use: {unknown}")
 
-    def belief(self, answers: Sequence[PlacementAnswer]) -> np.ndarray:
+    def belief(self, answers: Sequence[CheckedAnswer]) -> np.ndarray:
         """The normalised probability of each state of the support after these answers."""
         self._check(answers)
         log_weight = self.log_prior.copy()
@@ -236,11 +236,11 @@ class Placement:
         weight = np.exp(log_weight - log_weight.max())
         return weight / weight.sum()
 
-    def p_known(self, answers: Sequence[PlacementAnswer]) -> dict[str, float]:
+    def p_known(self, answers: Sequence[CheckedAnswer]) -> dict[str, float]:
         marginals = self.belief(answers) @ self.states
         return {key: float(marginals[j]) for j, key in enumerate(self.skills)}
 
-    def information(self, answers: Sequence[PlacementAnswer]) -> dict[str, float]:
+    def information(self, answers: Sequence[CheckedAnswer]) -> dict[str, float]:
         """Bits each exercise not yet asked would tell about the state (see the module doc)."""
         pi = self.belief(answers) @ self.holds
         p1, p0 = self.p_right
@@ -249,7 +249,7 @@ class Placement:
         return {e.key: float(bits[i]) for i, e in enumerate(self.exercises)
                 if e.key not in asked}
 
-    def next_exercise(self, answers: Sequence[PlacementAnswer]) -> str | None:
+    def next_exercise(self, answers: Sequence[CheckedAnswer]) -> str | None:
         """The next exercise to ask, or ``None`` when the check is over."""
         if len(answers) >= self.config.max_items or not self.exercises:
             return None
@@ -262,7 +262,7 @@ class Placement:
         best = min(bits, key=lambda key: (-bits[key], key))
         return best if bits[best] > self.config.min_bits else None
 
-    def result(self, answers: Sequence[PlacementAnswer]) -> dict[str, PlacedSkill]:
+    def result(self, answers: Sequence[CheckedAnswer]) -> dict[str, PlacedSkill]:
         prior = self.p_known([])
         after = self.p_known(answers)
         skills_of = {e.key: e.skills for e in self.exercises}
@@ -274,7 +274,7 @@ class Placement:
             placed[key] = PlacedSkill(key, after[key], prior[key], direct, evidence)
         return placed
 
-    def chart(self, answers: Sequence[PlacementAnswer]) -> dict[str, mastery.SkillMastery]:
+    def chart(self, answers: Sequence[CheckedAnswer]) -> dict[str, mastery.SkillMastery]:
         """The skill chart the path starts from after these answers."""
         return {key: mastery.placed_mastery(skill.p_known, skill.evidence)
                 for key, skill in self.result(answers).items()}

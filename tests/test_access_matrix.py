@@ -147,6 +147,21 @@ SITE_MATRIX: dict[str, tuple[Check, ...]] = {
     "courses/<slug:slug>/path/": (  # the learner's own path: no other learner can be named
         get("/courses/{slug}/path/", LOGIN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     ),
+    "courses/<slug:slug>/placement/": (  # the learner's own check, as the path
+        get("/courses/{slug}/placement/", LOGIN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ),
+    "courses/<slug:slug>/placement/start/": (
+        post("/courses/{slug}/placement/start/", {}, LOGIN, redirect("placement"),
+             redirect("placement"), FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ),
+    "courses/<slug:slug>/placement/skip/": (
+        post("/courses/{slug}/placement/skip/", {}, LOGIN, redirect("course_detail"),
+             redirect("course_detail"), FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ),
+    "courses/<slug:slug>/placement/answer/": (  # no check under way in the scene: 409
+        post("/courses/{slug}/placement/answer/", {"exercise": "{key}"}, LOGIN,
+             Outcome(409), Outcome(409), FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ),
     "courses/<slug:slug>/attempts/<int:attempt_id>/": (
         get("/courses/{slug}/attempts/{attempt}/", LOGIN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN,
             FORBIDDEN),

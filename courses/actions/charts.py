@@ -12,9 +12,18 @@ import dataclasses
 from collections.abc import Callable, Mapping
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from courses.actions.reviews import rebuild_course_cards
-from courses.models import Attempt, Course, Enrollment, MasteryEvent, Skill, SkillState
+from courses.models import (
+    Attempt,
+    Course,
+    Enrollment,
+    MasteryEvent,
+    PlacementCheck,
+    Skill,
+    SkillState,
+)
 from courses.queries.charts import params_for, to_mastery
 from courses.queries.content import ExerciseContent, course_content
 from courses.queries.graphs import skill_graph_for
@@ -104,12 +113,9 @@ def rebuild_course_charts(
     skills = {skill.key: skill for skill in course.skills.all()}
     params = params_for(skills.values())
     exercise_skills = exercise_skill_keys(course)
-    learner_ids = list(
-        Attempt.objects.filter(course=course)
-        .values_list("learner_id", flat=True)
-        .distinct()
-        .order_by("learner_id")
-    )
+    learner_ids = sorted(set(
+        Attempt.objects.filter(course=course).values_list("learner_id", flat=True)
+    ) | set(_placed(course).values_list("learner_id", flat=True)))
     with transaction.atomic():
         SkillState.objects.filter(course=course).exclude(learner_id__in=learner_ids).delete()
     for done, learner_id in enumerate(learner_ids, start=1):
@@ -135,8 +141,11 @@ def _rebuild_learner(
         MasteryEvent.objects.filter(course=course, learner_id=learner_id).delete()
         chart: dict[str, mastery.SkillMastery] = {}
         events: list[MasteryEvent] = []
+        placements = _placed_charts(course, learner_id, graph)
         for _, rows in learner_histories(course, learner_id):
             for row in rows:
+                while placements and placements[0][0] < row.attempt_id:
+                    chart = placements.pop(0)[1]
                 keys = [key for key in exercise_skills.get(row.exercise_id, []) if key in graph]
                 if not keys:
                     continue
@@ -153,6 +162,8 @@ def _rebuild_learner(
                     )
                     for key, value in changed.items()
                 ]
+        if placements:
+            chart = placements[-1][1]
         states = []
         for key, value in chart.items():
             state = SkillState(learner_id=learner_id, course=course, skill=skills[key])
@@ -160,6 +171,42 @@ def _rebuild_learner(
             states.append(state)
         SkillState.objects.bulk_create(states, batch_size=500)
         MasteryEvent.objects.bulk_create(events, batch_size=1000)
+
+
+def apply_placement_to_chart(
+    check: PlacementCheck, chart: Mapping[str, mastery.SkillMastery]
+) -> None:
+    """Sets the learner's chart to a finished placement check's (every skill of the course);
+    call inside the check's transaction. Attempts after it move the chart as usual, and a
+    rebuild replays the attempts before it, then takes its chart, then replays the rest."""
+    skill_ids = course_content(check.course).skill_ids
+    rows = []
+    for key, value in chart.items():
+        row = SkillState(learner_id=check.learner_id, course_id=check.course_id,
+                         skill_id=skill_ids[key])
+        _copy_into(row, value)
+        rows.append(row)
+    SkillState.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["learner", "skill"],
+        update_fields=["p_mastery", "evidence", "attempts", "correct", "last_attempt_at",
+                       "peak_p_mastery", "level", "updated_at"],
+    )
+
+
+def _placed(course: Course) -> QuerySet[PlacementCheck]:
+    return PlacementCheck.objects.filter(course=course, status=PlacementCheck.Status.FINISHED)
+
+
+def _placed_charts(course: Course, learner_id: int, graph: SkillGraph
+                   ) -> list[tuple[int, dict[str, mastery.SkillMastery]]]:
+    """(newest attempt before it, its chart) of each finished placement check, in order."""
+    return [
+        (check.last_attempt_id,
+         {key: mastery.placed_mastery(value["p_known"], value["evidence"])
+          for key, value in check.result.items() if key in graph})
+        for check in _placed(course).filter(learner_id=learner_id)
+        .order_by("finished_at", "id")
+    ]
 
 
 def fit_mastery_params(course: Course, min_observations: int = 50) -> dict[str, mastery.BKTParams]:

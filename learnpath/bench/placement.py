@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from learnpath import mastery
-from learnpath.placement import Placement, PlacementAnswer, PlacementConfig, fixed_test
+from learnpath.placement import CheckedAnswer, Placement, PlacementConfig, fixed_test
 from learnpath.sim.model import SimCourse, SimulatedLearner
 from learnpath.sim.policies import (
     BehaviouralPolicy,
@@ -68,9 +68,9 @@ class _Placed:
 Method = Callable[[SimulatedLearner], tuple[dict[str, float], int]]
 
 
-def _answer(learner: SimulatedLearner, key: str) -> PlacementAnswer:
+def _answer(learner: SimulatedLearner, key: str) -> CheckedAnswer:
     outcome = learner.attempt(key, learner.clock + timedelta(minutes=1))
-    return PlacementAnswer(key, outcome.correct)
+    return CheckedAnswer(key, outcome.correct)
 
 
 def _methods(course: SimCourse, config: PlacementConfig, items: int) -> dict[str, Method]:
@@ -95,7 +95,7 @@ def _methods(course: SimCourse, config: PlacementConfig, items: int) -> dict[str
         return placement.p_known(answers), len(answers)
 
     def adaptive(learner: SimulatedLearner) -> tuple[dict[str, float], int]:
-        answers: list[PlacementAnswer] = []
+        answers: list[CheckedAnswer] = []
         while (key := placement.next_exercise(answers)) is not None:
             answers.append(_answer(learner, key))
         return placement.p_known(answers), len(answers)

@@ -8,7 +8,7 @@ from itertools import pairwise
 import pytest
 
 from learnpath import mastery
-from learnpath.placement import Placement, PlacementAnswer, PlacementConfig, fixed_test
+from learnpath.placement import CheckedAnswer, Placement, PlacementConfig, fixed_test
 from learnpath.skillgraph import SkillSpec, build_skill_graph
 from learnpath.success import PlanExercise
 
@@ -23,10 +23,10 @@ EXERCISES = [PlanExercise(f"{skill}{n}", (skill,), difficulty=difficulty)
 SMALL = PlacementConfig(states=500)
 
 
-def _run(placement: Placement, answers_right: Callable[[str], bool]) -> list[PlacementAnswer]:
-    answers: list[PlacementAnswer] = []
+def _run(placement: Placement, answers_right: Callable[[str], bool]) -> list[CheckedAnswer]:
+    answers: list[CheckedAnswer] = []
     while (key := placement.next_exercise(answers)) is not None:
-        answers.append(PlacementAnswer(key, answers_right(key)))
+        answers.append(CheckedAnswer(key, answers_right(key)))
     return answers
 
 
@@ -58,19 +58,19 @@ def test_it_asks_where_the_answer_tells_most() -> None:
     assert set(bits) == {f"{skill}{n}" for skill in "abcdex" for n in (1, 2)}
     # Once the root is answered right, asking it again would tell nothing: it is not offered,
     # and its dependent b (now likelier) tells more than it did.
-    after = placement.information([PlacementAnswer("a1", True)])
+    after = placement.information([CheckedAnswer("a1", True)])
     assert "a1" not in after and after["b1"] > bits["b1"]
 
 
 def test_answers_propagate_along_the_graph_with_their_evidence() -> None:
     placement = Placement(GRAPH, EXERCISES, config=SMALL)
-    right_on_d = [PlacementAnswer("d1", True)]
+    right_on_d = [CheckedAnswer("d1", True)]
     placed = placement.result(right_on_d)
     for prerequisite in "abc":  # a right answer on d is evidence for everything it builds on
         assert placed[prerequisite].p_known > placed[prerequisite].p_prior
         assert placed[prerequisite].direct == 0 and placed[prerequisite].inferred > 0
     assert placed["d"].direct == 1
-    wrong_on_b = placement.result([PlacementAnswer("b1", False)])
+    wrong_on_b = placement.result([CheckedAnswer("b1", False)])
     for dependent in "cde":  # a wrong answer on b is evidence against what builds on it
         assert wrong_on_b[dependent].p_known < wrong_on_b[dependent].p_prior
 
@@ -90,14 +90,14 @@ def test_the_chart_it_sets_can_still_be_revised_by_practice() -> None:
 
 def test_the_same_course_and_answers_give_the_same_check() -> None:
     one, two = Placement(GRAPH, EXERCISES, config=SMALL), Placement(GRAPH, EXERCISES, config=SMALL)
-    answers = [PlacementAnswer("c1", True), PlacementAnswer("e1", False)]
+    answers = [CheckedAnswer("c1", True), CheckedAnswer("e1", False)]
     assert one.p_known(answers) == two.p_known(answers)
     assert one.next_exercise(answers) == two.next_exercise(answers)
 
 
 def test_answers_on_exercises_it_does_not_use_are_refused() -> None:
     with pytest.raises(ValueError, match="does not use"):
-        Placement(GRAPH, EXERCISES, config=SMALL).belief([PlacementAnswer("nope", True)])
+        Placement(GRAPH, EXERCISES, config=SMALL).belief([CheckedAnswer("nope", True)])
 
 
 def test_evidence_is_counted_in_answers() -> None:
