@@ -34,6 +34,9 @@ Choosing the next exercise
     The one whose answer tells most about the state: the largest mutual information between the
     answer and the state, ``H(π·p₁ + (1 − π)·p₀) − π·H(p₁) − (1 − π)·H(p₀)`` in bits, with
     ``π`` the belief that the state holds all its skills and ``p₁``, ``p₀`` P(right) either way.
+    It asks, of the exercises on each set of skills, those of difficulty nearest 3 (the typical
+    exercise of a skill), and an exercise on several skills only when one of them has no
+    exercise of its own; answers on any active exercise of the course's skills are understood.
     Exercises already asked are not asked again; ties go to the first key.
 
 Stopping
@@ -152,8 +155,10 @@ class Placement:
         self.config = config or PlacementConfig()
         self.skills = graph.topological_order()
         self.index = {key: i for i, key in enumerate(self.skills)}
-        self.exercises = _typical(e for e in exercises
-                                  if e.active and e.skills and all(s in graph for s in e.skills))
+        usable = [e for e in exercises
+                  if e.active and e.skills and all(s in graph for s in e.skills)]
+        self.exercises = sorted(usable, key=lambda e: e.key)  # answers on any of them count
+        self.askable = {e.key for e in _typical(usable)}  # the check asks only these
         self.position = {e.key: i for i, e in enumerate(self.exercises)}
 
     @property
@@ -247,7 +252,7 @@ class Placement:
         bits = _entropy(pi * p1 + (1 - pi) * p0) - pi * _entropy(p1) - (1 - pi) * _entropy(p0)
         asked = {a.exercise_key for a in answers}
         return {e.key: float(bits[i]) for i, e in enumerate(self.exercises)
-                if e.key not in asked}
+                if e.key in self.askable and e.key not in asked}
 
     def next_exercise(self, answers: Sequence[CheckedAnswer]) -> str | None:
         """The next exercise to ask, or ``None`` when the check is over."""

@@ -147,3 +147,20 @@ def test_bad_input_gets_a_4xx(course: Course, enrolled_alice: Any, bob: Any) -> 
 @pytest.mark.parametrize("name", ["placement_start", "placement_skip", "placement_answer"])
 def test_forms_take_post_only(course: Course, enrolled_alice: Any, name: str) -> None:
     assert _client_for(enrolled_alice).get(_url(name, course)).status_code == 405
+
+
+def test_evaluate_placement_prints_one_row_per_method(course: Course, tmp_path: Any) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("evaluate_placement", "--course", "mini", "--learners", "3",
+                 "--validation-learners", "2", "--items", "4", "--out", str(tmp_path),
+                 stdout=out)
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert [row["method"] for row in results["scores"]] == [
+        "none", "fixed_bkt", "fixed_placement", "adaptive"]
+    assert all(row["mean_items"] <= 4 for row in results["scores"])
+    assert "| adaptive |" in out.getvalue()
