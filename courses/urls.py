@@ -44,6 +44,7 @@ urlpatterns = [
         name="pin_remove",
     ),
     path("", include("courses.urls_dashboards")),
+    path("", include("courses.urls_assignments")),
     path("", include("courses.urls_privacy")),
     path("media/<path:name>", media.content_image, name="content_image"),
 ]

@@ -18,6 +18,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -33,6 +34,7 @@ from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, SolarSchedule
 from lti_tool.models import LtiContext, LtiDeployment, LtiRegistration, LtiUser
 
+from courses.actions.assignments import AssignmentSpec, create_assignment, extend_assignment
 from courses.actions.attempts import record_attempt
 from courses.actions.pins import add_pin
 from courses.api.tokens import issue_token
@@ -112,6 +114,8 @@ def api(method: str, url: str, *expect: Outcome, data: dict[str, Any] | None = N
 
 T_ONLY = (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK)  # the class's teacher and the admin
 ANSWER = {"choice": "{choice}", "client_id": "{client_id}", "ticket": "{ticket}"}
+ASSIGNMENT = {"title": "Homework", "kind": "exercises", "exercises": "quarters-numeric",
+              "due_at": "{due}"}
 PROGRAM = {"source": "def add(a, b):\n    return a + b\n", "client_id": "{client_id}",
            "ticket": "{program_ticket}"}
 
@@ -183,6 +187,35 @@ SITE_MATRIX: dict[str, tuple[Check, ...]] = {
     "teach/classes/<int:cohort_id>/pins/<int:pin_id>/delete/": (
         post("/teach/classes/{cohort}/pins/{pin}/delete/", {}, LOGIN, FORBIDDEN, FORBIDDEN,
              redirect("teacher_class"), FORBIDDEN, redirect("teacher_class")),
+    ),
+    "teach/classes/<int:cohort_id>/assignments/": (
+        get("/teach/classes/{cohort}/assignments/", *T_ONLY),
+    ),
+    "teach/classes/<int:cohort_id>/assignments/new/": (
+        post("/teach/classes/{cohort}/assignments/new/", ASSIGNMENT, LOGIN, FORBIDDEN,
+             FORBIDDEN, redirect("teacher_assignment"), FORBIDDEN,
+             redirect("teacher_assignment")),
+    ),
+    "teach/classes/<int:cohort_id>/assignments/<int:assignment_id>/": (
+        get("/teach/classes/{cohort}/assignments/{assignment}/", *T_ONLY),
+    ),
+    "teach/classes/<int:cohort_id>/assignments/<int:assignment_id>/edit/": (
+        post("/teach/classes/{cohort}/assignments/{assignment}/edit/", ASSIGNMENT, LOGIN,
+             FORBIDDEN, FORBIDDEN, redirect("teacher_assignment"), FORBIDDEN,
+             redirect("teacher_assignment")),
+    ),
+    "teach/classes/<int:cohort_id>/assignments/<int:assignment_id>/extend/": (
+        post("/teach/classes/{cohort}/assignments/{assignment}/extend/",
+             {"learner": "{learner}", "due_at": "{later}"}, LOGIN, FORBIDDEN, FORBIDDEN,
+             redirect("teacher_assignment"), FORBIDDEN, redirect("teacher_assignment")),
+    ),
+    "teach/classes/<int:cohort_id>/assignments/<int:assignment_id>/delete/": (
+        post("/teach/classes/{cohort}/assignments/{assignment}/delete/", {}, LOGIN, FORBIDDEN,
+             FORBIDDEN, redirect("teacher_assignments"), FORBIDDEN,
+             redirect("teacher_assignments")),
+    ),
+    "teach/classes/<int:cohort_id>/dashboard/assignments/": (
+        get("/teach/classes/{cohort}/dashboard/assignments/", *T_ONLY),
     ),
     "teach/classes/<int:cohort_id>/dashboard/": (
         get("/teach/classes/{cohort}/dashboard/", *T_ONLY),
@@ -348,6 +381,8 @@ ADMIN_MODELS = {
     "courses.cohort": "editable",
     "courses.enrollment": "editable",
     "courses.pathpin": "editable",
+    "courses.assignment": "editable",
+    "courses.assignmentextension": "editable",
     "courses.attempt": "read-only",
     "courses.studysession": "read-only",
     "courses.modelversion": "read-only",
@@ -469,12 +504,18 @@ def scene(
         learner=alice, exercise=exercise, given=[str(correct.pk)], client_id=uuid.uuid4()
     ).attempt
     pin = add_pin(tess, cohort, "quarters-text", alice)
+    due = timezone.now() + timedelta(days=7)
+    assignment = create_assignment(tess, cohort, AssignmentSpec(
+        title="Quarters", kind="exercises", due_at=due, exercise_keys=("quarters-text",)))
+    extend_assignment(assignment, alice, due + timedelta(days=1))
     program = _program_and_submission(course, alice)
     token = issue_token(alice, "scene").token
     _objects_for_every_admin_page(course)
     lti_registration = _lti_objects(cohort, alice)
     ids: dict[str, Any] = {
         "slug": course.slug, "key": exercise.key, "attempt": attempt.pk, "cohort": cohort.pk,
+        "assignment": assignment.pk, "due": f"{due:%Y-%m-%dT%H:%M}",
+        "later": f"{due + timedelta(days=2):%Y-%m-%dT%H:%M}",
         "learner": alice.pk, "pin": pin.pk, "token": token.pk, "choice": correct.pk,
         "client_id": uuid.uuid4(), "lti_registration_uuid": lti_registration.uuid,
         "course_type": ContentType.objects.get_for_model(Course).pk,

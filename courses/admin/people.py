@@ -1,4 +1,4 @@
-"""Classes, enrolments and teachers' pins in the admin."""
+"""Classes, enrolments, teachers' pins and assignments in the admin."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,6 +8,8 @@ from django.http import HttpRequest
 
 from courses.actions.enrolment import enrol
 from courses.models import (
+    Assignment,
+    AssignmentExtension,
     Cohort,
     Enrollment,
     PathPin,
@@ -39,3 +41,25 @@ class PathPinAdmin(admin.ModelAdmin):
     list_display = ["exercise", "learner", "cohort", "teacher", "position", "created_at"]
     list_filter = ["exercise__course"]
     raw_id_fields = ["exercise", "learner", "cohort", "teacher"]
+
+
+class ExtensionInline(admin.TabularInline):
+    model = AssignmentExtension
+    extra = 0
+    raw_id_fields = ["learner"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["title", "cohort", "kind", "due_at", "lms_grade", "teacher"]
+    list_filter = ["cohort__course", "kind"]
+    search_fields = ["title"]
+    raw_id_fields = ["cohort", "teacher"]
+    filter_horizontal = ["skills", "exercises", "learners"]
+    inlines = [ExtensionInline]
+
+
+@admin.register(AssignmentExtension)
+class AssignmentExtensionAdmin(admin.ModelAdmin):
+    list_display = ["assignment", "learner", "due_at"]
+    raw_id_fields = ["assignment", "learner"]

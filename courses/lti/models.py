@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from lti_tool.models import Key, LtiContext, LtiRegistration, LtiResourceLink, LtiUser
 
-from courses.models import Cohort, Course, Skill
+from courses.models import Assignment, Cohort, Course, Skill
 
 
 class LaunchValue(models.Model):
@@ -130,3 +130,26 @@ class LinkLearner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} on {self.target}"
+
+
+class AssignmentScore(models.Model):
+    """A learner's completion of an assignment whose grade goes to the LMS (its option
+    ``lms_grade``): the last score queued, 0 to 1 (a new one is queued only when it changes)."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="lms_scores")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignment_scores"
+    )
+    lti_user = models.ForeignKey(LtiUser, on_delete=models.CASCADE,
+                                 related_name="assignment_scores")
+    score = models.FloatField()
+    revision = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "learner"],
+                                    name="lti_score_per_assignment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} on {self.assignment}"

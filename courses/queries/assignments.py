@@ -249,12 +249,18 @@ def _pairs(rows: Iterable[tuple[int, Any]]) -> dict[int, set[Any]]:
 
 def open_work(learner: User, course: Course, now: datetime) -> list[tuple[Assignment, Progress]]:
     """The learner's assignments in this course not done yet, with their progress."""
-    assignments = assignments_for(learner, course)
+    return [(assignment, row) for assignment, row in
+            progress_of(learner, course, assignments_for(learner, course), now)
+            if row.status != DONE]
+
+
+def progress_of(learner: User, course: Course, assignments: list[Assignment], now: datetime
+                ) -> list[tuple[Assignment, Progress]]:
+    """The learner's progress on these assignments of theirs in this course."""
     if not assignments:
         return []
     progress = _evaluate(assignments, [(learner.pk, learner.get_username())], course.pk, now)
-    return [(assignment, row) for assignment in assignments for row in progress[assignment.pk]
-            if row.status != DONE]
+    return [(assignment, row) for assignment in assignments for row in progress[assignment.pk]]
 
 
 def due_phrase(due_at: datetime, now: datetime) -> str:
