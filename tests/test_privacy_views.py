@@ -3,12 +3,15 @@ account with the password re-typed (or, for an account an LMS made, the username
 from __future__ import annotations
 
 import json
+from importlib import import_module
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import Client
 
 from courses.actions.enrolment import enrol
+from courses.actions.forget import remove_user
 from courses.models import Attempt, Cohort
 from tests.conftest import PASSWORD
 from tests.factories import answer
@@ -79,3 +82,16 @@ def test_a_teacher_is_told_to_hand_over_the_class_first(tess: Any, cohort: Cohor
     assert b'name="password"' not in page.content
     assert client.post("/account/data/delete/", {"password": PASSWORD}).status_code == 409
     assert get_user_model().objects.filter(username="tess").exists()
+
+
+def test_sessions_kept_in_the_cache_go_too(alice: Any, settings: Any,
+                                          django_capture_on_commit_callbacks: Any) -> None:
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store["_auth_user_id"] = str(alice.pk)
+    store.create()
+    assert cache.get(store.cache_key) is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        remove_user(alice.pk)
+    assert cache.get(store.cache_key) is None
+    assert not store.exists(store.session_key)

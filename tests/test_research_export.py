@@ -114,3 +114,11 @@ def test_a_teacher_downloads_their_classes_learners_only(answers: Course, tess: 
     assert three.status_code == 200 and three.content.count(b"\n") == 6
     assert _download(root, answers, "xml").status_code == 400
     assert _download(alice, answers).status_code == 403
+
+
+def test_the_class_list_links_the_export(answers: Course, tess: Any) -> None:
+    client = Client()
+    client.force_login(tess)
+    page = client.get("/teach/")
+    assert f'href="/teach/courses/{answers.slug}/research-export/?format=3line"'.encode() \
+        in page.content
