@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install install-bench browser sandbox lrs demo serve test lint typecheck bench clean
+.PHONY: install install-bench translations messages browser sandbox lrs demo serve test lint typecheck bench clean
 
 # Production mode on this machine: gunicorn + Celery worker + beat against PostgreSQL and Redis.
 SERVE_ENV = DEBUG=0 \
@@ -22,7 +22,21 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed translations
+
+# The site's translations (courses/locale/) are compiled on every install with Debian's gettext
+# (msgfmt); the compiled .mo files are not kept in git. `make messages` collects new texts into
+# the catalogues, to be translated there.
+translations: $(VENV)/.installed
+	@command -v msgfmt >/dev/null || { \
+		echo "Installing Debian's gettext for the translations"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gettext >/dev/null; }
+	$(PY) manage.py compilemessages -v0 --ignore '.venv*' --ignore node_modules
+
+messages: translations
+	$(PY) manage.py update_messages
 
 install-bench: install
 	$(PY) -m pip install --quiet -e '.[dev,bench]'

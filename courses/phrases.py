@@ -24,6 +24,12 @@ def shown_all(phrases: Iterable[Phrase]) -> str:
     return " ".join(shown(phrase) for phrase in phrases)
 
 
+def short_number(value: float) -> str:
+    """A number as few digits as it needs (``:g``: 2, 0.5, 2.25), with the language's decimal
+    separator."""
+    return f"{value:g}".replace(".", str(formats.get_format("DECIMAL_SEPARATOR")))
+
+
 def _localised(value: Value) -> str:
     if isinstance(value, tuple):
         return listed(value, pgettext("the last two items of a list", "and"))

@@ -34,9 +34,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils.formats import get_format
 from django.utils.translation import gettext
 
+from courses.phrases import short_number
 from courses.queries.charts import GridRow, SkillColumn, percent
 from learnpath import mastery
 
@@ -66,7 +66,7 @@ class HelpRule:
                     "with %(wrong)s+ wrong answers and at least %(times)s× the median wrong "
                     "answers of the classmates who got it (reached proficient). A skill counts "
                     "once %(peers)s+ learners, and %(share)s%% of those who answered it, got it.")
-            % {"wrong": self.stuck_min_wrong, "times": _g(self.stuck_times_peers),
+            % {"wrong": self.stuck_min_wrong, "times": short_number(self.stuck_times_peers),
                "peers": self.min_peers, "share": round(100 * self.peers_share)},
             gettext("Behind the class: mean mastery under %(share)s%% of the median of the "
                     "classmates who have started (%(classmates)s+ of them).")
@@ -110,11 +110,6 @@ def _peer_bars(rows: Sequence[GridRow], rule: HelpRule) -> dict[int, _PeerBar]:
     return bars
 
 
-def _g(value: float) -> str:
-    """A number as ``:g`` writes it, with the language's decimal separator."""
-    return f"{value:g}".replace(".", str(get_format("DECIMAL_SEPARATOR")))
-
-
 def _summary(details: list[str]) -> str:
     """One stuck line naming the worst :data:`REASON_EXAMPLES` skills and counting the rest."""
     shown = ", ".join(details[:REASON_EXAMPLES])
@@ -137,7 +132,8 @@ def _stuck(row: GridRow, skills: Sequence[SkillColumn], bars: Mapping[int, _Peer
 
     def why(index: int) -> str:
         return (gettext("%(wrong)s wrong; classmates who got it needed %(median)s on median")
-                % {"wrong": row.cells[index].wrong, "median": _g(bars[index].median_wrong)})
+                % {"wrong": row.cells[index].wrong,
+                   "median": short_number(bars[index].median_wrong)})
 
     if len(stuck) == 1:
         text = gettext("stuck on %(skill)s: %(why)s") % {"skill": skills[stuck[0]].name,

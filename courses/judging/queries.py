@@ -8,13 +8,13 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.http import Http404
-from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from courses.judging import spec
 from courses.judging.models import Submission
 from courses.models import Attempt, Course
+from courses.phrases import short_number
 from courses.queries.content import ExerciseContent
 from learnpath.judge.engine import shown_expected, shown_input
 
@@ -56,7 +56,7 @@ def program_page(learner: User, exercise: ExerciseContent) -> ProgramPage:
         source=latest if latest is not None else str(exercise.code.get("starter", "")),
         examples=examples, hidden_tests=sum(not case.visible for case in cases),
         limits=gettext("%(cpu)s s of CPU time, %(memory)s MB of memory, %(output)s KB of output")
-        % {"cpu": number_format(limits.cpu_seconds), "memory": limits.memory_mb,
+        % {"cpu": short_number(limits.cpu_seconds), "memory": limits.memory_mb,
            "output": limits.output_kb})
 
 
