@@ -18,6 +18,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Subquery, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from courses import jobs
 from courses.actions.charts import apply_attempt_to_chart
@@ -26,6 +28,7 @@ from courses.errors import Conflict, InvalidInput, NotEnrolled
 from courses.lti import grades as lti_grades
 from courses.ml.training import start_run_if_due
 from courses.models import Attempt, Course, Enrollment, Exercise, StudySession
+from courses.phrases import shown
 from courses.queries.content import ExerciseContent, course_content
 from courses.xapi import events as xapi_events
 from learnpath.answers import AnswerError, check_answer
@@ -34,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 # A page left open longer than this does not count as time spent on the exercise.
 MAX_ATTEMPT_DURATION = timedelta(hours=2)
-NOT_ENROLLED = "You are not enrolled in this course."
+NOT_ENROLLED = _lazy("You are not enrolled in this course.")
 _SESSION_FIELDS = ("id", "number", "last_activity_at")
 
 
@@ -51,13 +54,13 @@ def _session_gap(course: Course) -> timedelta:
 
 def check_can_practise(learner: User, exercise: Exercise) -> None:
     if not Enrollment.objects.filter(learner=learner, course_id=exercise.course_id).exists():
-        raise NotEnrolled(NOT_ENROLLED)
+        raise NotEnrolled(str(NOT_ENROLLED))
     check_exercise_active(exercise)
 
 
 def check_exercise_active(exercise: Exercise | ExerciseContent) -> None:
     if not exercise.is_active:
-        raise InvalidInput("This exercise has been retired; please pick another one.")
+        raise InvalidInput(_("This exercise has been retired; please pick another one."))
 
 
 def record_attempt(
@@ -76,7 +79,7 @@ def record_attempt(
     course = exercise.course
     content = course_content(course).by_id.get(exercise.pk)
     if content is None:
-        raise InvalidInput("There is no such exercise.")
+        raise InvalidInput(_("There is no such exercise."))
     return record_attempt_on(
         learner=learner, course=course, exercise=content, given=given, client_id=client_id,
         started_at=started_at, submitted_at=submitted_at, hint_used=hint_used,
@@ -107,7 +110,7 @@ def record_attempt_on(
         try:
             correct = check_answer(exercise.answer_key, given)
         except AnswerError as error:
-            raise InvalidInput(str(error)) from error
+            raise InvalidInput(shown(error.phrase)) from error
     except InvalidInput:
         stored = _stored_attempt(learner, client_id, exercise.id)
         if stored is not None:  # a resubmission, checked when it was first stored
@@ -197,7 +200,7 @@ def follow_up_attempt(attempt: Attempt) -> None:
 def _stored_attempt(learner: User, client_id: uuid.UUID, exercise_id: int) -> Attempt | None:
     stored = Attempt.objects.filter(learner=learner, client_id=client_id).first()
     if stored is not None and stored.exercise_id != exercise_id:
-        raise Conflict("This submission id was already used for another exercise.")
+        raise Conflict(_("This submission id was already used for another exercise."))
     return stored
 
 
@@ -226,7 +229,7 @@ def _locked_session(learner: User, course: Course, at: datetime) -> tuple[int, b
         .first()
     )
     if found is None:
-        raise NotEnrolled(NOT_ENROLLED)
+        raise NotEnrolled(str(NOT_ENROLLED))
     session_id, number, last_activity_at = found
     if session_id is not None and at - last_activity_at <= _session_gap(course):
         return session_id, False
