@@ -35,8 +35,9 @@ The rule
 
 Parameters
     FSRS's default weights (its 21 parameters, fitted by its authors on a large review corpus);
-    ``desired_retention`` 0.9 (chosen on validation learners of the simulator, see
-    :mod:`learnpath.sim.review_eval`), ``maximum_interval_days`` 365.
+    ``desired_retention`` 0.95 (chosen among 0.8, 0.85, 0.9 and 0.95 on validation learners of
+    the simulator by ``manage.py evaluate_reviews``: the highest won, see
+    docs/drafts/review.md), ``maximum_interval_days`` 365.
 """
 from __future__ import annotations
 
@@ -48,10 +49,11 @@ from typing import Any
 from fsrs import Card, Rating, Scheduler, State
 
 from learnpath import mastery
+from learnpath.phrases import Phrase, gettext_noop
 
-DESIRED_RETENTION = 0.9
+DESIRED_RETENTION = 0.95
 MAXIMUM_INTERVAL_DAYS = 365
-DUE_REASON = "due for review since {day}"
+DUE_REASON = gettext_noop("due for review since %(day)s")
 
 
 @dataclass(frozen=True)
@@ -160,12 +162,12 @@ def scheduled(
 def due_reviews(
     chart: Mapping[str, mastery.SkillMastery], now: datetime,
     schedule: Mapping[str, datetime] | None = None,
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, Phrase]]:
     """(skill, reason) of the skills due for review at ``now``, by the rule in the module doc:
     FSRS's schedule when one is given, else the rule before it."""
     if schedule is None:
         return mastery.review_candidates(chart, now)
-    return [(key, DUE_REASON.format(day=_day(due)))
+    return [(key, Phrase.of(DUE_REASON, day=due))
             for due, key in scheduled(chart, schedule) if due <= now]
 
 
@@ -178,10 +180,6 @@ def next_review_at(
     if schedule is None:
         return None
     return next((due for due, _ in scheduled(chart, schedule) if due > now), None)
-
-
-def _day(moment: datetime) -> str:
-    return f"{moment.day} {moment:%b %Y}"
 
 
 def _utc(moment: datetime) -> datetime:

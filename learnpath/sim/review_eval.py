@@ -18,14 +18,17 @@ A session ends early when the planner has nothing to offer. At the end of the wi
 *retention* is the mean latent knowledge of the measured skills, and *retained* the share of
 them still at ``threshold`` or above; the attempts of the window, how many were on a measured
 skill, and the mean latent knowledge gained on the other skills (what the window still taught)
-say what the retention cost.
+say what the retention cost; the mean latent knowledge of every skill at the end (measured or
+not) is what parameters are chosen by, on validation learners only.
 """
 from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from learnpath import mastery, review
 from learnpath.paths import ChartSuccessModel, PlanConfig, plan_path
@@ -60,6 +63,7 @@ class LearnerRetention:
     window_attempts: int
     measured_attempts: int
     other_gain: float
+    course_knowledge: float  # mean latent knowledge over every skill at the window's end
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,10 @@ class RetentionResult:
     @property
     def mean_other_gain(self) -> float:
         return _mean([row.other_gain for row in self.learners])
+
+    @property
+    def mean_course_knowledge(self) -> float:
+        return _mean([row.course_knowledge for row in self.learners])
 
 
 def _mean(values: Sequence[float | int | None]) -> float:
@@ -158,7 +166,7 @@ def _session(learner: SimulatedLearner, kept: _Learner, rule: str, start: dateti
 
 
 def evaluate_learner(
-    course: SimCourse, rule: str, index: int, seed: int, setup: RetentionSetup,
+    course: SimCourse, rule: str, index: int, *, seed: int, setup: RetentionSetup,
     bkt: Mapping[str, mastery.BKTParams], params: review.ReviewParams,
 ) -> LearnerRetention:
     if rule not in RULES:
@@ -204,16 +212,21 @@ def evaluate_learner(
         measured_attempts=sum(
             bool(set(measured) & set(kept.by_key[key].skills)) for key in attempts),
         other_gain=_mean([after[key] - before[key] for key in others]) if others else 0.0,
+        course_knowledge=_mean(list(after.values())),
     )
 
 
 def evaluate_review_rule(
     course: SimCourse, rule: str, learners: Sequence[int], seed: int,
     setup: RetentionSetup | None = None, bkt: Mapping[str, mastery.BKTParams] | None = None,
-    params: review.ReviewParams = review.DEFAULT_REVIEW_PARAMS,
+    params: review.ReviewParams = review.DEFAULT_REVIEW_PARAMS, workers: int = 1,
 ) -> RetentionResult:
-    """The rule's retention over the given learners of the seed's population."""
+    """The rule's retention over the given learners of the seed's population (``workers``
+    processes; the result does not depend on how many)."""
     setup = setup or RetentionSetup()
-    return RetentionResult(rule, tuple(
-        evaluate_learner(course, rule, index, seed, setup, bkt or {}, params)
-        for index in learners))
+    run = partial(evaluate_learner, course, rule, seed=seed, setup=setup, bkt=bkt or {},
+                  params=params)
+    if workers <= 1:
+        return RetentionResult(rule, tuple(run(index) for index in learners))
+    with ProcessPoolExecutor(workers) as pool:
+        return RetentionResult(rule, tuple(pool.map(run, learners, chunksize=8)))
