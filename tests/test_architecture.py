@@ -132,7 +132,7 @@ def test_reads_never_write_and_never_reach_up() -> None:
 
 CHECKS = ("check_", "read_", "parse_", "validate_")
 CHANGES = ("record_", "import_", "add_", "remove_", "apply_", "rebuild_", "fit_", "simulate_",
-           "follow_up_", "enrol")
+           "follow_up_", "enrol", "create_", "edit_", "extend_", "delete_")
 
 
 def _public_functions(module: str) -> list[str]:
