@@ -150,7 +150,9 @@ def _claim(submission_id: int) -> Submission | None:
     claimable = Q(status=Submission.Status.PENDING) | Q(
         status=Submission.Status.JUDGING, claimed_until__lt=now)
     with transaction.atomic():
-        submission = (Submission.objects.select_for_update(skip_locked=True)
+        # Only the submission's row is locked (``of``): locking its course too would make
+        # every other judge skip the course's programs while one is being claimed or finished.
+        submission = (Submission.objects.select_for_update(skip_locked=True, of=("self",))
                       .select_related("course").filter(claimable, pk=submission_id).first())
         if submission is None:
             return None
@@ -164,7 +166,8 @@ def _claim(submission_id: int) -> Submission | None:
 
 def _finish(submission_id: int, verdict: Verdict, exercise: ExerciseContent) -> Submission | None:
     with transaction.atomic():
-        submission = (Submission.objects.select_for_update().select_related("learner", "course")
+        submission = (Submission.objects.select_for_update(of=("self",))
+                      .select_related("learner", "course")
                       .filter(pk=submission_id).first())
         if submission is None or submission.status == Submission.Status.JUDGED:
             return None  # another judge finished it first: nothing is judged twice
