@@ -300,10 +300,13 @@ SITE_MATRIX: dict[str, tuple[Check, ...]] = {
 # The API: anonymous calls get 401 (no sign-in redirect); the same rules as the site.
 UNAUTHORIZED = Outcome(401)
 CREATED = Outcome(201)
+ACCEPTED = Outcome(202)
 A_T_ONLY = (UNAUTHORIZED, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK)
 LEARNERS = (UNAUTHORIZED, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN)
 SIGNED_IN = (UNAUTHORIZED, *[OK] * 5)
 ADMINS = (UNAUTHORIZED, *[FORBIDDEN] * 4)
+PROGRAM_BODY = {"exercise": "{program_key}", "source": "def add(a, b):\n    return a + b\n",
+                "client_id": "{client_id}"}
 ATTEMPT_BODY = {"exercise": "halves-choice", "answer": ["{choice}"], "client_id": "{client_id}"}
 API_MATRIX: dict[str, tuple[Check, ...]] = {
     "api/v1/": (api("get", "/api/v1/", *[NOT_FOUND] * 6, wrong_method=""),),
@@ -334,6 +337,14 @@ API_MATRIX: dict[str, tuple[Check, ...]] = {
             FORBIDDEN, OK),
         api("post", "/api/v1/courses/{slug}/attempts", UNAUTHORIZED, CREATED, CREATED,
             FORBIDDEN, FORBIDDEN, FORBIDDEN, data=ATTEMPT_BODY),
+    ),
+    "api/v1/courses/<slug>/submissions": (
+        api("post", "/api/v1/courses/{slug}/submissions", UNAUTHORIZED, ACCEPTED, ACCEPTED,
+            FORBIDDEN, FORBIDDEN, FORBIDDEN, data=PROGRAM_BODY),
+    ),
+    "api/v1/courses/<slug>/submissions/<submission_id>": (
+        api("get", "/api/v1/courses/{slug}/submissions/{submission}", UNAUTHORIZED, OK,
+            NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     ),
     "api/v1/classes": (api("get", "/api/v1/classes", *SIGNED_IN),),
     "api/v1/classes/<class_id>/dashboard": (

@@ -15,7 +15,7 @@ from courses.actions.attempts import record_attempt_on
 from courses.api.paging import MAX_PAGE, attempt_page
 from courses.api.schemas import DENIED, AttemptIn, AttemptOut, AttemptPage, ChartOut, Error, PathOut
 from courses.api.tokens import signed_in
-from courses.errors import NotFound
+from courses.errors import InvalidInput, NotFound
 from courses.models import Attempt, Course
 from courses.queries.charts import learner_chart_view
 from courses.queries.content import ExerciseContent, course_content
@@ -114,6 +114,9 @@ def submit_attempt(request: HttpRequest, slug: str, body: AttemptIn
     exercise = course_content(course).by_key.get(body.exercise)
     if exercise is None:
         raise NotFound("There is no such exercise in this course.")
+    if exercise.is_code:
+        raise InvalidInput("This exercise is answered with a program: send it to "
+                           f"/api/v1/courses/{slug}/submissions to be judged.")
     given: str | list[int] = body.answer if isinstance(body.answer, str) else list(body.answer)
     outcome = record_attempt_on(learner=user, course=course, exercise=exercise, given=given,
                                 client_id=body.client_id, started_at=body.started_at,

@@ -11,7 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import SessionAuth
 from ninja.throttling import AnonRateThrottle, UserRateThrottle
 
-from courses.api import classes, content, learning, operations
+from courses.api import classes, content, learning, operations, programs
 from courses.api.tokens import TokenAuth
 from courses.errors import ServiceError
 
@@ -84,5 +84,6 @@ def invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
 
 api.add_router("/", content.router)
 api.add_router("/", learning.router)
+api.add_router("/", programs.router)
 api.add_router("/", classes.router)
 api.add_router("/", operations.router)
