@@ -278,29 +278,54 @@ def test_the_judge_command_prints_the_verdict_as_json(py: Course, course: Course
         call_command("judge", "py", "add", str(tmp_path / "missing.py"))
 
 
-def test_the_admin_refuses_a_code_exercise_whose_reference_fails(py: Course, root: Any) -> None:
+def _admin_form(browser: Client, url: str, exercise: Exercise) -> dict[str, Any]:
+    """The exercise's change form as the admin shows it, ready to post back."""
+    page = browser.get(url)
+    form = page.context["adminform"].form
+    data = {key: value for key, value in form.initial.items()
+            if value is not None and not isinstance(value, list | dict)}
+    data.update(skills=[s.pk for s in exercise.skills.all()],
+                code_tests=json.dumps(form.initial["code_tests"]), **{
+                    "choices-TOTAL_FORMS": 0, "choices-INITIAL_FORMS": 0,
+                    "choices-MIN_NUM_FORMS": 0, "choices-MAX_NUM_FORMS": 1000})
+    return data
+
+
+def test_the_admin_edits_a_program_field_by_field_and_refuses_a_failing_reference(
+        py: Course, root: Any) -> None:
     browser = Client()
     browser.force_login(root)
     exercise = Exercise.objects.get(course=py, key="add")
     url = f"/admin/courses/exercise/{exercise.pk}/change/"
-    page = browser.get(url)
-    data = {key: value for key, value in page.context["adminform"].form.initial.items()
-            if value is not None and not isinstance(value, list | dict)}
-    data.update(skills=[s.pk for s in exercise.skills.all()], **{
-        "choices-TOTAL_FORMS": 0, "choices-INITIAL_FORMS": 0,
-        "choices-MIN_NUM_FORMS": 0, "choices-MAX_NUM_FORMS": 1000})
-    broken = dict(exercise.code, reference=WRONG_ADD)
-    refused = browser.post(url, {**data, "code": json.dumps(broken)})
+    page = browser.get(url).content.decode()
+    for label in ("Starter code", "Reference solution", "Tests", "CPU seconds", "Memory (MB)"):
+        assert label in page
+    data = _admin_form(browser, url, exercise)
+    assert data["code_reference"] == RIGHT_PROGRAMS["add"]
+
+    refused = browser.post(url, {**data, "code_reference": WRONG_ADD})
     assert refused.status_code == 200
     assert "reference solution does not pass its tests" in refused.content.decode()
+    assert "code_reference" in refused.context["adminform"].form.errors
     exercise.refresh_from_db()
     assert exercise.code["reference"] == RIGHT_PROGRAMS["add"]
-    no_tests = browser.post(url, {**data, "code": json.dumps(dict(exercise.code, tests=[]))})
-    assert no_tests.status_code == 200 and "test" in no_tests.content.decode()
-    better = dict(exercise.code, starter="def add(a, b):\n    return 0\n")
-    assert browser.post(url, {**data, "code": json.dumps(better)}).status_code == 302
+
+    no_tests = browser.post(url, {**data, "code_tests": "[]"})
+    assert no_tests.status_code == 200 and "code_tests" in no_tests.context["adminform"].form.errors
+    not_json = browser.post(url, {**data, "code_tests": "[{"})
+    assert not_json.status_code == 200 and "code_tests" in not_json.context["adminform"].form.errors
+    slow_wall = browser.post(url, {**data, "code_cpu_seconds": "5", "code_wall_seconds": "1"})
+    assert slow_wall.status_code == 200
+    assert "code_wall_seconds" in slow_wall.context["adminform"].form.errors
+    exercise.refresh_from_db()
+    assert exercise.code["tests"] and "limits" not in exercise.code  # nothing stored
+
+    better = {**data, "code_starter": "def add(a, b):\n    return 0\n", "code_memory_mb": "128"}
+    assert browser.post(url, better).status_code == 302
     exercise.refresh_from_db()
     assert exercise.code["starter"].endswith("return 0\n")
+    assert exercise.code["limits"] == {"memory_mb": 128}
+    assert exercise.code["reference"] == RIGHT_PROGRAMS["add"] and len(exercise.code["tests"]) == 4
 
 
 @pytest.mark.services

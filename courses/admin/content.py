@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from courses.admin.inlines import LabelledInlineFormSet
 from courses.jobs import schedule_chart_rebuild
 from courses.judging.spec import code_problems, reference_problems
 from courses.models import (
@@ -33,9 +34,10 @@ from courses.rules import (
 )
 from courses.signals import bump_content_version
 from learnpath.answers import AnswerError, display_number, parse_number
+from learnpath.judge import Limits
 
 
-class PrerequisiteFormSet(forms.BaseInlineFormSet):
+class PrerequisiteFormSet(LabelledInlineFormSet):
     """Refuses prerequisites that would close a cycle, naming the cycle."""
 
     def clean(self) -> None:
@@ -97,7 +99,7 @@ class SkillAdmin(admin.ModelAdmin):
             schedule_chart_rebuild(course_id)
 
 
-class ChoiceFormSet(forms.BaseInlineFormSet):
+class ChoiceFormSet(LabelledInlineFormSet):
     def clean(self) -> None:
         super().clean()
         if any(self.errors) or self.instance.kind != Exercise.Kind.CHOICE:
@@ -134,17 +136,79 @@ class WrittenNumberField(forms.FloatField):
         return display_number(value) if isinstance(value, float) else value
 
 
+def _program_area() -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": 10, "cols": 80, "class": "program-source",
+                                 "spellcheck": "false"})
+
+
 class ExerciseForm(forms.ModelForm):
     numeric_answer = WrittenNumberField(
         required=False, help_text="Numeric: a whole number, a decimal, a fraction (5/6) or a mixed "
                                   "number (2 1/3).")
+    # A code exercise's program, edited field by field and stored together as ``code``.
+    code_starter = forms.CharField(
+        label="Starter code", required=False, strip=False, widget=_program_area(),
+        help_text="What the learner's editor starts with (may be empty).")
+    code_reference = forms.CharField(
+        label="Reference solution", required=False, strip=False, widget=_program_area(),
+        help_text="Run against every test in the sandbox when you save: it must pass them all.")
+    code_tests = forms.JSONField(
+        label="Tests", required=False, widget=forms.Textarea(attrs={"rows": 10, "cols": 80}),
+        help_text='A JSON list. A function call: {"call": "add", "args": [2, 3], "expected": 5, '
+                  '"visible": true}; a program reading input: {"stdin": "1\\n2\\n", "stdout": '
+                  '"3\\n", "visible": false}. Visible tests are the learner\'s examples; hidden '
+                  "ones are shown to learners only as a count.")
+    code_cpu_seconds = forms.FloatField(
+        label="CPU seconds", required=False, min_value=0.1,
+        help_text=f"For all tests together (default {Limits().cpu_seconds:g}).")
+    code_wall_seconds = forms.FloatField(
+        label="Wall-clock seconds", required=False, min_value=0.1,
+        help_text=f"At least the CPU seconds (default {Limits().wall_seconds:g}).")
+    code_memory_mb = forms.IntegerField(
+        label="Memory (MB)", required=False, min_value=1,
+        help_text=f"Per test, the interpreter included (default {Limits().memory_mb}).")
+    code_output_kb = forms.IntegerField(
+        label="Output (KB)", required=False, min_value=1,
+        help_text=f"Per test (default {Limits().output_kb}).")
 
     class Meta:
         model = Exercise
         fields = [
             "course", "key", "skills", "prompt", "kind", "numeric_answer", "tolerance",
-            "accepted_answers", "code", "hint", "solution", "difficulty", "status",
+            "accepted_answers", "hint", "solution", "difficulty", "status",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        code = self.instance.code if isinstance(self.instance.code, Mapping) else {}
+        limits = code.get("limits")
+        if not isinstance(limits, Mapping):
+            limits = {}
+        self.initial.setdefault("code_starter", code.get("starter", ""))
+        self.initial.setdefault("code_reference", code.get("reference", ""))
+        self.initial.setdefault("code_tests", code.get("tests", []))
+        for name in LIMIT_FIELDS:
+            self.initial.setdefault(f"code_{name}", limits.get(name))
+
+    def _program(self) -> dict[str, Any]:
+        """The ``code`` object the fields make (limits left blank take the defaults; limits
+        the form does not show are kept as stored)."""
+        cleaned = self.cleaned_data
+        stored = self.instance.code if isinstance(self.instance.code, Mapping) else {}
+        limits = dict(stored.get("limits") or {}) if isinstance(stored.get("limits"),
+                                                                Mapping) else {}
+        for name in LIMIT_FIELDS:
+            value = cleaned.get(f"code_{name}")
+            if value is None:
+                limits.pop(name, None)
+            else:
+                limits[name] = value
+        code: dict[str, Any] = {"starter": cleaned.get("code_starter") or "",
+                                "reference": cleaned.get("code_reference") or "",
+                                "tests": cleaned.get("code_tests") or []}
+        if limits:
+            code["limits"] = limits
+        return code
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -157,23 +221,59 @@ class ExerciseForm(forms.ModelForm):
         if kind == Exercise.Kind.TEXT:
             for problem in accepted_problems(cleaned.get("accepted_answers")):
                 self.add_error("accepted_answers", sentence(problem))
-        if kind == Exercise.Kind.CODE and "code" not in self.errors:
+        if kind == Exercise.Kind.CODE and not any(name.startswith("code_") for name in self.errors):
             # The reference solution runs against every test (in the sandbox) before saving.
-            code = cleaned.get("code")
+            code = self._program()
             problems = [message for _, message in code_problems(code)]
-            if not problems and isinstance(code, Mapping):
+            if not problems:
                 problems = reference_problems(code)
             for problem in problems:
-                self.add_error("code", sentence(problem))
+                self.add_error(_program_field(problem), sentence(problem))
+            self.instance.code = code
+        elif kind is not None and kind != Exercise.Kind.CODE:
+            self.instance.code = {}
         skills = cleaned.get("skills")
         if course and skills and any(skill.course_id != course.pk for skill in skills):
             self.add_error("skills", "Choose skills of the exercise's own course.")
         return cleaned
 
 
+LIMIT_FIELDS = ("cpu_seconds", "wall_seconds", "memory_mb", "output_kb")
+
+
+def _program_field(problem: str) -> str:
+    """The form field a problem of the ``code`` object belongs to."""
+    for prefix, field in (("tests", "code_tests"), ("limits.wall", "code_wall_seconds"),
+                          ("limits.cpu", "code_cpu_seconds"), ("limits.memory", "code_memory_mb"),
+                          ("limits.output", "code_output_kb"), ("limits", "code_cpu_seconds"),
+                          ("starter", "code_starter"), ("the reference", "code_reference"),
+                          ("reference", "code_reference"),
+                          ("a code exercise needs its reference", "code_reference")):
+        if problem.startswith(prefix):
+            return field
+    return "code_reference"
+
+
 @admin.register(Exercise)
 class ExerciseAdmin(admin.ModelAdmin):
     form = ExerciseForm
+    fieldsets = [
+        (None, {"fields": ["course", "key", "skills", "prompt", "kind", "difficulty",
+                           "status"]}),
+        ("Answer (numeric and text exercises; options are below)",
+         {"fields": ["numeric_answer", "tolerance", "accepted_answers"]}),
+        ("Program (code exercises)", {
+            "fields": ["code_starter", "code_reference", "code_tests",
+                       ("code_cpu_seconds", "code_wall_seconds", "code_memory_mb",
+                        "code_output_kb")],
+            "description": "The learner writes Python 3 in an editor that starts from the "
+                           "starter code; a judge runs it in a sandbox against every test.",
+        }),
+        ("Help", {"fields": ["hint", "solution"]}),
+    ]
+
+    class Media:
+        js = ("vendor/codemirror/codemirror.min.js", "js/admin_program.js")
     list_display = ["key", "course", "kind", "difficulty", "status", "preview_link"]
     list_filter = ["course", "kind", "status", "difficulty", "skills"]
     search_fields = ["key", "prompt"]

@@ -167,3 +167,35 @@ def test_learner_fixes_a_program_and_the_path_moves_on(
     assert Submission.objects.filter(learner=learner).count() == 3
     assert len(judge_worker) == 3
     assert problems == []
+
+
+def test_an_author_edits_a_program_in_the_admin_editor(
+    live_server: Any, browser_page: Page, code_course: Course,
+) -> None:
+    """The admin's starter and reference fields are Python editors; a reference solution typed
+    wrong is refused on saving, with the judge's reason beside the field."""
+    get_user_model().objects.create_superuser("author", password=PASSWORD)
+    page = browser_page
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.goto(live_server.url + reverse("admin:login"))
+    page.get_by_label("Username").fill("author")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    exercise = code_course.exercises.get(key=KEY)
+    page.goto(live_server.url + reverse("admin:courses_exercise_change", args=[exercise.pk]))
+    editors = page.locator(".cm-editor")
+    expect(editors).to_have_count(2)  # starter and reference
+    reference = editors.nth(1).locator(".cm-content")
+    expect(reference).to_contain_text("return a + b")
+    reference.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.type(WRONG)
+    page.locator("input[name=_continue]").click()
+    expect(page.locator(".errornote")).to_be_visible()
+    expect(page.locator(".field-code_reference .errorlist")).to_contain_text(
+        "reference solution does not pass its tests")
+    exercise.refresh_from_db()
+    assert exercise.code["reference"].strip().endswith("return a + b")
+    assert problems == []
