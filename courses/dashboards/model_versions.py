@@ -13,7 +13,9 @@ from django.db.models.functions import TruncDate
 from courses.dashboards.figures.model_versions import (
     curves_figure,
     metrics_figure,
+    monitored_metric,
     reliability_figure,
+    training_history,
     volume_figure,
 )
 from courses.dashboards.rows import RunRow, VersionRow, reliability_table, stored_number
@@ -45,6 +47,7 @@ class ModelDashboard:
     runs: list[RunRow]
     metrics_figure: dict[str, Any]
     curves_figure: dict[str, Any]
+    curve_rows: list[tuple[int, str, Any, Any, Any]]
     reliability_cards: list[ReliabilityCard]
     volume_figure: dict[str, Any]
     volume_rows: list[tuple[str, int, int]]
@@ -70,6 +73,15 @@ def volume_rows(course: Course) -> list[tuple[str, int, int]]:
         total += count
         rows.append((day.isoformat(), count, total))
     return rows
+
+
+def curve_rows(versions: list[VersionRow]) -> list[tuple[int, str, Any, Any, Any]]:
+    """The training curves' table: (version, monitored metric, epoch, validation score,
+    training loss), oldest version first."""
+    return [(version.number, monitored_metric(version), row.get("epoch"),
+             row.get("valid_score"), row.get("train_loss"))
+            for version in sorted(versions, key=lambda v: v.number)
+            for row in training_history(version)]
 
 
 def _version_row(version: ModelVersion) -> VersionRow:
@@ -121,6 +133,7 @@ def model_dashboard(course: Course) -> ModelDashboard:
         runs=runs,
         metrics_figure=metrics_figure(versions),
         curves_figure=curves_figure(versions),
+        curve_rows=curve_rows(versions),
         reliability_cards=[_reliability_card(v) for v in versions[:RELIABILITY_VERSIONS]],
         volume_figure=volume_figure(volume),
         volume_rows=volume,

@@ -14,13 +14,18 @@
   katexScript.src = script.dataset.katexJs;
   katexScript.onload = function () {
     placeholders.forEach(function (element) {
-      window.katex.render(element.textContent, element, {
+      var tex = element.textContent;
+      window.katex.render(tex, element, {
         displayMode: element.dataset.display === "1",
         throwOnError: false,
         maxSize: 20,
         maxExpand: 500,
         trust: false
       });
+      // Chromium names a control from its label's text, and KaTeX's MathML gives it none: an
+      // answer option that is only maths would be unnamed, so its MathML is named by its TeX.
+      var mathml = element.closest("label") && element.querySelector("math");
+      if (mathml) { mathml.setAttribute("aria-label", tex); }
     });
   };
   document.head.appendChild(katexScript);

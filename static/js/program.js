@@ -10,7 +10,12 @@
   var words = form.dataset;
   var textarea = document.getElementById("id_source");
   if (window.LearnpathEditor && textarea) {
-    window.LearnpathEditor.fromTextarea(textarea, words.editorLabel);
+    var editor = window.LearnpathEditor.fromTextarea(textarea, words.editorLabel);
+    // Escape, then Tab, leaves the editor (Tab alone indents), even when that Escape closes a
+    // completion list: CodeMirror arms its Tab-leaves mode only for an Escape nothing else used.
+    editor.dom.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { editor.setTabFocusMode(2000); }
+    }, true);
   }
   if (!window.fetch || !window.FormData) { return; }
   var result = document.getElementById("program-result");

@@ -44,15 +44,23 @@ def metrics_figure(versions: Sequence[VersionRow]) -> dict[str, Any]:
     )}
 
 
+def training_history(version: VersionRow) -> list[dict[str, Any]]:
+    """The version's stored epochs (epoch, valid_score, train_loss), unreadable entries left out."""
+    stored = version.metrics.get("history")
+    return [row for row in stored if isinstance(row, dict)] if isinstance(stored, list) else []
+
+
+def monitored_metric(version: VersionRow) -> str:
+    return str(version.metrics.get("monitor") or "auc").upper()
+
+
 def curves_figure(versions: Sequence[VersionRow]) -> dict[str, Any]:
     """Each version's training run, epoch by epoch: the validation score early stopping
     watches (solid) and the training loss (dotted, right axis)."""
     data: list[dict[str, Any]] = []
     for version in sorted(versions, key=lambda v: v.number):
-        stored = version.metrics.get("history")
-        history = [row for row in stored if isinstance(row, dict)] \
-            if isinstance(stored, list) else []
-        monitor = str(version.metrics.get("monitor") or "auc").upper()
+        history = training_history(version)
+        monitor = monitored_metric(version)
         epochs = [row.get("epoch") for row in history]
         if any("valid_score" in row for row in history):
             data.append({"type": "scatter", "mode": "lines+markers",
