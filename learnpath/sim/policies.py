@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from learnpath import mastery
+from learnpath import mastery, review
 from learnpath.paths import (
     ChartSuccessModel,
     PlanConfig,
@@ -338,3 +338,44 @@ def rule_factory(params: Mapping[str, mastery.BKTParams] | None = None) -> Polic
         return SkillGraphRulePolicy(course, rng, params)
 
     return factory
+
+
+class ReviewingPlanner:
+    """The site's planner (cold-start model, one step) under a review rule, with what the site
+    would keep of one learner: the chart, the review cards, the answer times. ``rule`` is
+    ``none`` (nothing due), ``today`` (:func:`learnpath.mastery.review_candidates`) or
+    ``fsrs`` (the cards' schedule, :mod:`learnpath.review`); used by
+    :mod:`learnpath.sim.review_eval`."""
+
+    def __init__(self, course: SimCourse, bkt: Mapping[str, mastery.BKTParams],
+                 params: review.ReviewParams) -> None:
+        self.graph = course_graph(course)
+        self.exercises = plan_exercises(course)
+        self.by_key = {e.key: e for e in self.exercises}
+        self.bkt = dict(bkt)
+        self.params = params
+        self.chart: dict[str, mastery.SkillMastery] = {}
+        self.cards: dict[str, review.SkillCard] = {}
+        self.last_seen: dict[str, datetime] = {}
+        self.recent: list[str] = []
+        self.last_answer: tuple[str, bool] | None = None
+
+    def choose(self, now: datetime, rule: str) -> str | None:
+        schedule = {"none": {}, "today": None}.get(rule, review.schedule_of(self.cards))
+        steps = plan_path(
+            self.chart, self.graph, self.exercises,
+            ChartSuccessModel(self.chart, self.by_key, self.bkt, self.graph, now),
+            now=now, config=PlanConfig(length=1), params=self.bkt, recent=self.recent,
+            last_seen=self.last_seen, last_answer=self.last_answer, review_schedule=schedule,
+        )
+        return steps[0].exercise_key if steps else None
+
+    def record(self, key: str, correct: bool, hint_used: bool, at: datetime) -> None:
+        skills = self.by_key[key].skills
+        self.chart.update(mastery.apply_attempt(self.chart, skills, correct, at, self.graph,
+                                                self.bkt))
+        self.cards.update(review.apply_answer(self.cards, skills, correct, hint_used, at,
+                                              self.params))
+        self.last_seen[key] = at
+        self.recent.append(key)
+        self.last_answer = (key, correct)

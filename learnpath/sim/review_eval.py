@@ -31,9 +31,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from learnpath import mastery, review
-from learnpath.paths import ChartSuccessModel, PlanConfig, plan_path
 from learnpath.sim.model import SimCourse, SimulatedLearner
-from learnpath.sim.policies import course_graph, plan_exercises
+from learnpath.sim.policies import ReviewingPlanner
 from learnpath.sim.population import (
     _session_gap_seconds,
     _session_size,
@@ -109,45 +108,8 @@ def _mean(values: Sequence[float | int | None]) -> float:
     return sum(present) / len(present) if present else 0.0
 
 
-class _Learner:
-    """What the site would keep of one learner: the chart, the cards, the answer times."""
-
-    def __init__(self, course: SimCourse, bkt: Mapping[str, mastery.BKTParams],
-                 params: review.ReviewParams) -> None:
-        self.graph = course_graph(course)
-        self.exercises = plan_exercises(course)
-        self.by_key = {e.key: e for e in self.exercises}
-        self.bkt = dict(bkt)
-        self.params = params
-        self.chart: dict[str, mastery.SkillMastery] = {}
-        self.cards: dict[str, review.SkillCard] = {}
-        self.last_seen: dict[str, datetime] = {}
-        self.recent: list[str] = []
-        self.last_answer: tuple[str, bool] | None = None
-
-    def choose(self, now: datetime, rule: str) -> str | None:
-        schedule = {"none": {}, "today": None}.get(rule, review.schedule_of(self.cards))
-        steps = plan_path(
-            self.chart, self.graph, self.exercises,
-            ChartSuccessModel(self.chart, self.by_key, self.bkt, self.graph, now),
-            now=now, config=PlanConfig(length=1), params=self.bkt, recent=self.recent,
-            last_seen=self.last_seen, last_answer=self.last_answer, review_schedule=schedule,
-        )
-        return steps[0].exercise_key if steps else None
-
-    def record(self, key: str, correct: bool, hint_used: bool, at: datetime) -> None:
-        skills = self.by_key[key].skills
-        self.chart.update(mastery.apply_attempt(self.chart, skills, correct, at, self.graph,
-                                                self.bkt))
-        self.cards.update(review.apply_answer(self.cards, skills, correct, hint_used, at,
-                                              self.params))
-        self.last_seen[key] = at
-        self.recent.append(key)
-        self.last_answer = (key, correct)
-
-
-def _session(learner: SimulatedLearner, kept: _Learner, rule: str, start: datetime, size: int,
-             think: random.Random, until: datetime | None = None) -> list[str]:
+def _session(learner: SimulatedLearner, kept: ReviewingPlanner, rule: str, start: datetime,
+             size: int, think: random.Random, until: datetime | None = None) -> list[str]:
     """One session of at most ``size`` attempts from ``start``; the exercises answered."""
     now, answered = start, []
     for _ in range(size):
@@ -173,7 +135,7 @@ def evaluate_learner(
         raise ValueError(f"unknown review rule {rule!r}; one of {', '.join(RULES)}")
     drawn = _set_up_learner(course, seed, index, START)
     learner, timing, traits = drawn.learner, drawn.timing, drawn.learner.traits
-    kept = _Learner(course, bkt, params)
+    kept = ReviewingPlanner(course, bkt, params)
     done, start = 0, learner.clock
     while done < setup.learn_attempts:
         size = min(setup.learn_attempts - done,
