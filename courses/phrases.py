@@ -1,18 +1,24 @@
 """The engine's sentences (:class:`learnpath.phrases.Phrase`) in the reader's language.
 
 The template is looked up in the translations (it is its own message id) and its values are
-filled in localised: decimals with the language's separator, dates in its format, lists of
-names joined by its word for "and". Names themselves are course content and stay as authored.
+filled in localised: decimals with the language's separator, dates and moments in its formats
+(in the site's time zone), lists of names joined by its word for "and", phrases within
+phrases. Names themselves are course content and stay as authored.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext, pgettext
 
-from learnpath.phrases import Phrase, Value, listed
+from learnpath.phrases import Phrase, Value, When, listed
+
+# How a When is written in the reader's language (Django's date format letters and names).
+_WHEN_FORMATS = {"weekday": "l", "day_month": "MONTH_DAY_FORMAT",
+                 "day_month_year": "DATE_FORMAT", "time": "H:i"}
 
 
 def shown(phrase: Phrase) -> str:
@@ -33,8 +39,14 @@ def short_number(value: float) -> str:
 def _localised(value: Value) -> str:
     if isinstance(value, tuple):
         return listed(value, pgettext("the last two items of a list", "and"))
-    if isinstance(value, float):
-        return formats.number_format(value, 2)
-    if isinstance(value, datetime | date):
+    if isinstance(value, Phrase):
+        return shown(value)
+    if isinstance(value, Decimal):
+        return formats.number_format(value)
+    if isinstance(value, When):
+        return formats.date_format(timezone.localtime(value.moment), _WHEN_FORMATS[value.shown])
+    if isinstance(value, datetime):
+        return formats.date_format(timezone.localtime(value), "DATE_FORMAT")
+    if isinstance(value, date):
         return formats.date_format(value, "DATE_FORMAT")
     return str(value)

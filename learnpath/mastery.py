@@ -77,8 +77,10 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
+from learnpath.phrases import Phrase, gettext_noop
 from learnpath.skillgraph import SkillGraph
 
 FAMILIAR_P = 0.60
@@ -295,21 +297,29 @@ def review_candidates(
     stale_after_days: float = STALE_AFTER_DAYS,
     falling_drop: float = FALLING_DROP,
     half_life_days: float = RETENTION_HALF_LIFE_DAYS,
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, Phrase]]:
     """(skill, reason) pairs: falling skills (largest drop first), then stale mastered ones."""
-    falling: list[tuple[float, str, str]] = []
-    stale: list[tuple[float, str, str]] = []
+    falling: list[tuple[float, str, Phrase]] = []
+    stale: list[tuple[float, str, Phrase]] = []
     for key, state in chart.items():
         drop = state.peak_p_mastery - state.p_mastery
         if state.peak_p_mastery >= PROFICIENT_P and drop >= falling_drop:
-            reason = f"mastery falling from {state.peak_p_mastery:.2f} to {state.p_mastery:.2f}"
+            reason = Phrase.of(gettext_noop("mastery falling from %(peak)s to %(now)s"),
+                               peak=Decimal(f"{state.peak_p_mastery:.2f}"),
+                               now=Decimal(f"{state.p_mastery:.2f}"))
             falling.append((-drop, key, reason))
         elif state.level is MasteryLevel.MASTERED and state.last_attempt_at is not None:
             days = (now - state.last_attempt_at).total_seconds() / _SECONDS_PER_DAY
             if days >= stale_after_days:
                 retained = retained_p_mastery(state, now, half_life_days)
-                stale.append((retained, key, f"mastered, last practised {int(days)} days ago"))
-    return [(key, reason) for _, key, reason in sorted(falling) + sorted(stale)]
+                stale.append((retained, key, Phrase.of(
+                    gettext_noop("mastered, last practised %(days)s days ago"), days=int(days))))
+    return [(key, reason) for _, key, reason in sorted(falling, key=_by_rank)
+            + sorted(stale, key=_by_rank)]
+
+
+def _by_rank(row: tuple[float, str, Phrase]) -> tuple[float, str]:
+    return row[0], row[1]
 
 
 def ability_chart(chart: Mapping[str, SkillMastery], graph: SkillGraph) -> dict[str, float]:

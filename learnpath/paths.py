@@ -67,6 +67,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from learnpath import mastery, review
+from learnpath.phrases import Phrase, gettext_noop, sentences
 from learnpath.skillgraph import SkillGraph
 from learnpath.success import (
     ChartSuccessModel,
@@ -79,8 +80,8 @@ from learnpath.success import p_mastery_of as _p_mastery
 
 __all__ = [
     "LEARN", "PINNED", "REVIEW", "ChartSuccessModel", "PlanConfig", "PlanExercise",
-    "PlannedStep", "Priority", "SequenceSuccessModel", "SuccessModel", "TargetOutlook", "plan_path",
-    "rule_next_exercise",
+    "PlannedStep", "Priority", "SequenceSuccessModel", "SuccessModel", "TargetOutlook",
+    "chance_of_success", "plan_path", "rule_next_exercise",
 ]
 
 LEARN = "learn"
@@ -115,7 +116,7 @@ class Priority:
     the words that start its step's reason."""
 
     weight: float
-    reason: str
+    reason: Phrase
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,12 @@ class PlannedStep:
     kind: str
     p_success: float
     expected_gain: float
-    reason: str
+    reason: tuple[Phrase, ...]  # sentences (learnpath.phrases); none for a pin
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in English."""
+        return sentences(self.reason)
 
 
 def _level(chart: Mapping[str, mastery.SkillMastery], key: str) -> mastery.MasteryLevel:
@@ -149,7 +155,7 @@ class _Planner:
 
     def candidates(
         self, chart: Mapping[str, mastery.SkillMastery], excluded: set[str]
-    ) -> tuple[list[PlanExercise], dict[str, str]]:
+    ) -> tuple[list[PlanExercise], dict[str, Phrase | None]]:
         focus = self.focus(chart)
         groups = [[e for e in group if e.key not in excluded]
                   for skills, group in self.by_skills.items()
@@ -191,14 +197,14 @@ class _Planner:
         spacing = self.config.respace_after
         return [e for e in group if self.now - self.last_seen[e.key] >= spacing]
 
-    def focus(self, chart: Mapping[str, mastery.SkillMastery]) -> dict[str, str]:
-        """Skill -> "" on the ready-to-learn frontier, or the reason it is due for review."""
-        focus = {key: "" for key in mastery.ready_to_learn(chart, self.graph)}
+    def focus(self, chart: Mapping[str, mastery.SkillMastery]) -> dict[str, Phrase | None]:
+        """Skill -> None on the ready-to-learn frontier, or the reason it is due for review."""
+        focus: dict[str, Phrase | None] = dict.fromkeys(mastery.ready_to_learn(chart, self.graph))
         focus.update(review.due_reviews(chart, self.now, self.review_schedule))
         return focus
 
     def due_first(
-        self, candidates: list[PlanExercise], focus: Mapping[str, str]
+        self, candidates: list[PlanExercise], focus: Mapping[str, Phrase | None]
     ) -> list[PlanExercise]:
         """With a review schedule, due reviews come first: the candidates on a skill due for
         review, while there are any."""
@@ -208,7 +214,7 @@ class _Planner:
 
     def _eligible(
         self, chart: Mapping[str, mastery.SkillMastery], skills: tuple[str, ...],
-        focus: Mapping[str, str],
+        focus: Mapping[str, Phrase | None],
     ) -> bool:
         """At least one focus skill, the others proficient, every prerequisite familiar; with
         targets, only the targets and the skills they build on."""
@@ -290,41 +296,46 @@ class _Planner:
         distance = max(low - p, p - high, 0.0)
         return math.exp(-((distance / _BAND_SOFTNESS) ** 2))
 
-    def reason(self, kind: str, skill: str, p: float, focus_now: Mapping[str, str]) -> str:
+    def reason(self, kind: str, skill: str, focus_now: Mapping[str, Phrase | None]) -> Phrase:
         """Why this step, in the learner's *current* values: ``focus_now`` is the frontier and
         the review list of the chart as it stands, before the plan's earlier steps (a skill
         that only becomes ready or due once they are done says so)."""
         name = self._name(skill)
-        chance = f"Predicted chance of success: {p:.0%}."
+        due = focus_now.get(skill)
         if kind == REVIEW:
-            if focus_now.get(skill):
-                return f"Review of {name}: {focus_now[skill]}. {chance}"
-            return f"Review of {name}, after the steps before it. {chance}"
-        prerequisites = [self._name(k) for k in self.graph.prerequisites(skill)]
-        if not prerequisites:
-            return f"Trains {name}, a starting skill that needs nothing before it. {chance}"
-        verb = "is" if len(prerequisites) == 1 else "are"
-        listed = " and ".join(prerequisites)
+            if due is not None:
+                return Phrase.of(gettext_noop("Review of %(skill)s: %(due)s."), skill=name, due=due)
+            return Phrase.of(gettext_noop("Review of %(skill)s, after the steps before it."),
+                             skill=name)
+        before = tuple(self._name(k) for k in self.graph.prerequisites(skill))
+        if not before:
+            return Phrase.of(
+                gettext_noop("Trains %(skill)s, a starting skill that needs nothing before it."),
+                skill=name)
         if skill in focus_now:
-            return (f"Trains {name}: you are ready for it, since {listed} {verb} in place. "
-                    f"{chance}")
-        return (f"Trains {name}, which builds on {listed}: the steps before it prepare it. "
-                f"{chance}")
+            ready = (gettext_noop("Trains %(skill)s: you are ready for it, since %(before)s is "
+                                  "in place.") if len(before) == 1 else
+                     gettext_noop("Trains %(skill)s: you are ready for it, since %(before)s are "
+                                  "in place."))
+            return Phrase.of(ready, skill=name, before=before)
+        return Phrase.of(gettext_noop(
+            "Trains %(skill)s, which builds on %(before)s: the steps before it prepare it."),
+            skill=name, before=before)
 
     def _name(self, key: str) -> str:
         return self.names.get(key) or self.graph.name(key)
 
     def after_a_wrong_answer(
         self, chart: Mapping[str, mastery.SkillMastery], failed: PlanExercise, excluded: set[str]
-    ) -> tuple[list[PlanExercise], tuple[str, ...], str]:
+    ) -> tuple[list[PlanExercise], tuple[str, ...], Phrase | None]:
         """The step after a wrong answer: an easier exercise (lower difficulty) on the failed
         one's skills, else one on their least secure direct prerequisite, else another one on
         them just as hard, else the easiest one left on them; always unseen, or answered long
         enough ago (:meth:`fresh`). Returns (candidates, their skills, why)."""
         skills = [s for s in failed.skills if s in self.graph]
         if self.towards is not None and not self.towards.issuperset(skills):
-            return [], (), ""  # a wrong answer away from the targets: plan towards them
-        name = " and ".join(self._name(s) for s in skills)
+            return [], (), None  # a wrong answer away from the targets: plan towards them
+        name = tuple(self._name(s) for s in skills)
         same_skills = [
             e for e in self.exercises.values()
             if e.active and e.key not in excluded and e.key != failed.key
@@ -332,8 +343,8 @@ class _Planner:
         ]
         easier = self.fresh([e for e in same_skills if e.difficulty < failed.difficulty])
         if easier:
-            why = f"After your wrong answer on {name}: an easier exercise on it."
-            return easier, tuple(skills), why
+            return easier, tuple(skills), Phrase.of(gettext_noop(
+                "After your wrong answer on %(skills)s: an easier exercise on it."), skills=name)
         prerequisites = sorted(
             {p for s in skills for p in self.graph.prerequisites(s)} - set(skills),
             key=lambda p: (_p_mastery(chart, p, self.params), p),
@@ -345,21 +356,23 @@ class _Planner:
             ])
             if group:
                 percent = round(100 * _p_mastery(chart, prerequisite, self.params))
-                return group, (prerequisite,), (
-                    f"After your wrong answer on {name}: back to {self._name(prerequisite)}, "
-                    f"the least secure skill it builds on ({percent}% mastery).")
+                return group, (prerequisite,), Phrase.of(gettext_noop(
+                    "After your wrong answer on %(skills)s: back to %(prerequisite)s, the least "
+                    "secure skill it builds on (%(percent)s%% mastery)."),
+                    skills=name, prerequisite=self._name(prerequisite), percent=percent)
         again = self.fresh([e for e in same_skills if e.difficulty == failed.difficulty])
         if again:
-            return again, tuple(skills), (
-                f"After your wrong answer on {name}: another exercise on it, no harder "
-                "(there is no easier one, nor a prerequisite to go back to).")
+            return again, tuple(skills), Phrase.of(gettext_noop(
+                "After your wrong answer on %(skills)s: another exercise on it, no harder "
+                "(there is no easier one, nor a prerequisite to go back to)."), skills=name)
         left = self.fresh(same_skills)
         if left:
             easiest = min(e.difficulty for e in left)
-            return [e for e in left if e.difficulty == easiest], tuple(skills), (
-                f"After your wrong answer on {name}: the easiest exercise on it you have not "
-                "done lately (none as easy is left, nor a prerequisite to go back to).")
-        return [], (), ""
+            return [e for e in left if e.difficulty == easiest], tuple(skills), Phrase.of(
+                gettext_noop("After your wrong answer on %(skills)s: the easiest exercise on it "
+                             "you have not done lately (none as easy is left, nor a "
+                             "prerequisite to go back to)."), skills=name)
+        return [], (), None
 
 
 def plan_path(
@@ -394,17 +407,17 @@ def plan_path(
         exercise = planner.exercises[key]
         p = model.p_correct([key])[key]
         gain = planner.expected_gain(chart, exercise, p)
-        steps.append(PlannedStep(key, exercise.skills[0], PINNED, p, gain, ""))
+        steps.append(PlannedStep(key, exercise.skills[0], PINNED, p, gain, ()))
         chart, model = _roll(planner, chart, model, exercise, p)
     excluded = set(pinned) | set(recent[-config.recent_window:] if config.recent_window else [])
     order = {key: index for index, key in enumerate(graph.topological_order())}
-    remedial: tuple[list[PlanExercise], tuple[str, ...], str] = ([], (), "")
+    remedial: tuple[list[PlanExercise], tuple[str, ...], Phrase | None] = ([], (), None)
     if last_answer is not None and not last_answer[1] and last_answer[0] in planner.exercises:
         remedial = planner.after_a_wrong_answer(chart, planner.exercises[last_answer[0]],
                                                 excluded)
     while len(steps) < config.length:
         if remedial[0]:
-            candidates, focus = remedial[0], dict.fromkeys(remedial[1], "")
+            candidates, focus = remedial[0], dict.fromkeys(remedial[1])
         else:
             candidates, focus = planner.candidates(chart, excluded)
             candidates = candidates + planner.prioritised_extras(chart, candidates, excluded,
@@ -413,7 +426,7 @@ def plan_path(
         fallback = not candidates and planner.towards is not None
         if fallback:
             candidates = planner.target_fallback(excluded)
-            focus = dict.fromkeys(planner.known_targets, "")
+            focus = dict.fromkeys(planner.known_targets)
         if not candidates:
             break
         predicted = model.p_correct([e.key for e in candidates])
@@ -433,22 +446,30 @@ def plan_path(
             planner, model, [row for row in scored if _weight(priorities, row[1]) == top_weight])
         best = planner.exercises[best_key]
         kind = REVIEW if focus.get(main) else LEARN
+        why: tuple[Phrase, ...] = ()
         if main not in focus:  # a prioritised exercise off the frontier
-            why = f"Predicted chance of success: {p:.0%}."
-        elif remedial[0]:
-            why = f"{remedial[2]} Predicted chance of success: {p:.0%}."
+            pass
+        elif remedial[0] and remedial[2] is not None:
+            why = (remedial[2],)
         elif fallback:
-            why = (f"Trains {planner._name(main)}, a skill you are working towards. "
-                   f"Predicted chance of success: {p:.0%}.")
+            why = (Phrase.of(gettext_noop("Trains %(skill)s, a skill you are working towards."),
+                             skill=planner._name(main)),)
         else:
-            why = planner.reason(kind, main, p, focus_now)
+            why = (planner.reason(kind, main, focus_now),)
+        why = (*why, chance_of_success(p))
         if best.key in priorities:
-            why = f"{priorities[best.key].reason} {why}"
-        remedial = ([], (), "")
+            why = (priorities[best.key].reason, *why)
+        remedial = ([], (), None)
         steps.append(PlannedStep(best.key, main, kind, p, gain, why))
         excluded.add(best.key)
         chart, model = _roll(planner, chart, model, best, p)
     return steps
+
+
+def chance_of_success(p: float) -> Phrase:
+    """The sentence every step's reason ends with (a pin's too)."""
+    return Phrase.of(gettext_noop("Predicted chance of success: %(percent)s%%."),
+                     percent=int(f"{100 * p:.0f}"))
 
 
 def _weight(priorities: Mapping[str, Priority], key: str) -> float:

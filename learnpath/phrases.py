@@ -1,20 +1,41 @@
 """Sentences the engine writes for people, kept translatable without the engine knowing Django.
 
 A :class:`Phrase` is a sentence template (English, with ``%(name)s`` fields) and its values.
-Each template is written once, here in the engine, inside :func:`gettext_noop` so that Django's
-``makemessages`` (which looks for that name) collects it for translation; the site shows the
-phrase in the reader's language (``courses.phrases.shown``), and ``str(phrase)`` is the English
-sentence. Values are plain: text (skill names, as authored), whole numbers, decimals (shown with
-two places), dates, and tuples of names (shown as a list: "A, B and C").
+Each template is written once, in the module that says it, inside :func:`gettext_noop` so that
+Django's ``makemessages`` (which looks for that name) collects it for translation; the site
+shows the phrase in the reader's language (``courses.phrases.shown``), and ``str(phrase)`` is
+the English sentence. Values are plain: text (skill names, as authored), whole numbers,
+decimals (:class:`~decimal.Decimal`, with the digits the writer chose), dates, moments to be
+shown a given way (:class:`When`), tuples of names (shown as a list: "A, B and C") and other
+phrases (a reason inside a sentence).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, Literal, TypeAlias
 
-Value = str | int | float | date | tuple[str, ...]
+Shown = Literal["weekday", "day_month", "day_month_year", "time"]
+
+
+@dataclass(frozen=True)
+class When:
+    """A moment shown as its weekday ("Friday"), day and month ("14 March"), day, month and
+    year, or time of day ("17:00"), in the reader's language."""
+
+    moment: datetime
+    shown: Shown
+
+    def english(self) -> str:
+        text = self.moment.strftime(_ENGLISH_WHEN[self.shown])
+        return text if self.shown == "time" else text.lstrip("0")
+
+
+_ENGLISH_WHEN = {"weekday": "%A", "day_month": "%d %B", "day_month_year": "%d %B %Y",
+                 "time": "%H:%M"}
+Value: TypeAlias = "str | int | Decimal | date | When | tuple[str, ...] | Phrase"
 
 
 def gettext_noop(text: str) -> str:
@@ -57,11 +78,11 @@ def sentences(phrases: Iterable[Phrase]) -> str:
 def english(value: Value) -> str:
     if isinstance(value, tuple):
         return listed(value, "and")
-    if isinstance(value, float):
-        return f"{value:.2f}"
+    if isinstance(value, When):
+        return value.english()
     if isinstance(value, datetime | date):
         return f"{value.day} {value:%b %Y}"
-    return str(value)
+    return str(value)  # text, a number, a phrase
 
 
 def listed(names: tuple[str, ...], conjunction: str) -> str:
@@ -74,6 +95,12 @@ def listed(names: tuple[str, ...], conjunction: str) -> str:
 def _value_data(value: Value) -> Any:
     if isinstance(value, tuple):
         return {"names": list(value)}
+    if isinstance(value, Phrase):
+        return {"phrase": value.to_data()}
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, When):
+        return {"when": value.moment.isoformat(), "shown": value.shown}
     if isinstance(value, datetime):
         return {"moment": value.isoformat()}
     if isinstance(value, date):
@@ -85,10 +112,16 @@ def _value_from_data(data: Any) -> Value:
     if isinstance(data, dict):
         if "names" in data:
             return tuple(str(name) for name in data["names"])
+        if "phrase" in data:
+            return Phrase.from_data(data["phrase"])
+        if "decimal" in data:
+            return Decimal(data["decimal"])
+        if "when" in data and data.get("shown") in _ENGLISH_WHEN:
+            return When(datetime.fromisoformat(data["when"]), data["shown"])
         if "moment" in data:
             return datetime.fromisoformat(data["moment"])
         if "day" in data:
             return date.fromisoformat(data["day"])
-    if isinstance(data, bool) or not isinstance(data, str | int | float):
+    if isinstance(data, bool) or not isinstance(data, str | int):
         raise ValueError(f"not a stored phrase value: {data!r}")
     return data

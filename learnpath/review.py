@@ -49,10 +49,11 @@ from typing import Any
 from fsrs import Card, Rating, Scheduler, State
 
 from learnpath import mastery
+from learnpath.phrases import Phrase, gettext_noop
 
 DESIRED_RETENTION = 0.95
 MAXIMUM_INTERVAL_DAYS = 365
-DUE_REASON = "due for review since {day}"
+DUE_REASON = gettext_noop("due for review since %(day)s")
 
 
 @dataclass(frozen=True)
@@ -161,12 +162,12 @@ def scheduled(
 def due_reviews(
     chart: Mapping[str, mastery.SkillMastery], now: datetime,
     schedule: Mapping[str, datetime] | None = None,
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, Phrase]]:
     """(skill, reason) of the skills due for review at ``now``, by the rule in the module doc:
     FSRS's schedule when one is given, else the rule before it."""
     if schedule is None:
         return mastery.review_candidates(chart, now)
-    return [(key, DUE_REASON.format(day=_day(due)))
+    return [(key, Phrase.of(DUE_REASON, day=due))
             for due, key in scheduled(chart, schedule) if due <= now]
 
 
@@ -179,10 +180,6 @@ def next_review_at(
     if schedule is None:
         return None
     return next((due for due, _ in scheduled(chart, schedule) if due > now), None)
-
-
-def _day(moment: datetime) -> str:
-    return f"{moment.day} {moment:%b %Y}"
 
 
 def _utc(moment: datetime) -> datetime:

@@ -187,5 +187,5 @@ def test_the_chart_says_what_its_levels_rest_on(course: Course, enrolled_alice: 
     page = client.get(f"/courses/{course.slug}/").content.decode()
     assert "From skills that build on it" in page
     assert f'<span class="badge level-{rows["halves"].level}">{ESTIMATED_LABEL}</span>' in page
-    assert EVIDENCE_NOTE in page
+    assert str(EVIDENCE_NOTE) in page
     assert f"{rows['halves'].percent}% <small>" in page

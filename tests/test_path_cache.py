@@ -214,9 +214,9 @@ def test_renewing_a_pin_and_joining_a_class_with_pins_plan_again(
 
 
 def test_a_new_model_changes_the_note(course: Course, enrolled_alice: Any) -> None:
-    assert cache.learning_path(enrolled_alice, course).note != BROKEN_MODEL_NOTE
+    assert cache.learning_path(enrolled_alice, course).about != BROKEN_MODEL_NOTE
     _activate_a_model(course)  # its file is missing: the path says the model is unavailable
-    assert cache.learning_path(enrolled_alice, course).note == BROKEN_MODEL_NOTE
+    assert cache.learning_path(enrolled_alice, course).about == BROKEN_MODEL_NOTE
 
 
 def test_content_and_settings_changes_show_at_once(course: Course, enrolled_alice: Any) -> None:

@@ -16,12 +16,12 @@ from courses.recommend.paths import NEW_LEARNER_NOTE, NO_MODEL_NOTE, SKILL_GRAPH
 
 def test_cold_start_path_from_the_skill_graph_says_so(course: Course, enrolled_alice: Any) -> None:
     path = recommend_path(enrolled_alice, course)
-    assert path.source == SKILL_GRAPH and path.note == NO_MODEL_NOTE
+    assert path.source == SKILL_GRAPH and path.about == NO_MODEL_NOTE
     assert [item.skill_key for item in path.items][:1] == ["halves"]
     assert all(item.reason and "Predicted chance of success" in item.reason
                for item in path.items)
     assert "Halves" in path.items[0].reason
-    assert path.note != NEW_LEARNER_NOTE
+    assert path.about != NEW_LEARNER_NOTE
 
 
 def test_path_never_offers_retired_or_blocked_exercises(
@@ -88,7 +88,7 @@ def test_practice_follows_the_path_and_the_page_shows_it(
     assert response["Location"].endswith("/exercises/quarters-text/")
     page = client.get(f"/courses/{course.slug}/").content.decode()
     assert "Your learning path" in page and "Teacher's choice" in page
-    assert NO_MODEL_NOTE.split(",")[0] in page
+    assert str(NO_MODEL_NOTE).split(",")[0] in page
 
 
 def test_teacher_pins_through_the_pages(course: Course, cohort: Cohort, tess: Any, alice: Any,

@@ -111,7 +111,7 @@ def test_a_broken_artifact_falls_back_and_warns(
         version.save()
     monkeypatch.setattr(registry, "_models", registry.LoadedModels())  # as in a new process
     path = recommend_path(learner, populated)
-    assert path.source == SKILL_GRAPH and path.note == BROKEN_MODEL_NOTE
+    assert path.source == SKILL_GRAPH and path.about == BROKEN_MODEL_NOTE
     assert path.items
     problems = registry.artifact_problems()
     assert len(problems) == 1 and damage in problems[0]
@@ -225,7 +225,7 @@ def test_a_new_exercise_is_scored_through_its_skills_and_says_so(
     path = recommend_path(learner, populated)
     assert path.source == LSTM
     assert path.items[0].exercise_key == "halves-new"
-    assert path.items[0].reason.endswith(NEW_EXERCISE_NOTE)
+    assert path.items[0].reason.endswith(str(NEW_EXERCISE_NOTE))
     assert 0.0 < path.items[0].p_success < 1.0
 
 
@@ -261,7 +261,8 @@ def test_a_model_plans_paths_only_while_it_beats_the_chart_on_held_out_learners(
     version.save()
     path = recommend_path(learner, populated)
     assert path.source == SKILL_GRAPH and path.model_version is None and path.items
-    assert path.note == UNEARNED_MODEL_NOTE.format(number=version.number, model=0.61, chart=0.64)
+    assert path.note == UNEARNED_MODEL_NOTE % {"number": version.number, "model": "0.610",
+                                              "chart": "0.640"}
     assert "AUC 0.610 against 0.640" in path.note
     version.metrics = {**version.metrics, "valid_auc": 0.66}
     version.save()

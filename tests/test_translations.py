@@ -7,7 +7,7 @@ text added to a page or a message without its translation fails here, naming it.
 from __future__ import annotations
 
 import subprocess
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +17,17 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from courses.actions.course_import import import_course
 from courses.actions.enrolment import enrol
 from courses.actions.languages import record_language_preference
 from courses.languages.catalog import LANGUAGES_TRANSLATED, catalogue, collect_messages
 from courses.languages.models import LanguagePreference
+from courses.phrases import shown
+from learnpath.mastery import SkillMastery, review_candidates
+from learnpath.phrases import Phrase
+from learnpath.review import DUE_REASON as REVIEW_DUE
 from tests.conftest import PASSWORD
 from tests.factories import answer, code_course_document
 
@@ -142,3 +146,28 @@ def test_dates_in_spanish(client: Client, cohort: Any, alice: Any, tess: Any,
                         HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert f"{timezone.localtime(when):%d/%m/%Y %H:%M}" in detail  # Spanish day/month/year
     assert "Intentos recientes" in detail and "correcta" in detail
+
+
+def test_a_stored_path_is_shown_in_each_readers_language(client: Client, enrolled_alice: Any,
+                                                         course: Any) -> None:
+    client.force_login(enrolled_alice)
+    url = reverse("course_detail", args=[course.slug])
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()  # planned, stored
+    spanish = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()  # the stored one
+    assert "Predicted chance of success:" in english and "Trains Halves" in english
+    assert "Probabilidad prevista de acierto:" in spanish and "Entrena Halves" in spanish
+    assert "Este curso aún no tiene un modelo entrenado" in spanish  # the path's note
+
+
+def test_the_engines_sentences_in_spanish() -> None:
+    now = timezone.now()
+    falling = SkillMastery(0.60, 9.0, 9, 5, now - timedelta(days=1), peak_p_mastery=0.90)
+    [(_, why)] = review_candidates({"decimals": falling}, now)
+    with translation.override("es"):
+        assert shown(why) == "dominio bajando de 0,90 a 0,60"  # decimal commas
+        assert shown(Phrase.of(REVIEW_DUE, day=datetime(2026, 3, 14, 12, tzinfo=UTC))) == (
+            "pendiente de repaso desde el 14 de marzo de 2026")
+        assert shown(Phrase.of("Trains %(skill)s, which builds on %(before)s: the steps "
+                               "before it prepare it.", skill="C", before=("A", "B"))) == (
+            "Entrena C, que se basa en A y B: los pasos anteriores la preparan.")
+    assert str(why) == "mastery falling from 0.90 to 0.60"

@@ -48,7 +48,7 @@ class ClassDashboard:
 
     @property
     def estimated_note(self) -> str:
-        return ESTIMATED_CELL_NOTE
+        return str(ESTIMATED_CELL_NOTE)
 
     @property
     def needs_help(self) -> list[HeatmapRow]:

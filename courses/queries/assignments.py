@@ -40,6 +40,7 @@ from courses.models import (
     SkillState,
 )
 from learnpath.mastery import MasteryLevel
+from learnpath.phrases import Phrase, When, gettext_noop
 
 DONE = "done"
 ON_TRACK = "on_track"
@@ -263,21 +264,21 @@ def progress_of(learner: User, course: Course, assignments: list[Assignment], no
     return [(assignment, row) for assignment in assignments for row in progress[assignment.pk]]
 
 
-def due_phrase(due_at: datetime, now: datetime) -> str:
+def due_phrase(due_at: datetime, now: datetime) -> Phrase:
     """When it is due, as a learner reads it: "due today at 17:00", "due tomorrow", "due
     Friday" (within the week), "due 14 March" (later), "overdue since 14 March"."""
     due, today = timezone.localtime(due_at), timezone.localtime(now).date()
     days = (due.date() - today).days
     if due_at <= now:
-        return f"overdue since {_day(due, today)}"
+        return Phrase.of(gettext_noop("overdue since %(day)s"), day=_day(due, today))
     if days == 0:
-        return f"due today at {due:%H:%M}"
+        return Phrase.of(gettext_noop("due today at %(time)s"), time=When(due, "time"))
     if days == 1:
-        return "due tomorrow"
+        return Phrase.of(gettext_noop("due tomorrow"))
     if days < 7:
-        return f"due {due:%A}"
-    return f"due {_day(due, today)}"
+        return Phrase.of(gettext_noop("due %(day)s"), day=When(due, "weekday"))
+    return Phrase.of(gettext_noop("due %(day)s"), day=_day(due, today))
 
 
-def _day(moment: datetime, today: Any) -> str:
-    return f"{moment.day} {moment:%B}" + ("" if moment.year == today.year else f" {moment.year}")
+def _day(moment: datetime, today: Any) -> When:
+    return When(moment, "day_month" if moment.year == today.year else "day_month_year")

@@ -20,46 +20,50 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from courses.models import Attempt, Cohort, Course, ReviewCard, Skill, SkillState
+from courses.phrases import short_number, shown
 from courses.queries.graphs import skill_graph_for
 from learnpath import mastery, review
+from learnpath.phrases import Phrase
 
 LEVEL_LABELS = {
-    mastery.MasteryLevel.NOT_STARTED: "Not started",
-    mastery.MasteryLevel.ATTEMPTED: "Attempted",
-    mastery.MasteryLevel.FAMILIAR: "Familiar",
-    mastery.MasteryLevel.PROFICIENT: "Proficient",
-    mastery.MasteryLevel.MASTERED: "Mastered",
+    mastery.MasteryLevel.NOT_STARTED: gettext_lazy("Not started"),
+    mastery.MasteryLevel.ATTEMPTED: gettext_lazy("Attempted"),
+    mastery.MasteryLevel.FAMILIAR: gettext_lazy("Familiar"),
+    mastery.MasteryLevel.PROFICIENT: gettext_lazy("Proficient"),
+    mastery.MasteryLevel.MASTERED: gettext_lazy("Mastered"),
 }
 LEVEL_RULES = {
-    mastery.MasteryLevel.NOT_STARTED: "no evidence yet",
-    mastery.MasteryLevel.ATTEMPTED: f"answered, mastery below {mastery.FAMILIAR_P:.0%}",
+    mastery.MasteryLevel.NOT_STARTED: gettext_lazy("no evidence yet"),
+    mastery.MasteryLevel.ATTEMPTED: format_lazy(
+        gettext_lazy("answered, mastery below {percent}%"),
+        percent=f"{mastery.FAMILIAR_P:.0%}"[:-1]),
     mastery.MasteryLevel.FAMILIAR: f"≥ {mastery.FAMILIAR_P:.0%}",
-    mastery.MasteryLevel.PROFICIENT: (
-        f"≥ {mastery.PROFICIENT_P:.0%} with evidence worth "
-        f"{mastery.PROFICIENT_EVIDENCE:.0f}+ answers"
-    ),
-    mastery.MasteryLevel.MASTERED: (
-        f"≥ {mastery.MASTERED_P:.0%} with evidence worth {mastery.MASTERED_EVIDENCE:.0f}+ answers"
-    ),
+    mastery.MasteryLevel.PROFICIENT: format_lazy(
+        gettext_lazy("≥ {percent}% with evidence worth {answers}+ answers"),
+        percent=f"{mastery.PROFICIENT_P:.0%}"[:-1], answers=f"{mastery.PROFICIENT_EVIDENCE:.0f}"),
+    mastery.MasteryLevel.MASTERED: format_lazy(
+        gettext_lazy("≥ {percent}% with evidence worth {answers}+ answers"),
+        percent=f"{mastery.MASTERED_P:.0%}"[:-1], answers=f"{mastery.MASTERED_EVIDENCE:.0f}"),
 }
 # What "evidence" means, said with the legend (the rule is learnpath.mastery's).
-EVIDENCE_NOTE = (
+EVIDENCE_NOTE = format_lazy(gettext_lazy(
     "Evidence: each answer on a skill counts as one; each right answer on a skill that builds "
-    f"on it counts as {mastery.PREREQUISITE_EVIDENCE_WEIGHT:g} of an answer, so a skill can move "
-    "before you practise it."
-)
+    "on it counts as {weight} of an answer, so a skill can move before you practise it."),
+    weight=lazy(short_number, str)(mastery.PREREQUISITE_EVIDENCE_WEIGHT))
 # A skill never answered whose mastery is inferred from the skills that build on it.
-ESTIMATED_LABEL = "Not practised (estimated)"
-ESTIMATED_RULE = (
+ESTIMATED_LABEL = gettext_lazy("Not practised (estimated)")
+ESTIMATED_RULE = gettext_lazy(
     "no answers on the skill itself: its mastery is estimated from right answers on skills "
-    "that build on it, and it takes the colour of the level the estimate reaches"
-)
+    "that build on it, and it takes the colour of the level the estimate reaches")
 ESTIMATED_MARK = "~"
-ESTIMATED_CELL_NOTE = (
-    f"{ESTIMATED_MARK}45: {ESTIMATED_LABEL.lower()}, from right answers on skills that build on it"
-)
+ESTIMATED_CELL_NOTE = format_lazy(
+    gettext_lazy("{mark}45: not practised (estimated), from right answers on skills that build "
+                 "on it"), mark=ESTIMATED_MARK)
 NOT_STARTED = mastery.MasteryLevel.NOT_STARTED.value
 
 
@@ -77,8 +81,8 @@ def level_label(level: str, attempts: int | None = None) -> str:
     """The level's name; :data:`ESTIMATED_LABEL` when ``attempts`` is 0 and there is evidence
     (leave ``attempts`` out to name the level itself, e.g. in a legend)."""
     if attempts is not None and is_estimated(level, attempts):
-        return ESTIMATED_LABEL
-    return LEVEL_LABELS[mastery.MasteryLevel(level)]
+        return str(ESTIMATED_LABEL)
+    return str(LEVEL_LABELS[mastery.MasteryLevel(level)])
 
 
 def params_for(skills: Iterable[Skill]) -> dict[str, mastery.BKTParams]:
@@ -156,14 +160,14 @@ class LearnerChart:
     rows: list[ChartRow]
     ability: dict[str, float]
     ready_to_learn: list[str]
-    review: list[tuple[str, str]]
+    review: list[tuple[str, Phrase]]
     legend: list[tuple[str, str, str]]
     # (due, skill) of every mastered skill with a review scheduled, soonest first.
     scheduled: list[tuple[datetime, str]] = field(default_factory=list)
 
     @property
     def evidence_note(self) -> str:
-        return EVIDENCE_NOTE
+        return str(EVIDENCE_NOTE)
 
 
 def learner_chart_view(learner: User, course: Course) -> LearnerChart:
@@ -189,7 +193,7 @@ def learner_chart_view(learner: User, course: Course) -> LearnerChart:
                 attempts=state.attempts if state else 0,
                 correct=state.correct if state else 0,
                 ready=key in ready,
-                review_reason=review_reasons.get(key, ""),
+                review_reason=shown(review_reasons[key]) if key in review_reasons else "",
             )
         )
     return LearnerChart(
@@ -199,8 +203,9 @@ def learner_chart_view(learner: User, course: Course) -> LearnerChart:
         review=review_due,
         scheduled=review.scheduled(chart, schedule),
         legend=[
-            *((level.value, LEVEL_LABELS[level], LEVEL_RULES[level]) for level in LEVEL_LABELS),
-            ("estimated", ESTIMATED_LABEL, ESTIMATED_RULE),
+            *((level.value, str(LEVEL_LABELS[level]), str(LEVEL_RULES[level]))
+              for level in LEVEL_LABELS),
+            ("estimated", str(ESTIMATED_LABEL), str(ESTIMATED_RULE)),
         ],
     )
 

@@ -18,6 +18,7 @@ from courses.queries.assignments import due_phrase, open_work
 from courses.recommend.course_view import CourseView
 from learnpath import paths, urgency
 from learnpath.mastery import MasteryLevel, SkillMastery
+from learnpath.phrases import Phrase, gettext_noop
 
 
 def assignment_priorities(
@@ -32,7 +33,8 @@ def assignment_priorities(
         change = urgency.next_change(progress.due_at, now)
         if change is not None and (valid_until is None or change < valid_until):
             valid_until = change
-        reason = f"Assigned: {assignment.title}, {due_phrase(progress.due_at, now)}."
+        reason = Phrase.of(gettext_noop("Assigned: %(title)s, %(due)s."), title=assignment.title,
+                           due=due_phrase(progress.due_at, now))
         keys = set(progress.open_exercises)
         if progress.open_skills:
             wanted = set(progress.open_skills).union(*(

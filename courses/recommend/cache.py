@@ -44,10 +44,11 @@ from django.utils.dateparse import parse_datetime
 
 from courses.models import CachedPath, Course
 from courses.recommend.paths import LearningPath, PathItem, recommend_path
+from learnpath.phrases import Phrase
 
 EXPIRES_AFTER = timedelta(hours=1)
 REFRESH_GRACE = timedelta(seconds=1)
-FORMAT = 2  # of the stored path; another number is read as stale
+FORMAT = 3  # of the stored path; another number is read as stale
 
 _STAMP_FIELDS = ("last_attempt_id", "pins", "assignments", "model_version_id",
                  "content_version", "settings_at", "chart_at")
@@ -270,8 +271,14 @@ def _moment(value: datetime | str) -> datetime:
 
 
 def _encoded(path: LearningPath) -> dict[str, Any]:
+    """The path as JSON data; its note and reasons as phrases, written out only when shown
+    (in the reader's language)."""
     valid_until = path.valid_until.isoformat() if path.valid_until else None
-    return {"format": FORMAT, **asdict(path), "valid_until": valid_until}
+    items = [{**{field.name: getattr(item, field.name) for field in fields(PathItem)},
+              "why": [phrase.to_data() for phrase in item.why]} for item in path.items]
+    return {"format": FORMAT, "items": items, "source": path.source,
+            "about": path.about.to_data() if path.about is not None else None,
+            "model_version": path.model_version, "valid_until": valid_until}
 
 
 def _decoded(stored: Any) -> LearningPath | None:
@@ -287,9 +294,12 @@ def _decoded(stored: Any) -> LearningPath | None:
     ):
         return None
     try:
-        items = [PathItem(**{**item, "other_skill_names": tuple(item["other_skill_names"])})
+        items = [PathItem(**{**item, "other_skill_names": tuple(item["other_skill_names"]),
+                             "why": tuple(Phrase.from_data(data) for data in item["why"])})
                  for item in stored["items"]]
         valid_until = _at_or_none(stored["valid_until"])
-        return LearningPath(**{**stored, "items": items, "valid_until": valid_until})
-    except (TypeError, ValueError):
+        about = Phrase.from_data(stored["about"]) if stored["about"] is not None else None
+        return LearningPath(**{**stored, "items": items, "valid_until": valid_until,
+                               "about": about})
+    except (TypeError, ValueError, AttributeError):
         return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db.models import Max
@@ -20,31 +21,34 @@ from django.utils import timezone
 from courses.ml.learner_state import current_state
 from courses.ml.registry import serving_model
 from courses.models import Attempt, Course, PathPin
+from courses.phrases import shown, shown_all
 from courses.queries.charts import chart_and_schedule
 from courses.queries.pins import pinned_exercises
 from courses.recommend.assigned import assignment_priorities
 from courses.recommend.course_view import CourseView, course_view
 from learnpath import paths, review
 from learnpath.mastery import SkillMastery
+from learnpath.phrases import Phrase, gettext_noop
 from learnpath.success import sequence_model_earns_paths
 
 LSTM = "lstm"
 SKILL_GRAPH = "skill_graph"
-NO_MODEL_NOTE = (
+# The path's notes and its steps' reasons are phrases (learnpath.phrases): stored with the path
+# and written in the reader's language when shown (courses.phrases).
+NO_MODEL_NOTE = Phrase.of(gettext_noop(
     "This course has no trained model yet, so your path is planned from the skill graph and the "
-    "exercises' difficulty ratings."
-)
-BROKEN_MODEL_NOTE = (
+    "exercises' difficulty ratings."))
+BROKEN_MODEL_NOTE = Phrase.of(gettext_noop(
     "The course's model is unavailable right now, so your path is planned from the skill graph "
-    "and the exercises' difficulty ratings."
-)
-UNEARNED_MODEL_NOTE = (
-    "The course's model (version {number}) predicted the answers of learners held out of its "
-    "training no better than the skill chart (AUC {model:.3f} against {chart:.3f}), so your path "
-    "is planned from the skill graph and the exercises' difficulty ratings."
-)
-NEW_LEARNER_NOTE = "You have no answers yet: the model plans from how learners usually start."
-NEW_EXERCISE_NOTE = " A new exercise: its chance is estimated from its skills."
+    "and the exercises' difficulty ratings."))
+UNEARNED_MODEL_NOTE = gettext_noop(
+    "The course's model (version %(number)s) predicted the answers of learners held out of its "
+    "training no better than the skill chart (AUC %(model)s against %(chart)s), so your path "
+    "is planned from the skill graph and the exercises' difficulty ratings.")
+NEW_LEARNER_NOTE = Phrase.of(gettext_noop(
+    "You have no answers yet: the model plans from how learners usually start."))
+NEW_EXERCISE_NOTE = Phrase.of(gettext_noop(
+    "A new exercise: its chance is estimated from its skills."))
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ class PathItem:
     skill_name: str
     kind: str
     p_success: float
-    reason: str
+    why: tuple[Phrase, ...]
     other_skill_names: tuple[str, ...] = ()
 
     @property
@@ -68,6 +72,11 @@ class PathItem:
         return self.kind == paths.PINNED
 
     @property
+    def reason(self) -> str:
+        """Why this step, in the reader's language."""
+        return shown_all(self.why)
+
+    @property
     def percent(self) -> int:
         return round(100 * self.p_success)
 
@@ -76,11 +85,16 @@ class PathItem:
 class LearningPath:
     items: list[PathItem]
     source: str
-    note: str
+    about: Phrase | None  # a note on how the path was planned
     model_version: int | None = None
     # Plan again by then at the latest, even if nothing else changes (an assignment's urgency,
     # a review falling due).
     valid_until: datetime | None = None
+
+    @property
+    def note(self) -> str:
+        """The note in the reader's language ("" without one)."""
+        return shown(self.about) if self.about is not None else ""
 
 
 def recommend_path(
@@ -128,8 +142,8 @@ def recommend_path(
             skill_name=view.names.get(step.skill_key, step.skill_key),
             kind=step.kind,
             p_success=step.p_success,
-            reason=(step.reason or _pin_reason(pins_by_key[step.exercise_key], step.p_success))
-            + (NEW_EXERCISE_NOTE if step.exercise_key in unseen else ""),
+            why=(*(step.reason or _pin_reason(pins_by_key[step.exercise_key], step.p_success)),
+                 *((NEW_EXERCISE_NOTE,) if step.exercise_key in unseen else ())),
             other_skill_names=tuple(
                 view.names.get(key, key) for key in view.skills_by_exercise[step.exercise_key]
                 if key != step.skill_key
@@ -143,12 +157,13 @@ def recommend_path(
     return LearningPath(items, source, note, version_number, valid_until)
 
 
-def _pin_reason(pin: PathPin, p_success: float) -> str:
+def _pin_reason(pin: PathPin, p_success: float) -> tuple[Phrase, ...]:
     name = pin.teacher.get_full_name() or pin.teacher.get_username()
-    holds = ("until you have answered it" if pin.until == PathPin.Until.ANSWERED
-             else "until you have mastered its skills")
-    return (f"Chosen by your teacher, {name}, {holds}. "
-            f"Predicted chance of success: {p_success:.0%}.")
+    chosen = (gettext_noop("Chosen by your teacher, %(teacher)s, until you have answered it.")
+              if pin.until == PathPin.Until.ANSWERED else
+              gettext_noop("Chosen by your teacher, %(teacher)s, until you have mastered its "
+                           "skills."))
+    return Phrase.of(chosen, teacher=name), paths.chance_of_success(p_success)
 
 
 def _success_model(
@@ -157,7 +172,7 @@ def _success_model(
     view: CourseView,
     chart: dict[str, SkillMastery],
     now: datetime,
-) -> tuple[paths.SuccessModel, str, str, int | None, set[str]]:
+) -> tuple[paths.SuccessModel, str, Phrase | None, int | None, set[str]]:
     """The success model, its source, a note for the learner, the model version, and the
     exercises the model never saw (scored through their skills)."""
     loaded = serving_model(course, view.skills_by_exercise)
@@ -173,11 +188,11 @@ def _success_model(
         model = paths.ChartSuccessModel(
             chart, {e.key: e for e in view.exercises}, view.params, view.graph, now
         )
-        note = UNEARNED_MODEL_NOTE.format(
-            number=version.number, model=version.metrics["valid_auc"],
-            chart=version.metrics["valid_chart_auc"])
+        note = Phrase.of(UNEARNED_MODEL_NOTE, number=version.number,
+                         model=Decimal(f"{version.metrics['valid_auc']:.3f}"),
+                         chart=Decimal(f"{version.metrics['valid_chart_auc']:.3f}"))
         return model, SKILL_GRAPH, note, None, set()
     state = current_state(learner, course, version, serving, view.catalog)
     model = paths.SequenceSuccessModel(serving, state, view.skills_by_exercise)
     unseen = set(view.skills_by_exercise) - set(serving.vocab.exercises)
-    return model, LSTM, "" if chart else NEW_LEARNER_NOTE, version.number, unseen
+    return model, LSTM, None if chart else NEW_LEARNER_NOTE, version.number, unseen

@@ -93,8 +93,8 @@ def test_desirable_difficulty_band_is_preferred() -> None:
     steps = plan_path(chart, GRAPH, EXERCISES, FixedModel(predictions), now=NOW,
                       config=PlanConfig(length=1, band=(0.55, 0.85)))
     assert steps[0].exercise_key == "b2"
-    assert "Beta" in steps[0].reason and "Alpha" in steps[0].reason
-    assert "70%" in steps[0].reason
+    assert "Beta" in steps[0].reason_text and "Alpha" in steps[0].reason_text
+    assert "70%" in steps[0].reason_text
 
 
 def test_pins_come_first_and_the_model_is_rolled_through_them() -> None:
@@ -122,7 +122,7 @@ def test_falling_skills_are_offered_for_review_with_the_reason() -> None:
     steps = plan_path(chart, GRAPH, EXERCISES, _cold(chart), now=NOW,
                       config=PlanConfig(length=2, band=(0.0, 1.0)))
     assert steps and steps[0].kind == REVIEW and steps[0].skill_key == "a"
-    assert "mastery falling" in steps[0].reason
+    assert "mastery falling" in steps[0].reason_text
 
 
 def test_nothing_to_do_gives_an_empty_or_short_path() -> None:
@@ -146,9 +146,9 @@ def test_reasons_use_the_learners_current_values_not_the_rolled_forward_plan() -
     later = [step for step in steps if step.skill_key == "b"]
     assert later, [step.skill_key for step in steps]  # Beta opens once Alpha is proficient
     for step in later:
-        assert "you are ready" not in step.reason
-        assert "builds on Alpha: the steps before it prepare it" in step.reason
-    assert all("a starting skill" in step.reason for step in steps if step.skill_key == "a")
+        assert "you are ready" not in step.reason_text
+        assert "builds on Alpha: the steps before it prepare it" in step.reason_text
+    assert all("a starting skill" in step.reason_text for step in steps if step.skill_key == "a")
 
 
 def test_a_skill_on_the_current_frontier_is_ready_for_its_stated_reason() -> None:
@@ -157,7 +157,7 @@ def test_a_skill_on_the_current_frontier_is_ready_for_its_stated_reason() -> Non
     steps = plan_path(chart, GRAPH, EXERCISES, FixedModel(dict.fromkeys(keys, 0.7)), now=NOW,
                       config=PlanConfig(length=1))
     assert steps[0].skill_key == "b"
-    assert "Trains Beta: you are ready for it, since Alpha is in place." in steps[0].reason
+    assert "Trains Beta: you are ready for it, since Alpha is in place." in steps[0].reason_text
 
 
 def _flat(p: float) -> FixedModel:
@@ -193,7 +193,8 @@ def test_after_a_wrong_answer_the_next_step_is_easier_on_the_same_skill() -> Non
     first = steps[0]
     assert first.skill_key == "b"
     assert BY_KEY[first.exercise_key].difficulty < failed.difficulty
-    assert first.reason.startswith("After your wrong answer on Beta: an easier exercise on it.")
+    assert first.reason_text.startswith(
+        "After your wrong answer on Beta: an easier exercise on it.")
 
 
 def test_with_nothing_easier_the_next_step_goes_back_to_the_weakest_prerequisite() -> None:
@@ -202,10 +203,11 @@ def test_with_nothing_easier_the_next_step_goes_back_to_the_weakest_prerequisite
     steps = plan_path(chart, GRAPH, EXERCISES, _flat(0.7), now=NOW,
                       last_answer=(failed.key, False), recent=[failed.key])
     assert steps[0].skill_key == "a"
-    assert "back to Alpha, the least secure skill it builds on (82% mastery)" in steps[0].reason
+    assert ("back to Alpha, the least secure skill it builds on (82% mastery)"
+            in steps[0].reason_text)
     right = plan_path(chart, GRAPH, EXERCISES, _flat(0.7), now=NOW,
                       last_answer=(failed.key, True), recent=[failed.key])
-    assert "After your wrong answer" not in right[0].reason
+    assert "After your wrong answer" not in right[0].reason_text
 
 
 def test_with_nothing_easier_nor_before_it_the_next_step_stays_at_the_same_level() -> None:
@@ -213,7 +215,8 @@ def test_with_nothing_easier_nor_before_it_the_next_step_stays_at_the_same_level
     steps = plan_path(chart, GRAPH, EXERCISES, _flat(0.7), now=NOW,
                       last_answer=("a0", False), recent=["a0"])
     assert steps[0].exercise_key == "a3"  # the other difficulty-1 exercise of Alpha
-    assert steps[0].reason.startswith("After your wrong answer on Alpha: another exercise on it")
+    assert steps[0].reason_text.startswith(
+        "After your wrong answer on Alpha: another exercise on it")
 
 
 @dataclass(frozen=True)
@@ -316,7 +319,7 @@ def test_after_a_wrong_answer_with_nothing_as_easy_left_the_easiest_left_comes()
                       now=NOW, config=PlanConfig(length=1), recent=["a0"],
                       last_seen={"a0": NOW}, last_answer=("a0", False))
     assert steps[0].exercise_key == "a2"
-    assert steps[0].reason.startswith("After your wrong answer on Alpha: the easiest exercise")
+    assert steps[0].reason_text.startswith("After your wrong answer on Alpha: the easiest exercise")
 
 
 def test_with_targets_the_fallback_and_the_step_after_a_wrong_answer_stay_towards_them() -> None:
@@ -330,7 +333,7 @@ def test_with_targets_the_fallback_and_the_step_after_a_wrong_answer_stay_toward
     steps = plan_path(chart, graph, exercises, model, now=NOW,
                       config=PlanConfig(length=3, targets=("b", "nowhere")))
     assert [s.exercise_key for s in steps] == ["b0"]  # never bx: x is not towards b
-    assert steps[0].reason.startswith("Trains Beta, a skill you are working towards.")
+    assert steps[0].reason_text.startswith("Trains Beta, a skill you are working towards.")
     after_x = plan_path(chart, graph, exercises, model, now=NOW,
                         config=PlanConfig(length=1, targets=("b",)),
                         last_answer=("x0", False), recent=["x0"], last_seen={"x0": NOW})

@@ -74,7 +74,7 @@ def _level_nodes(graph: SkillGraph, level: mastery.MasteryLevel, keys: Sequence[
         "text": [_wrap(graph.name(k)) for k in keys], "textposition": "bottom center",
         "textfont": {"size": 11},
         "customdata": [
-            [plain(graph.name(k)), ESTIMATED_LABEL if k in estimated else label,
+            [plain(graph.name(k)), str(ESTIMATED_LABEL) if k in estimated else label,
              f"{percents[k]}% mastery" if k in percents else "no answers"]
             for k in keys
         ],
