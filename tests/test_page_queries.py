@@ -41,7 +41,8 @@ PAGE_QUERIES = {
     "exercise": SIGNED_IN + 1,  # the exercise comes from the content cache
     "path poll": SIGNED_IN + 1,
     "feedback": SIGNED_IN + 2,  # the attempt
-    "course": SIGNED_IN + 3,  # the chart's states, the learner's assignments
+    # the chart's states, the learner's assignments, where their placement check stands
+    "course": SIGNED_IN + 4,
     # the states, the learner's class with its size, the class's totals; the history (timeline,
     # practice per day, recent answers) is kept until the next answer
     "dashboard": SIGNED_IN + 4,

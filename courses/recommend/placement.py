@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
+from django.db.models import Exists, OuterRef, Subquery
 
-from courses.models import Attempt, Course, PlacementCheck
+from courses.models import Attempt, Course, PlacementAnswer, PlacementCheck
 from courses.queries.content import course_content
 from courses.queries.per_content import PerContent
 from courses.recommend.course_view import course_view
@@ -63,3 +64,32 @@ def placement_status(learner: User, course: Course) -> PlacementStatus:
     answers = answers_of(active)
     return PlacementStatus(active, placement_for(course).next_exercise(answers), len(answers),
                            latest, offered)
+
+
+@dataclass(frozen=True)
+class PlacementOffer:
+    """What the course page says about the check, read in one query (two while a check is
+    under way): whether one is under way and how far, whether it is offered (as in
+    :class:`PlacementStatus`), and the latest finished or skipped check's status."""
+
+    active: bool
+    answered: int
+    offered: bool
+    latest_status: str | None
+
+
+def placement_offer(learner: User, course: Course) -> PlacementOffer:
+    checks = (PlacementCheck.objects.filter(learner=learner, course=OuterRef("pk"))
+              .order_by("-started_at", "-id"))
+    row = (Course.objects.filter(pk=course.pk).annotate(
+        practised=Exists(Attempt.objects.filter(learner=learner, course=OuterRef("pk"))),
+        any_check=Exists(checks),
+        active_id=Subquery(checks.filter(status=PlacementCheck.Status.ACTIVE).values("pk")[:1]),
+        latest_status=Subquery(checks.exclude(status=PlacementCheck.Status.ACTIVE)
+                               .values("status")[:1]),
+    ).values("practised", "any_check", "active_id", "latest_status").get())
+    active_id = row["active_id"]
+    answered = (PlacementAnswer.objects.filter(placement_id=active_id).count()
+                if active_id is not None else 0)
+    return PlacementOffer(active_id is not None, answered,
+                          not row["any_check"] and not row["practised"], row["latest_status"])

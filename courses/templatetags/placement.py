@@ -7,12 +7,12 @@ from typing import Any
 from django import template
 
 from courses.models import Course
-from courses.recommend.placement import placement_status
+from courses.recommend.placement import placement_offer as offer_of
 
 register = template.Library()
 
 
 @register.inclusion_tag("courses/_placement_offer.html", takes_context=True)
 def placement_offer(context: template.Context, course: Course) -> dict[str, Any]:
-    return {"course": course, "status": placement_status(context["request"].user, course),
+    return {"course": course, "status": offer_of(context["request"].user, course),
             "csrf_token": context.get("csrf_token")}
