@@ -68,6 +68,7 @@ from functools import cached_property
 
 from learnpath import mastery, review
 from learnpath.phrases import Phrase, gettext_noop, sentences
+from learnpath.setback import after_a_wrong_answer
 from learnpath.skillgraph import SkillGraph
 from learnpath.success import (
     ChartSuccessModel,
@@ -81,7 +82,7 @@ from learnpath.success import p_mastery_of as _p_mastery
 __all__ = [
     "LEARN", "PINNED", "REVIEW", "ChartSuccessModel", "PlanConfig", "PlanExercise",
     "PlannedStep", "Priority", "SequenceSuccessModel", "SuccessModel", "TargetOutlook",
-    "chance_of_success", "plan_path", "rule_next_exercise",
+    "chance_of_success", "plan_path",
 ]
 
 LEARN = "learn"
@@ -325,55 +326,6 @@ class _Planner:
     def _name(self, key: str) -> str:
         return self.names.get(key) or self.graph.name(key)
 
-    def after_a_wrong_answer(
-        self, chart: Mapping[str, mastery.SkillMastery], failed: PlanExercise, excluded: set[str]
-    ) -> tuple[list[PlanExercise], tuple[str, ...], Phrase | None]:
-        """The step after a wrong answer: an easier exercise (lower difficulty) on the failed
-        one's skills, else one on their least secure direct prerequisite, else another one on
-        them just as hard, else the easiest one left on them; always unseen, or answered long
-        enough ago (:meth:`fresh`). Returns (candidates, their skills, why)."""
-        skills = [s for s in failed.skills if s in self.graph]
-        if self.towards is not None and not self.towards.issuperset(skills):
-            return [], (), None  # a wrong answer away from the targets: plan towards them
-        name = tuple(self._name(s) for s in skills)
-        same_skills = [
-            e for e in self.exercises.values()
-            if e.active and e.key not in excluded and e.key != failed.key
-            and set(e.skills) & set(skills) and set(e.skills) <= set(skills)
-        ]
-        easier = self.fresh([e for e in same_skills if e.difficulty < failed.difficulty])
-        if easier:
-            return easier, tuple(skills), Phrase.of(gettext_noop(
-                "After your wrong answer on %(skills)s: an easier exercise on it."), skills=name)
-        prerequisites = sorted(
-            {p for s in skills for p in self.graph.prerequisites(s)} - set(skills),
-            key=lambda p: (_p_mastery(chart, p, self.params), p),
-        )
-        for prerequisite in prerequisites:
-            group = self.fresh([
-                e for e in self.exercises.values()
-                if e.active and e.key not in excluded and e.skills == (prerequisite,)
-            ])
-            if group:
-                percent = round(100 * _p_mastery(chart, prerequisite, self.params))
-                return group, (prerequisite,), Phrase.of(gettext_noop(
-                    "After your wrong answer on %(skills)s: back to %(prerequisite)s, the least "
-                    "secure skill it builds on (%(percent)s%% mastery)."),
-                    skills=name, prerequisite=self._name(prerequisite), percent=percent)
-        again = self.fresh([e for e in same_skills if e.difficulty == failed.difficulty])
-        if again:
-            return again, tuple(skills), Phrase.of(gettext_noop(
-                "After your wrong answer on %(skills)s: another exercise on it, no harder "
-                "(there is no easier one, nor a prerequisite to go back to)."), skills=name)
-        left = self.fresh(same_skills)
-        if left:
-            easiest = min(e.difficulty for e in left)
-            return [e for e in left if e.difficulty == easiest], tuple(skills), Phrase.of(
-                gettext_noop("After your wrong answer on %(skills)s: the easiest exercise on it "
-                             "you have not done lately (none as easy is left, nor a "
-                             "prerequisite to go back to)."), skills=name)
-        return [], (), None
-
 
 def plan_path(
     chart: Mapping[str, mastery.SkillMastery],
@@ -413,7 +365,7 @@ def plan_path(
     order = {key: index for index, key in enumerate(graph.topological_order())}
     remedial: tuple[list[PlanExercise], tuple[str, ...], Phrase | None] = ([], (), None)
     if last_answer is not None and not last_answer[1] and last_answer[0] in planner.exercises:
-        remedial = planner.after_a_wrong_answer(chart, planner.exercises[last_answer[0]],
+        remedial = after_a_wrong_answer(planner, chart, planner.exercises[last_answer[0]],
                                                 excluded)
     while len(steps) < config.length:
         if remedial[0]:
@@ -515,46 +467,3 @@ def _roll(
     changed = mastery.apply_attempt(chart, skills, outcome, planner.now, planner.graph,
                                     planner.params)
     return {**chart, **changed}, model.after(exercise.key, outcome)
-
-
-def rule_next_exercise(
-    chart: Mapping[str, mastery.SkillMastery],
-    graph: SkillGraph,
-    exercises: Sequence[PlanExercise],
-    last_seen: Mapping[str, float],
-    now: datetime,
-    targets: Sequence[str] = (),
-    review_schedule: Mapping[str, datetime] | None = None,
-) -> str | None:
-    """The simple skill-graph rule (the app's choice before a model is trained).
-
-    1. The first skill in topological order on the ready-to-learn frontier; if none, the first
-       skill due for review (:func:`learnpath.review.due_reviews`); if none either (all
-       mastered), the weakest skill. With ``targets``, only the targets and the skills they
-       build on count.
-    2. Of that skill's active exercises: the least recently seen (never seen first), ties broken
-       by the difficulty nearest the learner's level on the skill (``1 + 4·p_mastery``), then key.
-    """
-    active = [e for e in exercises if e.active]
-    practisable = {skill for exercise in active for skill in exercise.skills}
-    known_targets = [key for key in targets if key in graph]
-    if known_targets:
-        practisable &= set(known_targets).union(*(graph.ancestors(k) for k in known_targets))
-    order = graph.topological_order()
-    skill = next((k for k in mastery.ready_to_learn(chart, graph) if k in practisable), None)
-    if skill is None:
-        skill = next(
-            (k for k, _ in review.due_reviews(chart, now, review_schedule) if k in practisable),
-            None,
-        )
-    if skill is None:
-        ranked = sorted((_p_mastery(chart, k, {}), i, k) for i, k in enumerate(order)
-                        if k in practisable)
-        skill = ranked[0][2] if ranked else None
-    if skill is None:
-        return None
-    target = 1.0 + 4.0 * _p_mastery(chart, skill, {})
-    return min(
-        (e for e in active if skill in e.skills),
-        key=lambda e: (last_seen.get(e.key, float("-inf")), abs(e.difficulty - target), e.key),
-    ).key

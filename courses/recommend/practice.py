@@ -1,5 +1,5 @@
 """Which exercise a learner practises next when there is no path to follow: the simple
-skill-graph rule documented in :func:`learnpath.paths.rule_next_exercise`."""
+skill-graph rule documented in :func:`learnpath.rule.rule_next_exercise`."""
 from __future__ import annotations
 
 from django.contrib.auth.models import User
@@ -10,7 +10,8 @@ from courses.models import Attempt, Course, Exercise
 from courses.queries.charts import chart_of
 from courses.queries.graphs import skill_graph_for
 from courses.queries.reviews import review_schedule
-from learnpath.paths import PlanExercise, rule_next_exercise
+from learnpath.paths import PlanExercise
+from learnpath.rule import rule_next_exercise
 
 
 def next_exercise(learner: User, course: Course) -> Exercise | None:

@@ -8,7 +8,7 @@ the site would see (the observed history), keep the learner's BKT chart current 
 as the site does (with the course's fitted BKT parameters when given, as after
 ``manage.py fit_mastery``), and choose the next exercise:
 
-- ``skill_graph``: :func:`learnpath.paths.rule_next_exercise`, the rule before any model;
+- ``skill_graph``: :func:`learnpath.rule.rule_next_exercise`, the rule before any model;
 - ``planner_cold``: :func:`learnpath.paths.plan_path` with the cold-start success model (skill
   chart + authored difficulty) — the site's path when no model is trained;
 - ``lstm``: :func:`learnpath.paths.plan_path` with the trained LSTM's predictions from the
@@ -33,8 +33,8 @@ from learnpath.paths import (
     SequenceSuccessModel,
     SuccessModel,
     plan_path,
-    rule_next_exercise,
 )
+from learnpath.rule import rule_next_exercise
 from learnpath.sim.model import MAX_DIFFICULTY, MIN_DIFFICULTY, SimCourse, _clip
 from learnpath.sim.records import model_attempts
 from learnpath.skillgraph import SkillGraph, SkillSpec, build_skill_graph

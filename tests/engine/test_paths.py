@@ -17,8 +17,8 @@ from learnpath.paths import (
     PlanExercise,
     TargetOutlook,
     plan_path,
-    rule_next_exercise,
 )
+from learnpath.rule import rule_next_exercise
 from learnpath.skillgraph import SkillSpec, build_skill_graph
 from learnpath.success import chart_predictions, sequence_model_earns_paths
 
