@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from courses.actions.bank_images import STORE
 from courses.actions.bank_import import (
@@ -56,15 +57,15 @@ def _uploads() -> Path:
 
 
 class BankUploadForm(forms.Form):
-    file = forms.FileField(help_text="A Moodle XML (.xml) or GIFT (.txt, .gift) question bank.")
+    file = forms.FileField(help_text=_("A Moodle XML (.xml) or GIFT (.txt, .gift) question bank."))
     bank_format = forms.ChoiceField(
         choices=[("", "from the file"), *((name, name) for name in FORMATS)], required=False,
-        label="Format")
+        label=_("Format"))
     mapping = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text='Optional JSON: category path or "tag:name" -> skill key, e.g. '
-                  '{"Fractions/Adding": "adding"}. You can also choose on the next page.')
-    default_skill = forms.ChoiceField(required=False, help_text="For questions nothing maps.")
+        help_text=_('Optional JSON: category path or "tag:name" -> skill key, e.g. '
+                  '{"Fractions/Adding": "adding"}. You can also choose on the next page.'))
+    default_skill = forms.ChoiceField(required=False, help_text=_("For questions nothing maps."))
 
     def __init__(self, course: Course, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

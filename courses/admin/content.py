@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from courses.admin.inlines import LabelledInlineFormSet
 from courses.jobs import schedule_chart_rebuild
@@ -143,33 +145,36 @@ def _program_area() -> forms.Textarea:
 
 class ExerciseForm(forms.ModelForm):
     numeric_answer = WrittenNumberField(
-        required=False, help_text="Numeric: a whole number, a decimal, a fraction (5/6) or a mixed "
-                                  "number (2 1/3).")
+        required=False, help_text=_("Numeric: a whole number, a decimal, a fraction (5/6) or a "
+                                    "mixed number (2 1/3)."))
     # A code exercise's program, edited field by field and stored together as ``code``.
     code_starter = forms.CharField(
-        label="Starter code", required=False, strip=False, widget=_program_area(),
-        help_text="What the learner's editor starts with (may be empty).")
+        label=_("Starter code"), required=False, strip=False, widget=_program_area(),
+        help_text=_("What the learner's editor starts with (may be empty)."))
     code_reference = forms.CharField(
-        label="Reference solution", required=False, strip=False, widget=_program_area(),
-        help_text="Run against every test in the sandbox when you save: it must pass them all.")
+        label=_("Reference solution"), required=False, strip=False, widget=_program_area(),
+        help_text=_("Run against every test in the sandbox when you save: it must pass them all."))
     code_tests = forms.JSONField(
-        label="Tests", required=False, widget=forms.Textarea(attrs={"rows": 10, "cols": 80}),
-        help_text='A JSON list. A function call: {"call": "add", "args": [2, 3], "expected": 5, '
+        label=_("Tests"), required=False, widget=forms.Textarea(attrs={"rows": 10, "cols": 80}),
+        help_text=_('A JSON list. A function call: {"call": "add", "args": [2, 3], "expected": 5, '
                   '"visible": true}; a program reading input: {"stdin": "1\\n2\\n", "stdout": '
                   '"3\\n", "visible": false}. Visible tests are the learner\'s examples; hidden '
-                  "ones are shown to learners only as a count.")
+                  "ones are shown to learners only as a count."))
     code_cpu_seconds = forms.FloatField(
-        label="CPU seconds", required=False, min_value=0.1,
-        help_text=f"For all tests together (default {Limits().cpu_seconds:g}).")
+        label=_("CPU seconds"), required=False, min_value=0.1,
+        help_text=format_lazy(_("For all tests together (default {seconds})."),
+                              seconds=f"{Limits().cpu_seconds:g}"))
     code_wall_seconds = forms.FloatField(
-        label="Wall-clock seconds", required=False, min_value=0.1,
-        help_text=f"At least the CPU seconds (default {Limits().wall_seconds:g}).")
+        label=_("Wall-clock seconds"), required=False, min_value=0.1,
+        help_text=format_lazy(_("At least the CPU seconds (default {seconds})."),
+                              seconds=f"{Limits().wall_seconds:g}"))
     code_memory_mb = forms.IntegerField(
-        label="Memory (MB)", required=False, min_value=1,
-        help_text=f"Per test, the interpreter included (default {Limits().memory_mb}).")
+        label=_("Memory (MB)"), required=False, min_value=1,
+        help_text=format_lazy(_("Per test, the interpreter included (default {memory})."),
+                              memory=Limits().memory_mb))
     code_output_kb = forms.IntegerField(
-        label="Output (KB)", required=False, min_value=1,
-        help_text=f"Per test (default {Limits().output_kb}).")
+        label=_("Output (KB)"), required=False, min_value=1,
+        help_text=format_lazy(_("Per test (default {output})."), output=Limits().output_kb))
 
     class Meta:
         model = Exercise
@@ -281,7 +286,7 @@ class ExerciseAdmin(admin.ModelAdmin):
     inlines = [ChoiceInline]
     actions = ["retire", "reactivate"]
 
-    @admin.display(description="preview")
+    @admin.display(description=_("preview"))
     def preview_link(self, exercise: Exercise) -> str:
         url = reverse("admin:courses_exercise_preview", args=[exercise.pk])
         return format_html('<a href="{}">Preview</a>', url)
@@ -313,12 +318,12 @@ class ExerciseAdmin(admin.ModelAdmin):
             },
         )
 
-    @admin.action(description="Retire (keep history, stop offering)")
+    @admin.action(description=_("Retire (keep history, stop offering)"))
     def retire(self, request: HttpRequest, queryset: QuerySet[Exercise]) -> None:
         count = _update_exercises(queryset, Exercise.Status.RETIRED)
         self.message_user(request, f"Retired {count} exercise(s).")
 
-    @admin.action(description="Make active again")
+    @admin.action(description=_("Make active again"))
     def reactivate(self, request: HttpRequest, queryset: QuerySet[Exercise]) -> None:
         count = _update_exercises(queryset, Exercise.Status.ACTIVE)
         self.message_user(request, f"Reactivated {count} exercise(s).")

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from courses.actions.attempt_log import AttemptLogError, import_attempt_log, read_attempt_log
 from courses.actions.course_import import CourseDocumentError, import_course, parse_course_json
@@ -42,7 +43,7 @@ class CourseAdmin(admin.ModelAdmin):
         warn_about_artifacts(request)
         return super().changelist_view(request, extra_context)
 
-    @admin.action(description="Retrain the sequence model now")
+    @admin.action(description=_("Retrain the sequence model now"))
     def retrain_model(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         for course in queryset:
             run, created = open_run(course, TrainingRun.Trigger.ADMIN)
@@ -56,25 +57,25 @@ class CourseAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Course]:
         return super().get_queryset(request).prefetch_related("skills", "exercises")
 
-    @admin.display(description="skills")
+    @admin.display(description=_("skills"))
     def skill_count(self, course: Course) -> int:
         return len(course.skills.all())
 
-    @admin.display(description="exercises")
+    @admin.display(description=_("exercises"))
     def exercise_count(self, course: Course) -> int:
         return len(course.exercises.all())
 
-    @admin.display(description="export")
+    @admin.display(description=_("export"))
     def export_link(self, course: Course) -> str:
         url = reverse("admin:courses_course_export", args=[course.pk])
         return format_html('<a href="{}">JSON</a>', url)
 
-    @admin.display(description="attempt log")
+    @admin.display(description=_("attempt log"))
     def attempt_log_link(self, course: Course) -> str:
         url = reverse("admin:courses_course_import_attempts", args=[course.pk])
         return format_html('<a href="{}">Import (CSV)</a>', url)
 
-    @admin.display(description="question bank")
+    @admin.display(description=_("question bank"))
     def bank_link(self, course: Course) -> str:
         return format_html('<a href="{}">Import</a> · <a href="{}">Moodle XML</a>',
                            reverse("admin:courses_course_import_bank", args=[course.pk]),
@@ -110,10 +111,10 @@ class CourseAdmin(admin.ModelAdmin):
         ]
         return own + super().get_urls()
 
-    @admin.action(description="Export the selected course as JSON")
+    @admin.action(description=_("Export the selected course as JSON"))
     def export_json(self, request: HttpRequest, queryset: QuerySet[Course]) -> HttpResponse | None:
         if queryset.count() != 1:
-            self.message_user(request, "Select exactly one course to export.", messages.WARNING)
+            self.message_user(request, _("Select exactly one course to export."), messages.WARNING)
             return None
         return _json_download(queryset.get())
 
@@ -201,7 +202,7 @@ def _imported(cleaned: dict[str, Any], import_file: Callable[[bytes], Any]) -> d
 
 
 class CourseImportForm(forms.Form):
-    file = forms.FileField(help_text="A course exported as JSON (learnpath-course format).")
+    file = forms.FileField(help_text=_("A course exported as JSON (learnpath-course format)."))
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -209,10 +210,10 @@ class CourseImportForm(forms.Form):
 
 
 class AttemptLogForm(forms.Form):
-    file = forms.FileField(help_text="CSV with a header: learner, exercise, submitted_at, and "
-                                     "answer and/or correct (optional: started_at, hint_used).")
+    file = forms.FileField(help_text=_("CSV with a header: learner, exercise, submitted_at, and "
+                                     "answer and/or correct (optional: started_at, hint_used)."))
     create_learners = forms.BooleanField(
-        required=False, help_text="Create accounts (no usable password) for unknown usernames."
+        required=False, help_text=_("Create accounts (no usable password) for unknown usernames.")
     )
 
     def __init__(self, course: Course, *args: Any, **kwargs: Any) -> None:

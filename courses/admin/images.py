@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from courses.models import ContentImage
 
@@ -16,11 +17,11 @@ class ContentImageAdmin(admin.ModelAdmin):
     fields = ["course", "name", "file", "alt_text", "markdown", "width", "height", "thumbnail"]
     readonly_fields = ["markdown", "width", "height", "thumbnail"]
 
-    @admin.display(description="in a text")
+    @admin.display(description=_("in a text"))
     def markdown(self, image: ContentImage) -> str:
         return f"![](image:{image.name})" if image.name else ""
 
-    @admin.display(description="image")
+    @admin.display(description=_("image"))
     def thumbnail(self, image: ContentImage) -> str:
         if not image.pk or not image.file:
             return ""

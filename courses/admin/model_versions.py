@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from courses.admin.records import ReadOnlyAdmin
@@ -35,11 +36,11 @@ class ModelVersionAdmin(ReadOnlyAdmin):
     list_filter = ["course", "status"]
     readonly_fields = [f.name for f in ModelVersion._meta.fields]
 
-    @admin.display(description="validation AUC")
+    @admin.display(description=_("validation AUC"))
     def valid_auc_display(self, version: ModelVersion) -> str:
         return "–" if version.valid_auc is None else f"{version.valid_auc:.3f}"
 
-    @admin.display(description="validation HR@10")
+    @admin.display(description=_("validation HR@10"))
     def valid_hr10_display(self, version: ModelVersion) -> str:
         return "–" if version.valid_hr10 is None else f"{version.valid_hr10:.3f}"
 
@@ -65,7 +66,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         elif courses:
             course = courses[0]
         else:
-            self.message_user(request, "There is no course yet.", messages.INFO)
+            self.message_user(request, _("There is no course yet."), messages.INFO)
             return HttpResponseRedirect(reverse("admin:courses_course_changelist"))
         context = {
             **self.admin_site.each_context(request),
@@ -85,7 +86,7 @@ class TrainingRunAdmin(ReadOnlyAdmin):
     list_filter = ["course", "status", "trigger"]
     readonly_fields = [f.name for f in TrainingRun._meta.fields]
 
-    @admin.display(description="progress")
+    @admin.display(description=_("progress"))
     def progress_display(self, run: TrainingRun) -> str:
         return f"{run.progress:.0%}"
 
