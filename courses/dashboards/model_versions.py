@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count
 from django.db.models.functions import TruncDate
+from django.utils.translation import gettext, gettext_noop
 
 from courses.dashboards.figures.model_versions import (
     curves_figure,
@@ -24,8 +25,8 @@ from courses.models import Attempt, Course, ModelVersion, TrainingRun
 RECENT_RUNS = 15
 # The newest versions get a reliability plot each; every version's ECE is in the versions table.
 RELIABILITY_VERSIONS = 12
-NOT_RECORDED_NOTE = "Trained before calibration was recorded: no reliability plot."
-UNREADABLE_NOTE = "Its stored reliability table cannot be read: no reliability plot."
+NOT_RECORDED_NOTE = gettext_noop("Trained before calibration was recorded: no reliability plot.")
+UNREADABLE_NOTE = gettext_noop("Its stored reliability table cannot be read: no reliability plot.")
 
 
 @dataclass(frozen=True)
@@ -102,13 +103,14 @@ def _version_row(version: ModelVersion) -> VersionRow:
 
 def _reliability_card(version: VersionRow) -> ReliabilityCard:
     name, label = (f"model-reliability-{version.number}",
-                   f"Reliability of v{version.number}: predicted chance of success against the "
-                   "observed rate of right answers, per tenth of the prediction")
+                   gettext("Reliability of v%(number)s: predicted chance of success against the "
+                           "observed rate of right answers, per tenth of the prediction")
+                   % {"number": version.number})
     if version.reliability:
         return ReliabilityCard(version, name, label, reliability_figure(version), "")
     recorded = "valid_reliability" in version.metrics
     return ReliabilityCard(version, name, label, None,
-                           UNREADABLE_NOTE if recorded else NOT_RECORDED_NOTE)
+                           gettext(UNREADABLE_NOTE if recorded else NOT_RECORDED_NOTE))
 
 
 def _run_row(run: TrainingRun) -> RunRow:
