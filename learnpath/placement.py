@@ -71,7 +71,8 @@ from learnpath.success import ChartSuccessModel, PlanExercise
 @dataclass(frozen=True)
 class PlacementConfig:
     max_items: int = 15
-    confident_at: float = 0.9
+    # Chosen on validation learners of the simulator (``manage.py evaluate_placement``).
+    confident_at: float = 0.99
     prior_concentration: float = 2.0
     min_bits: float = 0.01
     states: int = 3000

@@ -37,7 +37,7 @@ Parameters
     FSRS's default weights (its 21 parameters, fitted by its authors on a large review corpus);
     ``desired_retention`` 0.95 (chosen among 0.8, 0.85, 0.9 and 0.95 on validation learners of
     the simulator by ``manage.py evaluate_reviews``: the highest won, see
-    docs/drafts/review.md), ``maximum_interval_days`` 365.
+    docs/learners.md (Scheduled review)), ``maximum_interval_days`` 365.
 """
 from __future__ import annotations
 
