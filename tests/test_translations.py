@@ -6,6 +6,7 @@ text added to a page or a message without its translation fails here, naming it.
 """
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -171,3 +172,29 @@ def test_the_engines_sentences_in_spanish() -> None:
                                "before it prepare it.", skill="C", before=("A", "B"))) == (
             "Entrena C, que se basa en A y B: los pasos anteriores la preparan.")
     assert str(why) == "mastery falling from 0.90 to 0.60"
+
+
+# Words a template may show untranslated: the product's name, a metric's name, and the
+# language link's English hint (for someone who cannot read the page's language).
+UNTRANSLATED_WORDS = {"learnpath", "ECE", "Language"}
+_HIDDEN = [re.compile(pattern, re.S) for pattern in (
+    r"{%\s*comment\s*%}.*?{%\s*endcomment\s*%}",
+    r"{%\s*blocktranslate.*?{%\s*endblocktranslate\s*%}",
+    r"<script.*?</script>", r"<style.*?</style>", r"<code>.*?</code>", r"{%.*?%}", r"{{.*?}}")]
+_SHOWN_ATTRIBUTE = re.compile(r'\b(?:aria-label|title|alt|placeholder)="([^"]*)"')
+
+
+def _untranslated(template: Path) -> list[str]:
+    text = template.read_text()
+    for hidden in _HIDDEN:
+        text = hidden.sub(" ", text)
+    shown = _SHOWN_ATTRIBUTE.findall(text) + re.sub(r"<[^>]*>", "\n", text).split("\n")
+    return [line.strip() for line in shown
+            if set(re.findall(r"[A-Za-z]{2,}", line)) - UNTRANSLATED_WORDS]
+
+
+def test_every_templates_text_is_marked_for_translation() -> None:
+    found = {str(path.relative_to(ROOT)): words
+             for path in sorted((ROOT / "templates").rglob("*.html"))
+             if (words := _untranslated(path))}
+    assert found == {}
