@@ -16,6 +16,6 @@ class LabelledInlineFormSet(forms.BaseInlineFormSet):
         for field in form.fields.values():
             # The admin wraps a foreign key's select (add/change links): the inner widget
             # renders, and the wrapper's attrs are not the copy's.
-            widget = getattr(field.widget, "widget", field.widget)
+            widget: forms.Widget = getattr(field.widget, "widget", None) or field.widget
             if field.label:
                 widget.attrs.setdefault("aria-label", str(field.label))
