@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,14 @@ def compiled() -> None:
         if not target.exists() or target.stat().st_mtime < source.stat().st_mtime:
             call_command("compilemessages", locale=[language], verbosity=0,
                          ignore_patterns=[".venv*", "node_modules"])
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards() -> Iterator[None]:
+    """A request's language stays active in its thread after the test client's response:
+    the next test starts in the site's default again."""
+    yield
+    translation.deactivate()
 
 
 def _entries(path: Path) -> dict[tuple[str, str, str], polib.POEntry]:

@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from courses.errors import InvalidInput
 from courses.models import Assignment, AssignmentExtension, Cohort, Exercise, Skill
@@ -56,7 +57,7 @@ def read_due(text: str) -> datetime:
     except ValueError:
         moment = None
     if moment is None:
-        raise InvalidInput("Give the due date as a date and a time.")
+        raise InvalidInput(gettext("Give the due date as a date and a time."))
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
@@ -66,22 +67,23 @@ def check_assignment(cohort: Cohort, spec: AssignmentSpec) -> _Checked:
     """Every problem with the spec at once, else the skills, exercises and learners it names."""
     problems = []
     if not spec.title.strip() or len(spec.title) > 200 or "\x00" in spec.title:
-        problems.append("Give the assignment a title (at most 200 characters).")
+        problems.append(gettext("Give the assignment a title (at most 200 characters)."))
     if spec.due_at.year < 2000 or spec.due_at.year > 9000:
-        problems.append("Give a due date between the years 2000 and 9000.")
+        problems.append(gettext("Give a due date between the years 2000 and 9000."))
     skills: list[Skill] = []
     exercises: list[Exercise] = []
     if spec.kind == Assignment.Kind.SKILLS:
         skills = _skills(cohort, spec.skill_keys, problems)
         if spec.target_level not in TARGET_LEVELS:
-            problems.append("Choose the target level: familiar, proficient or mastered.")
+            problems.append(gettext("Choose the target level: familiar, proficient or mastered."))
     elif spec.kind == Assignment.Kind.EXERCISES:
         exercises = _exercises(cohort, spec.exercise_keys, problems)
     else:
-        problems.append("Choose what to assign: skills to a level, or exercises to answer.")
+        problems.append(
+            gettext("Choose what to assign: skills to a level, or exercises to answer."))
     learners = list(cohort.learners.filter(pk__in=spec.learner_ids))
     if len(learners) != len(set(spec.learner_ids)):
-        problems.append("Every chosen learner must be in the class.")
+        problems.append(gettext("Every chosen learner must be in the class."))
     if problems:
         raise InvalidInput(" ".join(problems))
     return _Checked(spec, skills, exercises, learners)
@@ -89,23 +91,25 @@ def check_assignment(cohort: Cohort, spec: AssignmentSpec) -> _Checked:
 
 def _skills(cohort: Cohort, keys: tuple[str, ...], problems: list[str]) -> list[Skill]:
     if not keys or len(keys) > MAX_ITEMS:
-        problems.append(f"Choose between 1 and {MAX_ITEMS} skills.")
+        problems.append(gettext("Choose between 1 and %(most)s skills.") % {"most": MAX_ITEMS})
         return []
     found = list(Skill.objects.filter(course=cohort.course,
                                       key__in=[key for key in keys if is_key(key)]))
     if len(found) != len(set(keys)):
-        problems.append(f"Every skill must be one of {cohort.course.title}.")
+        problems.append(gettext("Every skill must be one of %(course)s.")
+                        % {"course": cohort.course.title})
     return found
 
 
 def _exercises(cohort: Cohort, keys: tuple[str, ...], problems: list[str]) -> list[Exercise]:
     if not keys or len(keys) > MAX_ITEMS:
-        problems.append(f"Choose between 1 and {MAX_ITEMS} exercises.")
+        problems.append(gettext("Choose between 1 and %(most)s exercises.") % {"most": MAX_ITEMS})
         return []
     found = list(Exercise.objects.filter(course=cohort.course, status=Exercise.Status.ACTIVE,
                                          key__in=[key for key in keys if is_key(key)]))
     if len(found) != len(set(keys)):
-        problems.append(f"Every exercise must be an active one of {cohort.course.title}.")
+        problems.append(gettext("Every exercise must be an active one of %(course)s.")
+                        % {"course": cohort.course.title})
     return found
 
 
@@ -113,7 +117,7 @@ def _exercises(cohort: Cohort, keys: tuple[str, ...], problems: list[str]) -> li
 def create_assignment(teacher: User, cohort: Cohort, spec: AssignmentSpec) -> Assignment:
     checked = check_assignment(cohort, spec)
     if spec.due_at <= timezone.now():
-        raise InvalidInput("The due date must be in the future.")
+        raise InvalidInput(gettext("The due date must be in the future."))
     assignment = Assignment.objects.create(
         cohort=cohort, teacher=teacher, title=spec.title.strip(), kind=spec.kind,
         target_level=spec.target_level if spec.kind == Assignment.Kind.SKILLS
@@ -150,17 +154,17 @@ def extend_assignment(assignment: Assignment, learner: User, due_at: datetime | 
                       ) -> AssignmentExtension | None:
     """Gives the learner a later due date (``None``: takes their extension back)."""
     if not assignment.cohort.learners.filter(pk=learner.pk).exists():
-        raise InvalidInput("This learner is not in the class.")
+        raise InvalidInput(gettext("This learner is not in the class."))
     chosen = set(assignment.learners.values_list("pk", flat=True))
     if chosen and learner.pk not in chosen:
-        raise InvalidInput("This assignment is not for this learner.")
+        raise InvalidInput(gettext("This assignment is not for this learner."))
     if due_at is None:
         assignment.extensions.filter(learner=learner).delete()
         return None
     if due_at <= assignment.due_at:
-        raise InvalidInput("An extension must be later than the assignment's due date.")
+        raise InvalidInput(gettext("An extension must be later than the assignment's due date."))
     if due_at.year > 9000:
-        raise InvalidInput("Give a due date before the year 9000.")
+        raise InvalidInput(gettext("Give a due date before the year 9000."))
     extension, _ = AssignmentExtension.objects.update_or_create(
         assignment=assignment, learner=learner, defaults={"due_at": due_at})
     return extension

@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from courses.actions.charts import apply_placement_to_chart
 from courses.errors import Conflict, InvalidInput
 from courses.models import Attempt, Course, PlacementAnswer, PlacementCheck
+from courses.phrases import shown
 from courses.queries.content import course_content
 from courses.recommend.placement import answers_of, placement_for
 from learnpath import mastery
@@ -27,7 +29,7 @@ NO_CHECK = "You have no placement check under way; start one from the course pag
 def add_placement_check(learner: User, course: Course) -> PlacementCheck:
     """Starts a check (or returns the one under way)."""
     if placement_for(course).next_exercise([]) is None:
-        raise InvalidInput("This course has no exercises a placement check could ask.")
+        raise InvalidInput(gettext("This course has no exercises a placement check could ask."))
     with transaction.atomic():
         active = _active(learner, course)
         return active or PlacementCheck.objects.create(learner=learner, course=course)
@@ -56,12 +58,13 @@ def record_placement_answer(learner: User, course: Course, exercise_key: str,
         if any(a.exercise_key == exercise_key for a in answers):
             return check  # a resubmission of a question already answered
         if exercise_key != placement.next_exercise(answers):
-            raise InvalidInput("This answer was meant for another question; please reload.")
+            raise InvalidInput(
+                gettext("This answer was meant for another question; please reload."))
         exercise = course_content(course).by_key[exercise_key]
         try:
             correct = check_answer(exercise.answer_key, given)
         except AnswerError as error:
-            raise InvalidInput(str(error)) from error
+            raise InvalidInput(shown(error.phrase)) from error
         PlacementAnswer.objects.create(placement=check, exercise_id=exercise.id,
                                        answer=given if isinstance(given, str) else list(given),
                                        correct=correct)

@@ -28,6 +28,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from courses.errors import NotFound
 from courses.models import (
@@ -132,7 +133,7 @@ def assignment_of_cohort(cohort: Cohort, assignment_id: int) -> Assignment:
     assignment = Assignment.objects.filter(pk=assignment_id, cohort=cohort).select_related(
         "cohort__course").first()
     if assignment is None:
-        raise NotFound("There is no such assignment in this class.")
+        raise NotFound(gettext("There is no such assignment in this class."))
     return assignment
 
 
