@@ -1,6 +1,6 @@
 # learnpath: `make demo` sets up and serves the demo; `make test` installs what the tests need
-# (Debian's chromium for the browser tests and bubblewrap for the judge's sandbox included) and
-# runs ruff, mypy and the test suite.
+# (Debian's chromium for the browser tests, bubblewrap for the judge's sandbox and gettext for
+# the translations included) and runs ruff, mypy and the test suite.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
