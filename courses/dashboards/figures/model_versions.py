@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext
+
 from courses.dashboards.figures import layout
 from courses.dashboards.rows import ReliabilityBin, VersionRow
 
@@ -35,12 +37,13 @@ def metrics_figure(versions: Sequence[VersionRow]) -> dict[str, Any]:
          "marker": {"color": colours, "size": 10}, "line": {"dash": dash},
          "text": [v.status_label for v in ordered],
          "hovertemplate": "%{x} (%{text}): %{y:.3f}<extra>" + label + "</extra>"}
-        for label, field, dash in (("validation AUC", "valid_auc", "solid"),
-                                   ("validation HR@10", "valid_hr10", "dot"))
+        for label, field, dash in ((gettext("validation AUC"), "valid_auc", "solid"),
+                                   (gettext("validation HR@10"), "valid_hr10", "dot"))
     ]
     return {"data": data, "layout": axes_layout(
-        "Validation metrics by model version (green: active, orange: candidate)",
-        "model version", "metric", yaxis={"title": {"text": "metric"}, "range": [0, 1]},
+        gettext("Validation metrics by model version (green: active, orange: candidate)"),
+        gettext("model version"), gettext("metric"),
+        yaxis={"title": {"text": gettext("metric")}, "range": [0, 1]},
     )}
 
 
@@ -71,9 +74,10 @@ def curves_figure(versions: Sequence[VersionRow]) -> dict[str, Any]:
                          "name": f"v{version.number} training loss", "x": epochs, "yaxis": "y2",
                          "y": [row.get("train_loss") for row in history]})
     return {"data": data, "layout": axes_layout(
-        "Training curves: validation score and training loss per epoch", "epoch",
-        "validation score", xaxis={"title": {"text": "epoch"}, "dtick": 1},
-        yaxis2={"title": {"text": "training loss"}, "overlaying": "y", "side": "right"},
+        gettext("Training curves: validation score and training loss per epoch"), gettext("epoch"),
+        gettext("validation score"), xaxis={"title": {"text": gettext("epoch")}, "dtick": 1},
+        yaxis2={"title": {"text": gettext("training loss")}, "overlaying": "y",
+                "side": "right"},
     )}
 
 
@@ -100,28 +104,32 @@ def reliability_figure(version: VersionRow) -> dict[str, Any]:
     that their lines are drawn over the bars."""
     bins = version.reliability or ()
     data: list[dict[str, Any]] = [
-        {"type": "bar", "name": "attempts per bin (model)",
+        {"type": "bar", "name": gettext("attempts per bin (model)"),
          "x": [(b.low + b.high) / 2 for b in bins], "y": [b.count for b in bins],
          "width": [(b.high - b.low) * 0.9 for b in bins], "marker": {"color": COUNT_COLOUR},
          "customdata": [[b.low, b.high] for b in bins],
          "hovertemplate": "%{y} attempts predicted %{customdata[0]:.0%}–%{customdata[1]:.0%}"
                           "<extra></extra>"},
-        {"type": "scatter", "mode": "lines", "name": "perfectly calibrated", "yaxis": "y2",
+        {"type": "scatter", "mode": "lines", "name": gettext("perfectly calibrated"),
+         "yaxis": "y2",
          "x": [0, 1], "y": [0, 1], "line": {"color": "#8a94a3", "dash": "dash", "width": 1},
          "hoverinfo": "skip"},
-        _reliability_trace(f"model, {_ece(version.ece)}", bins, MODEL_COLOUR, "circle"),
+        _reliability_trace(gettext("model, %(ece)s") % {"ece": _ece(version.ece)}, bins,
+                           MODEL_COLOUR, "circle"),
     ]
     if version.chart_reliability:
-        data.append(_reliability_trace(f"skill chart, {_ece(version.chart_ece)}",
+        data.append(_reliability_trace(gettext("skill chart, %(ece)s")
+                                       % {"ece": _ece(version.chart_ece)},
                                        version.chart_reliability, CHART_COLOUR, "diamond"))
     percent = {"range": [0, 1], "tickformat": ".0%", "dtick": 0.2}
     return {"data": data, "layout": axes_layout(
-        f"v{version.number}: predicted against observed success", "predicted chance of success",
-        "attempts", margin={"l": 60, "r": 60, "t": 60, "b": 150},
-        xaxis={"title": {"text": "predicted chance of success"}, **percent},
-        yaxis={"title": {"text": "attempts"}, "side": "right", "rangemode": "tozero",
+        gettext("v%(number)s: predicted against observed success") % {"number": version.number},
+        gettext("predicted chance of success"), gettext("attempts"),
+        margin={"l": 60, "r": 60, "t": 60, "b": 150},
+        xaxis={"title": {"text": gettext("predicted chance of success")}, **percent},
+        yaxis={"title": {"text": gettext("attempts")}, "side": "right", "rangemode": "tozero",
                "showgrid": False},
-        yaxis2={"title": {"text": "observed rate of right answers"}, "overlaying": "y",
+        yaxis2={"title": {"text": gettext("observed rate of right answers")}, "overlaying": "y",
                 "side": "left", **percent},
         # At the foot of the figure, in the bottom margin, however many rows it wraps to.
         legend={"orientation": "h", "x": 0, "xanchor": "left", "yref": "container", "y": 0,
@@ -132,12 +140,14 @@ def reliability_figure(version: VersionRow) -> dict[str, Any]:
 def volume_figure(rows: Sequence[tuple[str, int, int]]) -> dict[str, Any]:
     """Attempts per day (bars) and in total (line, right axis); rows are (day, count, total)."""
     data = [
-        {"type": "bar", "name": "attempts that day", "x": [r[0] for r in rows],
+        {"type": "bar", "name": gettext("attempts that day"), "x": [r[0] for r in rows],
          "y": [r[1] for r in rows], "marker": {"color": "#9db7f0"}},
-        {"type": "scatter", "mode": "lines", "name": "attempts in total", "yaxis": "y2",
+        {"type": "scatter", "mode": "lines", "name": gettext("attempts in total"),
+         "yaxis": "y2",
          "x": [r[0] for r in rows], "y": [r[2] for r in rows], "line": {"color": "#2f5bd3"}},
     ]
     return {"data": data, "layout": axes_layout(
-        "Data volume over time", "day", "attempts per day",
-        yaxis2={"title": {"text": "attempts in total"}, "overlaying": "y", "side": "right"},
+        gettext("Data volume over time"), gettext("day"), gettext("attempts per day"),
+        yaxis2={"title": {"text": gettext("attempts in total")}, "overlaying": "y",
+                "side": "right"},
     )}
