@@ -36,9 +36,46 @@
     }).observe(element);
   }
 
+  // On a narrow screen (a phone) a chart's title is broken into lines that fit and its legend
+  // goes under the plot, so neither runs off the chart's edge.
+  var NARROW_PX = 520;
+  function wrapped(text, chars) {
+    var lines = [""];
+    String(text).split(" ").forEach(function (word) {
+      var last = lines.length - 1;
+      if (lines[last] && (lines[last] + " " + word).length > chars) { lines.push(word); }
+      else { lines[last] = lines[last] ? lines[last] + " " + word : word; }
+    });
+    return lines;
+  }
+  function fitted(element, layout) {
+    var width = element.clientWidth;
+    if (!width || width >= NARROW_PX) { return layout; }
+    var narrow = Object.assign({}, layout);
+    var title = layout.title && layout.title.text;
+    if (title) {
+      var lines = wrapped(title, Math.max(16, Math.floor(width / 8)));
+      narrow.title = Object.assign({}, layout.title, {
+        text: lines.join("<br>"), font: Object.assign({}, layout.title.font, { size: 14 })
+      });
+      narrow.margin = Object.assign({}, layout.margin, {
+        t: Math.max((layout.margin && layout.margin.t) || 0, 26 + 18 * lines.length)
+      });
+    }
+    if (layout.legend) {
+      narrow.legend = Object.assign({}, layout.legend, {
+        orientation: "h", x: 0, xanchor: "left", y: -0.22, yanchor: "top"
+      });
+      if (layout.legend.title) {
+        narrow.legend.title = Object.assign({}, layout.legend.title, { side: "top" });
+      }
+    }
+    return narrow;
+  }
+
   document.querySelectorAll("[data-figure]").forEach(function (element) {
     var figure = readJson(element.dataset.figure);
-    Plotly.newPlot(element, figure.data, figure.layout, config).then(function () {
+    Plotly.newPlot(element, figure.data, fitted(element, figure.layout), config).then(function () {
       element.classList.add("plotted");
       followWidth(element);
       if (element.dataset.links) { linkRows(element, readJson(element.dataset.links)); }
