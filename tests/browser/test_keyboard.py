@@ -1,8 +1,9 @@
-"""Practice with the keyboard alone, in Debian's Chromium: a learner tabs to the options, picks
-one with the arrow keys and Space, submits with Space, lands on the feedback with focus on its heading
-(inside a status region, so screen readers announce it), tabs to "Next exercise" and opens it with
-Enter; types a number and sends it with Enter; writes a program in the CodeMirror editor, where
-Tab indents and Escape then Tab moves on to the buttons. No mouse event is used."""
+"""Practice with the keyboard alone, in Debian's Chromium: a learner signs in, tabs to the
+options, picks one with the arrow keys and Space, submits with Space, lands on the feedback with
+the focus on its heading (inside a status region, so screen readers announce it), tabs to "Next
+exercise" and opens it with Enter; types a number and sends it with Enter; writes a program in
+the CodeMirror editor, where Tab indents and Escape then Tab moves on to the buttons, also when
+that Escape closes a completion list. No mouse event is used."""
 from __future__ import annotations
 
 import re
