@@ -24,6 +24,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from courses.actions.assignments import AssignmentSpec, create_assignment
+from courses.actions.placement import add_placement_check
 from courses.assignments import Assignment
 from courses.judging.models import Submission
 from courses.lti import deep_linking
@@ -111,6 +112,7 @@ def _learner_pages(demo: Demo) -> list[str]:
                  _exercise(fractions, "choice", multiple=True),
                  _exercise(fractions, "numeric"), _exercise(fractions, "text"),
                  _exercise(python, "code")]
+    add_placement_check(right.learner, fractions)
     submission = Submission.objects.create(
         learner=right.learner, course=python, exercise=exercises[-1],
         source="def f():\n    return 1\n", started_at=timezone.now())
@@ -123,8 +125,9 @@ def _learner_pages(demo: Demo) -> list[str]:
         reverse("attempt_feedback", args=[fractions.slug, wrong.pk]),
         reverse("submission", args=[python.slug, submission.pk]),
         reverse("learner_dashboard", args=[fractions.slug]),
-        reverse("placement", args=[fractions.slug]),
+        reverse("placement", args=[fractions.slug]),  # a question of a check under way
         reverse("api_tokens"),
+        reverse("language"),
         reverse("my_data"),
         reverse("remove_account"),
         reverse("teacher_classes"),  # a learner is refused: the 403 page
@@ -170,7 +173,7 @@ def _admin_pages(demo: Demo) -> list[str]:  # the admin pages the product adds o
 
 
 def _visitor_pages() -> list[str]:
-    return [reverse("login"), reverse("lti_login")]
+    return [reverse("login"), reverse("language"), reverse("lti_login")]
 
 
 def _rendered_pages() -> dict[str, str]:
