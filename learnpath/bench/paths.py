@@ -159,8 +159,10 @@ def run_policy(make: PolicyMaker, course: SimCourse, environment: KTEnvironment,
     return results
 
 
-def _cached_fit(sequences: list[LearnerSequence], skills: dict[str, tuple[str, ...]],
-                config: Any, path: Path) -> Any:
+def cached_fit(sequences: list[LearnerSequence], skills: dict[str, tuple[str, ...]],
+               config: Any, path: Path) -> Any:
+    """(model, vocab, metrics, validation learners, reused): the model kept at ``path`` while
+    the training data and ``config`` are unchanged, else one trained on them and kept there."""
     from learnpath.seq.serving import fit_model
     from learnpath.seq.trainer import load_model
 
@@ -225,14 +227,14 @@ def main(argv: list[str] | None = None) -> int:
           f"learners: {len(course.skill_keys)} skills, {len(course.exercises)} problems, "
           f"{edges} inferred prerequisite edges.")
     options.out.mkdir(parents=True, exist_ok=True)
-    env_model, env_vocab, env_metrics, _, reused = _cached_fit(
+    env_model, env_vocab, env_metrics, _, reused = cached_fit(
         environment_part, skills,
         TrainConfig(model="attention", epochs=options.epochs, seed=options.seed, threads=1),
         options.out / "environment.pt")
     print(f"environment (attention): validation AUC {env_metrics.get('valid_auc', 0):.4f}"
           f"{' (reused)' if reused else ''}")
     course_skills = {e.key: e.skills for e in course.exercises}
-    lstm_model, lstm_vocab, lstm_metrics, fitted_held_out, reused = _cached_fit(
+    lstm_model, lstm_vocab, lstm_metrics, fitted_held_out, reused = cached_fit(
         site_sequences, skills, planner_config, options.out / "planner.pt")
     if set(fitted_held_out) != held_out:
         raise RuntimeError("the LSTM's validation learners are not the ones held out")

@@ -17,13 +17,14 @@ Ways to place a learner, each answered by the same learners (same seed) a minute
 Per method: per-skill accuracy (P(known) ≥ 0.5 against the truth), the AUC of P(known) over all
 learner × skill pairs, the Brier score, and the mean number of items. The check's settings
 (``confident_at``, ``prior_concentration``) are chosen by the lowest Brier score on a
-validation population (another seed), never on the learners reported.
+validation population (another seed), never on the learners reported. The same methods and
+scores on the data-driven simulator: :mod:`learnpath.bench.placement_data`.
 """
 from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -59,45 +60,51 @@ class PlacementScore:
 
 
 @dataclass
-class _Placed:
+class Placed:
+    """Every learner × skill pair's truth and predicted P(known), and each learner's items."""
+
     truth: list[bool]
     predicted: list[float]
     items: list[int]
 
 
-Method = Callable[[SimulatedLearner], tuple[dict[str, float], int]]
+Ask = Callable[[str], bool]  # asks the learner an exercise; True when they answer right
+Method = Callable[[Ask], tuple[dict[str, float], int]]
 
 
-def _answer(learner: SimulatedLearner, key: str) -> CheckedAnswer:
-    outcome = learner.attempt(key, learner.clock + timedelta(minutes=1))
-    return CheckedAnswer(key, outcome.correct)
-
-
-def _methods(course: SimCourse, config: PlacementConfig, items: int) -> dict[str, Method]:
+def placement_methods(course: SimCourse, config: PlacementConfig, items: int,
+                      params: Mapping[str, mastery.BKTParams] | None = None
+                      ) -> dict[str, Method]:
+    """Each way of placing a learner (see the module doc) on ``course``, with these BKT
+    parameters (the defaults when ``None``); each takes the function that asks the learner."""
     graph = course_graph(course)
     exercises = plan_exercises(course)
-    placement = Placement(graph, exercises, config=config)
+    params = dict(params or {})
+    placement = Placement(graph, exercises, params, config=config)
     fixed = fixed_test(graph, exercises, items)
     skills_of = {e.key: e.skills for e in exercises}
 
-    def none(learner: SimulatedLearner) -> tuple[dict[str, float], int]:
-        return {key: mastery.DEFAULT_PARAMS.p_init for key in course.skill_keys}, 0
+    def p_init(key: str) -> float:
+        return params.get(key, mastery.DEFAULT_PARAMS).p_init
 
-    def fixed_bkt(learner: SimulatedLearner) -> tuple[dict[str, float], int]:
-        answers = [_answer(learner, key) for key in fixed]
+    def none(ask: Ask) -> tuple[dict[str, float], int]:
+        return {key: p_init(key) for key in course.skill_keys}, 0
+
+    def fixed_bkt(ask: Ask) -> tuple[dict[str, float], int]:
+        answers = [CheckedAnswer(key, ask(key)) for key in fixed]
         chart = mastery.replay([(skills_of[a.exercise_key], a.correct, START) for a in answers],
-                               graph)
-        return {key: chart[key].p_mastery if key in chart else mastery.DEFAULT_PARAMS.p_init
+                               graph, params)
+        return {key: chart[key].p_mastery if key in chart else p_init(key)
                 for key in course.skill_keys}, len(answers)
 
-    def fixed_placement(learner: SimulatedLearner) -> tuple[dict[str, float], int]:
-        answers = [_answer(learner, key) for key in fixed]
+    def fixed_placement(ask: Ask) -> tuple[dict[str, float], int]:
+        answers = [CheckedAnswer(key, ask(key)) for key in fixed]
         return placement.p_known(answers), len(answers)
 
-    def adaptive(learner: SimulatedLearner) -> tuple[dict[str, float], int]:
+    def adaptive(ask: Ask) -> tuple[dict[str, float], int]:
         answers: list[CheckedAnswer] = []
         while (key := placement.next_exercise(answers)) is not None:
-            answers.append(_answer(learner, key))
+            answers.append(CheckedAnswer(key, ask(key)))
         return placement.p_known(answers), len(answers)
 
     return {"none": none, "fixed_bkt": fixed_bkt, "fixed_placement": fixed_placement,
@@ -123,12 +130,16 @@ def arriving_learner(course: SimCourse, seed: int, index: int, prior_attempts: i
 
 
 def _place(course: SimCourse, method: Method, learners: int, seed: int, known_at: float,
-           prior_attempts: int) -> _Placed:
-    placed = _Placed([], [], [])
+           prior_attempts: int) -> Placed:
+    placed = Placed([], [], [])
     for index in range(learners):
         learner = arriving_learner(course, seed, index, prior_attempts)
         truth = {key: value >= known_at for key, value in learner.knowledge.items()}
-        predicted, items = method(learner)
+
+        def ask(key: str, learner: SimulatedLearner = learner) -> bool:
+            return learner.attempt(key, learner.clock + timedelta(minutes=1)).correct
+
+        predicted, items = method(ask)
         for key in course.skill_keys:
             placed.truth.append(truth[key])
             placed.predicted.append(predicted[key])
@@ -136,7 +147,8 @@ def _place(course: SimCourse, method: Method, learners: int, seed: int, known_at
     return placed
 
 
-def _score(method: str, placed: _Placed, learners: int) -> PlacementScore:
+def score_placed(method: str, placed: Placed, learners: int) -> PlacementScore:
+    """Per-skill accuracy, AUC and Brier score of P(known) against the truth, and items."""
     from learnpath.seq.metrics import roc_auc  # imports torch: only when scoring
 
     truth = np.array(placed.truth, dtype=float)
@@ -160,9 +172,9 @@ def choose_config(course: SimCourse, learners: int, seed: int, items: int = 15,
     for confident_at, concentration in itertools.product(*GRID.values()):
         config = PlacementConfig(max_items=items, confident_at=confident_at,
                                  prior_concentration=concentration)
-        adaptive = _methods(course, config, items)["adaptive"]
-        score = _score("adaptive", _place(course, adaptive, learners, seed, known_at,
-                                              prior_attempts), learners)
+        adaptive = placement_methods(course, config, items)["adaptive"]
+        score = score_placed("adaptive", _place(course, adaptive, learners, seed, known_at,
+                                                prior_attempts), learners)
         tried.append({"confident_at": confident_at, "prior_concentration": concentration,
                       "brier": score.brier, "accuracy": score.accuracy, "auc": score.auc,
                       "mean_items": score.mean_items})
@@ -176,9 +188,9 @@ def evaluate_placement(course: SimCourse, config: PlacementConfig, learners: int
                        prior_attempts: int = PRIOR_ATTEMPTS, methods: Sequence[str] = METHODS,
                        ) -> list[PlacementScore]:
     """Every method's score on the same ``learners`` simulated learners of ``seed``."""
-    made = _methods(course, config, items)
-    return [_score(name, _place(course, made[name], learners, seed, known_at,
-                                 prior_attempts), learners)
+    made = placement_methods(course, config, items)
+    return [score_placed(name, _place(course, made[name], learners, seed, known_at,
+                                      prior_attempts), learners)
             for name in methods]
 
 
