@@ -148,6 +148,12 @@ def test_a_calibrated_version_shows_its_reliability_plot_and_table(course: Cours
     page = _page(root)
     assert 'id="plot-model-reliability-2"' in page and 'id="figure-model-reliability-2"' in page
     assert "ECE 0.032, skill chart 0.123 · temperature 1.37" in page
+    # Trained before the bias: the temperature alone; after: both.
+    assert "bias" not in page.split("ECE 0.032, skill chart 0.123")[1].split("</p>")[0]
+    version = ModelVersion.objects.get(course=course, number=2)
+    version.metrics = {**version.metrics, "answer_bias": 0.253}
+    version.save()
+    assert "ECE 0.032, skill chart 0.123 · temperature 1.37, bias 0.25" in _page(root)
     # The versions table's ECE column, after whether the version plans paths.
     assert '<th scope="col">Plans paths</th><th scope="col">Validation ECE</th>' in page
     assert "<td>yes</td><td>0.032</td>" in page

@@ -95,6 +95,7 @@ def _version_row(version: ModelVersion) -> VersionRow:
         created_at=version.created_at, decision=version.decision, metrics=metrics,
         ece=stored_number(metrics.get("valid_ece")),
         temperature=stored_number(metrics.get("answer_temperature")),
+        bias=stored_number(metrics.get("answer_bias")),
         reliability=reliability_table(metrics.get("valid_reliability")),
         chart_ece=stored_number(metrics.get("valid_chart_ece")),
         chart_reliability=reliability_table(metrics.get("valid_chart_reliability")),

@@ -142,10 +142,12 @@ class VersionRow:
     created_at: datetime
     decision: str
     metrics: dict[str, Any]
-    # Expected calibration error, fitted temperature and 10-bin reliability table on the
-    # validation learners: the model's (after temperature scaling) and the skill chart's.
+    # Expected calibration error, fitted temperature and bias (Platt scaling; versions trained
+    # before the bias have none) and 10-bin reliability table on the validation learners: the
+    # model's (after calibration) and the skill chart's.
     ece: float | None = None
     temperature: float | None = None
+    bias: float | None = None
     reliability: tuple[ReliabilityBin, ...] | None = None
     chart_ece: float | None = None
     chart_reliability: tuple[ReliabilityBin, ...] | None = None

@@ -11,8 +11,10 @@ that use skills, and count as misses for the next-exercise metrics.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -187,3 +189,34 @@ def known_models() -> list[str]:
 
 def run_model(name: str, data: FoldData, options: BenchOptions) -> dict[str, Any]:
     return EXTERNAL_RUNNERS.get(name, run_harness_model)(name, data, options)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(folds: Mapping[int, list[LearnerSequence]],
+                  exercise_skills: Mapping[str, tuple[str, ...]], options: BenchOptions) -> None:
+    _WORKER.update(folds=folds, exercise_skills=exercise_skills, options=options)
+
+
+def _run_pair(fold: int, model: str) -> dict[str, Any]:
+    options: BenchOptions = _WORKER["options"]
+    data = fold_data(_WORKER["folds"], fold, _WORKER["exercise_skills"], options.training)
+    return run_model(model, data, options)
+
+
+def run_pairs(pairs: Sequence[tuple[int, str]], folds: Mapping[int, list[LearnerSequence]],
+              exercise_skills: Mapping[str, tuple[str, ...]], options: BenchOptions,
+              jobs: int) -> Iterator[dict[str, Any]]:
+    """Each pair's result row: in order in this process, or as they finish in ``jobs``
+    processes (started fresh, so no torch state is inherited)."""
+    if jobs == 1:
+        _start_worker(folds, exercise_skills, options)
+        for fold, model in pairs:
+            yield _run_pair(fold, model)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                             initargs=(folds, exercise_skills, options)) as pool:
+        for future in as_completed([pool.submit(_run_pair, *pair) for pair in pairs]):
+            yield future.result()

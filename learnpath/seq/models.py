@@ -52,6 +52,7 @@ class SequenceModel(nn.Module):
     # Buffers made by register_buffer: nn.Module.__getattr__ would type them Tensor | Module.
     exercise_skills: torch.Tensor
     answer_temperature: torch.Tensor
+    answer_bias: torch.Tensor
 
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__()
@@ -60,17 +61,20 @@ class SequenceModel(nn.Module):
         self.register_buffer(
             "exercise_skills", torch.as_tensor(spec.exercise_skill_matrix, dtype=torch.long)
         )
-        # Temperature scaling of the answer logits, fitted on the validation learners after
-        # training (``learnpath.seq.calibration``); 1 until then. Every answer probability the
-        # model gives goes through ``probability``.
+        # Platt scaling of the answer logits (a temperature and a bias), fitted on the
+        # validation learners after training (``learnpath.seq.calibration``); 1 and 0 until
+        # then. Every answer probability the model gives goes through ``probability``.
         self.register_buffer("answer_temperature", torch.ones(()))
+        self.register_buffer("answer_bias", torch.zeros(()))
 
     def probability(self, logits: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(logits / self.answer_temperature)
+        return torch.sigmoid(logits / self.answer_temperature + self.answer_bias)
 
     def _load_from_state_dict(self, state_dict: dict[str, Any], prefix: str, *args: Any) -> None:
-        # Checkpoints saved before calibration existed have no temperature: they keep 1.
+        # Checkpoints saved before calibration existed have no temperature: they keep 1; those
+        # saved before the bias keep 0 (temperature scaling alone, as they were trained).
         state_dict.setdefault(prefix + "answer_temperature", torch.ones(()))
+        state_dict.setdefault(prefix + "answer_bias", torch.zeros(()))
         super()._load_from_state_dict(state_dict, prefix, *args)
 
     @property

@@ -307,7 +307,7 @@ def fit_model(
     """Train ``config.model`` from plain per-learner sequences (a seeded split by learner
     keeps ``valid_fraction`` for early stopping, calibration and the reported validation
     metrics: the answer head's AUC, ECE and 10-bin reliability table, ``valid_reliability``,
-    after temperature scaling, and the fitted ``answer_temperature``)."""
+    after Platt scaling, and the fitted ``answer_temperature`` and ``answer_bias``)."""
     config = config or TrainConfig()
     kept = drop_short(sequences, config.min_attempts)
     train, valid = split_learners(kept, config.valid_fraction, config.seed)
@@ -334,6 +334,7 @@ def fit_model(
             metrics["valid_reliability"] = reliability_bins(labels, probabilities)
     if trainer.model.predicts_answers:
         metrics["answer_temperature"] = float(trainer.model.answer_temperature)
+        metrics["answer_bias"] = float(trainer.model.answer_bias)
     training_hash = data_hash(kept, skills)
     path = None
     if checkpoint_path is not None:

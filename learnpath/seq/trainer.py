@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from learnpath.seq.calibration import fit_temperature
+from learnpath.seq.calibration import fit_platt
 from learnpath.seq.catalog import build_model
 from learnpath.seq.data import EncodedSequences, Vocabulary
 from learnpath.seq.metrics import answer_metrics, ranking_metrics, target_ranks
@@ -63,7 +63,8 @@ class TrainConfig:
     min_attempts: int = 3
     max_window: int = 200
     valid_fraction: float = 0.1
-    # Fit a temperature on the validation learners after training (learnpath.seq.calibration).
+    # Fit a temperature and a bias on the validation learners after training
+    # (Platt scaling, learnpath.seq.calibration).
     calibrate: bool = True
 
     def to_dict(self) -> dict[str, Any]:
@@ -151,14 +152,17 @@ class Trainer:
         return dataclasses.replace(report, train_seconds=time.perf_counter() - started)
 
     def calibrate(self, valid: EncodedSequences | None) -> float:
-        """Fit the model's answer temperature on ``valid`` (when the config asks for it and the
-        model predicts answers); returns the temperature in use."""
+        """Fit the model's answer temperature and bias on ``valid`` (when the config asks for it
+        and the model predicts answers); returns the temperature in use."""
         model = self.model
         if not (self.config.calibrate and valid is not None and model.predicts_answers):
             return float(model.answer_temperature)
         model.answer_temperature.fill_(1.0)
+        model.answer_bias.fill_(0.0)
         labels, probabilities = self.answer_predictions(valid)
-        model.answer_temperature.fill_(fit_temperature(labels, probabilities))
+        temperature, bias = fit_platt(labels, probabilities)
+        model.answer_temperature.fill_(temperature)
+        model.answer_bias.fill_(bias)
         return float(model.answer_temperature)
 
     @torch.no_grad()

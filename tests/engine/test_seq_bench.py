@@ -145,3 +145,22 @@ def test_a_failing_bkt_worker_names_the_interpreter(tmp_path: Path, monkeypatch)
     test = [LearnerSequence("w", (Attempt("a", True),))]
     with pytest.raises(RuntimeError, match=r"pass --bkt-python .*no module named pyBKT"):
         bkt.bkt_predictions(test, test, {"a": ("x",)}, sys.executable, 1, 0, 60)
+
+
+def test_jobs_run_the_pairs_in_worker_processes_with_the_same_results(tmp_path: Path) -> None:
+    write_akt_folds(tmp_path)
+    common = ["--format", "akt-pid", "--data", str(tmp_path), "--prefix", "toy", "--folds",
+              "1-2", "--models", "lstm,logistic", "--epochs", "1", "--device", "cpu",
+              "--hyper", '{"lstm": {"embed_dim": 8, "hidden_dim": 8}}']
+    assert main([*common, "--out", str(tmp_path / "one")]) == 0
+    assert main([*common, "--out", str(tmp_path / "two"), "--jobs", "2"]) == 0
+    one, two = (json.loads((tmp_path / name / "results.json").read_text())
+                for name in ("one", "two"))
+    assert [(row["fold"], row["model"]) for row in two] == [
+        (1, "lstm"), (1, "logistic"), (2, "lstm"), (2, "logistic")]
+    # Seeded and single-threaded: a worker process trains the same model as the main one.
+    for alone, side_by_side in zip(one, two, strict=True):
+        assert side_by_side["auc"] == pytest.approx(alone["auc"], abs=1e-9)
+        assert side_by_side["ece"] == pytest.approx(alone["ece"], abs=1e-9)
+    with pytest.raises(SystemExit, match="--jobs"):
+        main([*common, "--out", str(tmp_path / "none"), "--jobs", "0"])

@@ -98,7 +98,7 @@ def _reliability_trace(name: str, bins: Sequence[ReliabilityBin], colour: str,
 
 def reliability_figure(version: VersionRow) -> dict[str, Any]:
     """Predicted chance of success against the observed rate of right answers, per bin of the
-    prediction, on the version's validation learners: the model's (after temperature scaling),
+    prediction, on the version's validation learners: the model's (after calibration),
     the skill chart's when it was recorded, the diagonal a calibrated model would follow, and
     the model's attempts per bin (bars, right axis). The rates are on the overlaying axis so
     that their lines are drawn over the bars."""
