@@ -86,7 +86,7 @@ bench: install-bench $(BKT_VENV)/.installed
 
 demo: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --train-later
 	$(PY) manage.py rundemo
 
 serve: install

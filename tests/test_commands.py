@@ -10,7 +10,16 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from courses.models import Attempt, Cohort, Course, MasteryEvent, SkillState
+from courses.models import (
+    Attempt,
+    Cohort,
+    Course,
+    MasteryEvent,
+    ModelVersion,
+    SkillState,
+    TrainingRun,
+)
+from courses.tasks import retrain_course_model
 from tests.factories import small_course_document
 
 
@@ -45,6 +54,24 @@ def test_load_demo_twice_creates_everything_once(db: Any) -> None:
     assert python.exercises.filter(kind="code").count() >= 30
     assert python.skills.count() >= 10
     assert Attempt.objects.filter(course=python, learner__username="py-sim-001").exists()
+
+
+def test_load_demo_can_leave_the_first_models_to_the_worker(db: Any) -> None:
+    output = _run("load_demo", "--learners", "3", "--history-learners", "40", "--train-later")
+    assert "for the Celery worker" in output and "Training a first model" not in output
+    queued = TrainingRun.objects.filter(status=TrainingRun.Status.QUEUED)
+    assert sorted(queued.values_list("course__slug", flat=True)) == ["fractions",
+                                                                      "python-basics"]
+    assert not ModelVersion.objects.exists()
+    # Run again, it queues nothing twice; the worker's task then trains each queued run.
+    _run("load_demo", "--learners", "3", "--history-learners", "40", "--train-later")
+    assert TrainingRun.objects.count() == 2
+    fractions = queued.get(course__slug="fractions")
+    status = retrain_course_model.apply(args=[fractions.pk]).get()
+    fractions.refresh_from_db()
+    assert fractions.status == status == TrainingRun.Status.ACTIVATED
+    assert ModelVersion.objects.filter(course__slug="fractions",
+                                       status=ModelVersion.Status.ACTIVE).exists()
 
 
 def test_export_then_import_command_round_trip(course: Course, tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ DEMO_HISTORY_LEARNERS = 1000
 
 
 class Command(BaseCommand):
+    train_later = False  # --train-later: the first models are left to the Celery worker
     help = (
         "Load the demo course, accounts (ada, tess, admin) and simulated classmates, and train a "
         "first model on their history and a larger simulated one. Idempotent."
@@ -45,11 +46,18 @@ class Command(BaseCommand):
             help="Simulated learners whose histories the model also trains on (not stored)",
         )
         parser.add_argument("--seed", type=int, default=2024)
+        parser.add_argument(
+            "--train-later", action="store_true",
+            help="Queue each course's first model for the Celery worker instead of training it "
+                 "here (make demo: the site is up sooner; paths use the cold-start planner "
+                 "until the worker has trained the model)",
+        )
 
     def handle(self, *args: Any, learners: int, history_learners: int, seed: int,
-               **options: Any) -> None:
+               train_later: bool = False, **options: Any) -> None:
         if history_learners < 0:
             raise CommandError("--history-learners must be 0 or more.")
+        self.train_later = train_later
         course = Course.objects.filter(slug="fractions").first()
         if course is None:
             course = import_course(parse_course_json(DEMO_COURSE.read_bytes())).course
@@ -118,6 +126,11 @@ class Command(BaseCommand):
         course.simulated_learners = history_learners
         course.save(update_fields=["simulated_learners", "updated_at"])
         opened, _ = open_run(course, TrainingRun.Trigger.DEMO)
+        if self.train_later:
+            self.stdout.write(f"Queued the first model of {course.title!r} (with "
+                              f"{history_learners} simulated learners' history) for the Celery "
+                              "worker; until it is trained, paths use the cold-start planner.")
+            return
         self.stdout.write(f"Training a first model, with {history_learners} simulated learners' "
                           "history (a minute or two)…")
         run = run_training(opened.pk)
