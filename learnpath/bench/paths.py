@@ -180,6 +180,40 @@ def cached_fit(sequences: list[LearnerSequence], skills: dict[str, tuple[str, ..
     return fitted.model, fitted.vocab, fitted.metrics, list(fitted.valid_learners), False
 
 
+@dataclass(frozen=True)
+class DataSplit:
+    """The AKT problem-id files' learners split three ways (:func:`split_by_learner`), with the
+    problem -> skills map of the whole data set."""
+
+    learners: int
+    skills: dict[str, tuple[str, ...]]
+    environment: list[LearnerSequence]
+    site: list[LearnerSequence]
+    simulated: list[LearnerSequence]
+
+
+def read_split(data: Path, prefix: str, seed: int) -> DataSplit:
+    """Reads ``data/prefix_*.csv`` (repeats collapsed) and splits its learners by ``seed``."""
+    files = sorted(data.glob(f"{prefix}_*.csv"))
+    if not files:
+        raise FileNotFoundError(f"no {prefix}_*.csv in {data}")
+    corpus = merge_corpora([read_akt_pid(path) for path in files])
+    skills = {key: tuple(value) for key, value in corpus.exercise_skills.items()}
+    return DataSplit(len(corpus.sequences), skills, *split_by_learner(corpus.sequences, seed))
+
+
+def fit_environment(split: DataSplit, *, epochs: int, seed: int, out: Path) -> Any:
+    """The environment (the attention model) trained on ``split.environment``, kept in
+    ``out/environment.pt`` and reused while its data and settings are unchanged
+    (:func:`cached_fit`'s five values)."""
+    from learnpath.seq.trainer import TrainConfig
+
+    out.mkdir(parents=True, exist_ok=True)
+    return cached_fit(split.environment, split.skills,
+                      TrainConfig(model="attention", epochs=epochs, seed=seed, threads=1),
+                      out / "environment.pt")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="the akt_pid folder")
@@ -203,13 +237,12 @@ def main(argv: list[str] | None = None) -> int:
 
     prepare_torch(1)
     started = time.perf_counter()
-    files = sorted(options.data.glob(f"{options.prefix}_*.csv"))
-    if not files:
-        print(f"no {options.prefix}_*.csv in {options.data}", file=sys.stderr)
+    try:
+        split = read_split(options.data, options.prefix, options.seed)
+    except FileNotFoundError as error:
+        print(error, file=sys.stderr)
         return 2
-    corpus = merge_corpora([read_akt_pid(path) for path in files])
-    skills = {key: tuple(value) for key, value in corpus.exercise_skills.items()}
-    environment_part, site_part, simulated_part = split_by_learner(corpus.sequences, options.seed)
+    skills, site_part = split.skills, split.site
     planner_config = TrainConfig(epochs=options.epochs, seed=options.seed, threads=1)
     site_sequences = [timed(s) for s in site_part]
     # The LSTM's own validation learners (the split fit_model makes) are held out of the
@@ -222,15 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     course = data_course([s for s in site_part if s.learner not in held_out], skills, rule=rule)
     graph = course_graph(course)
     edges = sum(len(graph.prerequisites(key)) for key in course.skill_keys)
-    print(f"{len(corpus.sequences)} learners: {len(environment_part)} environment, "
-          f"{len(site_part)} site, {len(simulated_part)} simulated. Course from the site's "
+    print(f"{split.learners} learners: {len(split.environment)} environment, "
+          f"{len(site_part)} site, {len(split.simulated)} simulated. Course from the site's "
           f"learners: {len(course.skill_keys)} skills, {len(course.exercises)} problems, "
           f"{edges} inferred prerequisite edges.")
-    options.out.mkdir(parents=True, exist_ok=True)
-    env_model, env_vocab, env_metrics, _, reused = cached_fit(
-        environment_part, skills,
-        TrainConfig(model="attention", epochs=options.epochs, seed=options.seed, threads=1),
-        options.out / "environment.pt")
+    env_model, env_vocab, env_metrics, _, reused = fit_environment(
+        split, epochs=options.epochs, seed=options.seed, out=options.out)
     print(f"environment (attention): validation AUC {env_metrics.get('valid_auc', 0):.4f}"
           f"{' (reused)' if reused else ''}")
     course_skills = {e.key: e.skills for e in course.exercises}
@@ -253,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
           + ("the LSTM plans the lstm paths" if earns else
              "the LSTM does not earn the paths, so lstm is the cold-start planner"))
     environment = KTEnvironment(env_model, env_vocab)
-    learners = simulated_learners(simulated_part, course, options)
+    learners = simulated_learners(split.simulated, course, options)
     print(f"{len(learners)} simulated learners, {options.steps} steps each "
           f"({time.perf_counter() - started:.0f} s so far)")
 

@@ -125,33 +125,25 @@ def build_data_simulator(data: Path, *, prefix: str, seed: int, epochs: int,
     epochs), makes the course from the site's learners (``prerequisites``: with the graph
     inferred by the default :class:`~learnpath.sim.kt_env.PrerequisiteRule`, else none), and
     draws the held-out learners. Imports torch."""
-    from learnpath.bench.paths import cached_fit, split_by_learner
+    from learnpath.bench.paths import fit_environment, read_split
     from learnpath.mastery_fit import fit_course_params
-    from learnpath.seq.formats import merge_corpora, read_akt_pid
-    from learnpath.seq.trainer import TrainConfig, prepare_torch
+    from learnpath.seq.trainer import prepare_torch
     from learnpath.sim.kt_env import KTEnvironment, PrerequisiteRule, data_course
 
     prepare_torch(1)
-    files = sorted(data.glob(f"{prefix}_*.csv"))
-    if not files:
-        raise FileNotFoundError(f"no {prefix}_*.csv in {data}")
-    corpus = merge_corpora([read_akt_pid(path) for path in files])
-    skills = {key: tuple(value) for key, value in corpus.exercise_skills.items()}
-    environment_part, site_part, simulated_part = split_by_learner(corpus.sequences, seed)
+    split = read_split(data, prefix, seed)
+    skills, site_part = split.skills, split.site
     course = data_course(site_part, skills, rule=PrerequisiteRule() if prerequisites else None)
     params = fit_course_params(
         [[(skills[a.exercise], a.correct) for a in s.attempts if course.has_exercise(a.exercise)]
          for s in site_part])
-    models.mkdir(parents=True, exist_ok=True)
-    model, vocab, metrics, _, reused = cached_fit(
-        environment_part, skills,
-        TrainConfig(model="attention", epochs=epochs, seed=seed, threads=1),
-        models / "environment.pt")
-    prefixes = held_out_prefixes(simulated_part, min_attempts=min_attempts,
+    model, vocab, metrics, _, reused = fit_environment(split, epochs=epochs, seed=seed,
+                                                       out=models)
+    prefixes = held_out_prefixes(split.simulated, min_attempts=min_attempts,
                                  max_prefix=max_prefix, learners=learners, seed=seed)
     facts = {
-        "learners": {"environment": len(environment_part), "site": len(site_part),
-                     "held_out": len(simulated_part), "simulated": len(prefixes)},
+        "learners": {"environment": len(split.environment), "site": len(site_part),
+                     "held_out": len(split.simulated), "simulated": len(prefixes)},
         "skills": len(course.skill_keys), "problems": len(course.exercises),
         "prerequisite_edges": sum(len(course.skill(k).prerequisites)
                                   for k in course.skill_keys),

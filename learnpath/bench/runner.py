@@ -196,12 +196,17 @@ _WORKER: dict[str, Any] = {}
 
 def _start_worker(folds: Mapping[int, list[LearnerSequence]],
                   exercise_skills: Mapping[str, tuple[str, ...]], options: BenchOptions) -> None:
+    _WORKER.clear()
     _WORKER.update(folds=folds, exercise_skills=exercise_skills, options=options)
 
 
 def _run_pair(fold: int, model: str) -> dict[str, Any]:
     options: BenchOptions = _WORKER["options"]
-    data = fold_data(_WORKER["folds"], fold, _WORKER["exercise_skills"], options.training)
+    # The pairs come fold by fold: the fold's windows are cut once for its models.
+    data: FoldData | None = _WORKER.get("data")
+    if data is None or data.fold != fold:
+        data = fold_data(_WORKER["folds"], fold, _WORKER["exercise_skills"], options.training)
+        _WORKER["data"] = data
     return run_model(model, data, options)
 
 
